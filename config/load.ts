@@ -1,0 +1,588 @@
+/**
+ * Parses and validates the stack configuration into the resolved
+ * {@link StackConfig} model. Pure: no Pulumi. Every problem — schema,
+ * cross-reference and (through `planNetwork`) CIDR — is collected and thrown
+ * together as one {@link ConfigError}.
+ */
+import { z } from "zod";
+import { DEFAULTS } from "./defaults";
+import { ConfigError, ConfigProblem, ProblemCollector, quote } from "./errors";
+import {
+    BOOKINFO_WORKLOADS,
+    BookinfoRouting,
+    BookinfoWorkload,
+    CONFIG_KEYS,
+    DNS_LABEL,
+    ParsedCen,
+    ParsedCluster,
+    ParsedMesh,
+    ParsedStackConfig,
+    stackConfigSchema,
+} from "./schema";
+import { problemsFromIssue, suggest } from "./zodProblems";
+
+/** Config keys that hold secrets (set with `pulumi config set --secret`). */
+export const SECRET_CONFIG_KEYS = ["caRootCert", "caRootKey"] as const;
+
+/** The project's config namespace. */
+export const CONFIG_NAMESPACE = "ack-mesh";
+
+/** Longest cluster key: it prefixes child resource names and network names. */
+export const MAX_CLUSTER_KEY_LENGTH = 40;
+
+/** One resolved node pool. */
+export interface NodePoolConfig {
+    readonly name: string;
+    readonly instanceTypes: string[];
+    readonly size: number;
+    readonly systemDiskCategory: string;
+    readonly systemDiskSizeGb: number;
+    /** Zones the pool spans. */
+    readonly zones: string[];
+}
+
+/** One resolved cluster. */
+export interface ClusterConfig {
+    /** Stable key and mesh cluster name (DNS-1123 label). */
+    readonly name: string;
+    /** ACK display name. */
+    readonly displayName: string;
+    readonly region: string;
+    readonly zones: string[];
+    readonly role: "primary" | "remote";
+    /** The primary that controls this cluster (its own name for a primary). */
+    readonly controlPlane: string;
+    /** Mesh network name. */
+    readonly network: string;
+    readonly cni: "terway" | "flannel";
+    readonly kubernetesVersion: string;
+    readonly clusterSpec: string;
+    readonly proxyMode: string;
+    /** VPC key: a shared VPC's name, or the cluster's own name. */
+    readonly vpc: string;
+    /** True when the VPC is a shared one from `vpcs`. */
+    readonly sharedVpc: boolean;
+    /** Explicit address-plan slot, if any. */
+    readonly slot?: number;
+    readonly cidrs: {
+        readonly vpc?: string;
+        readonly vswitches: Record<string, string>;
+        readonly podVswitches: Record<string, string>;
+        readonly pod?: string;
+        readonly service?: string;
+        readonly nodeCidrMask?: number;
+    };
+    readonly nodePools: Record<string, NodePoolConfig>;
+    readonly apiServerPublic: boolean;
+    readonly deletionProtection: boolean;
+    readonly ingressGateway: boolean;
+    readonly tags: Record<string, string>;
+}
+
+/** One resolved VPC (shared ones from `vpcs`, and each cluster's own). */
+export interface VpcConfig {
+    readonly name: string;
+    readonly region: string;
+    readonly cidr?: string;
+    readonly slot?: number;
+    /** Clusters in this VPC, sorted. */
+    readonly clusters: string[];
+    readonly shared: boolean;
+    /** Config path where this VPC's pins live. */
+    readonly configPath: string;
+}
+
+/** Resolved mesh settings. */
+export interface MeshConfig extends Omit<ParsedMesh, "ca"> {
+    readonly ca: { readonly shared: boolean; readonly source: "generate" | "config"; readonly algorithm: "RSA" | "ECDSA" };
+}
+
+/** Resolved Bookinfo settings. */
+export interface BookinfoConfig {
+    readonly enabled: boolean;
+    readonly tag: string;
+    readonly placement: Record<BookinfoWorkload, string[]>;
+    readonly routing: BookinfoRouting;
+    readonly failover: { from: string; to: string }[];
+}
+
+/** The resolved, validated stack configuration. */
+export interface StackConfig {
+    readonly mesh: MeshConfig;
+    /** Clusters by key, in sorted key order. */
+    readonly clusters: Record<string, ClusterConfig>;
+    /** All VPCs (shared and per cluster) by key, in sorted key order. */
+    readonly vpcs: Record<string, VpcConfig>;
+    readonly cen: ParsedCen;
+    readonly bookinfo: BookinfoConfig;
+    readonly protect: boolean;
+}
+
+const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function sortedRecord<T>(entries: [string, T][]): Record<string, T> {
+    return Object.fromEntries([...entries].sort(([a], [b]) => SORT(a, b)));
+}
+
+/** Zone suffix letter: `cn-hangzhou-h` → `h`, `ap-southeast-1a` → `a`; undefined if the zone is not in the region. */
+export function zoneLetter(region: string, zone: string): string | undefined {
+    const m = new RegExp(`^${region.replace(/[-]/g, "\\-")}-?([a-z])$`).exec(zone);
+    return m ? m[1] : undefined;
+}
+
+/** Deletes the given paths from a deep copy of `obj` (used to keep validating past unknown keys). */
+function withoutPaths(obj: unknown, paths: PropertyKey[][]): unknown {
+    const copy = structuredClone(obj);
+    for (const p of paths) {
+        let cur: any = copy;
+        for (let i = 0; i < p.length - 1 && cur != null; i++) cur = cur[p[i] as any];
+        if (cur != null && typeof cur === "object") delete cur[p[p.length - 1] as any];
+    }
+    return copy;
+}
+
+/**
+ * Schema-level parse. Unknown keys are reported and then removed so that the
+ * rest of the configuration can still be checked in the same run.
+ */
+function parseSchema(raw: Record<string, unknown>, problems: ProblemCollector): ParsedStackConfig | undefined {
+    let input: unknown = raw;
+    for (let attempt = 0; attempt < 3; attempt++) {
+        const result = stackConfigSchema.safeParse(input, { reportInput: true });
+        if (result.success) return result.data;
+        const unknownKeyPaths: PropertyKey[][] = [];
+        let onlyUnknownKeys = true;
+        for (const issue of result.error.issues) {
+            problems.addAll(problemsFromIssue(stackConfigSchema, issue as any));
+            if (issue.code === "unrecognized_keys") {
+                for (const k of issue.keys) unknownKeyPaths.push([...(issue.path as PropertyKey[]), k]);
+            } else {
+                onlyUnknownKeys = false;
+            }
+        }
+        if (!onlyUnknownKeys) return undefined;
+        input = withoutPaths(input, unknownKeyPaths);
+    }
+    return undefined;
+}
+
+/**
+ * Parses, validates and resolves the stack configuration.
+ *
+ * @param raw values of the `ack-mesh:` config keys, without the namespace
+ *   (e.g. `{ mesh: {...}, clusters: {...} }`); secret keys may be present with
+ *   any placeholder value.
+ * @param extraChecks further validation to run on the resolved config (the
+ *   network planner), whose problems are reported together with these.
+ * @throws ConfigError listing every problem.
+ */
+export function parseStackConfig(
+    raw: Record<string, unknown>,
+    extraChecks?: (config: StackConfig) => ReadonlyArray<ConfigProblem>,
+): StackConfig {
+    const problems = new ProblemCollector();
+    const known = new Set<string>([...CONFIG_KEYS, ...SECRET_CONFIG_KEYS]);
+    const schemaInput: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw ?? {})) {
+        if (known.has(key)) {
+            if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) schemaInput[key] = value;
+        } else {
+            const hint = suggest(key, [...known]);
+            problems.add(
+                `${CONFIG_NAMESPACE}:${key}`,
+                "unknown config key",
+                `${hint ? `did you mean "${CONFIG_NAMESPACE}:${hint}"? ` : ""}remove it; known keys: ${[...known].map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
+            );
+        }
+    }
+    const parsed = parseSchema(schemaInput, problems);
+    if (!parsed) {
+        problems.throwIfAny();
+        throw new ConfigError([{ path: "(root)", message: "configuration could not be parsed", fix: "check the YAML" }]);
+    }
+    const config = resolve(parsed, raw, problems);
+    if (config && extraChecks) {
+        problems.addAll(extraChecks(config));
+    }
+    problems.throwIfAny();
+    return config!;
+}
+
+function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, problems: ProblemCollector): StackConfig | undefined {
+    const { mesh } = parsed;
+    const clusterEntries = Object.entries(parsed.clusters);
+    if (clusterEntries.length === 0) {
+        problems.add("clusters", "has no clusters", "add at least one cluster under ack-mesh:clusters", {});
+        return undefined;
+    }
+    const primaries = clusterEntries.filter(([, c]) => c.role === "primary").map(([k]) => k);
+
+    // Keys: DNS labels, short enough for child names.
+    for (const [key] of clusterEntries) {
+        if (!DNS_LABEL.test(key) || key.length > MAX_CLUSTER_KEY_LENGTH) {
+            const sanitized = key
+                .toLowerCase()
+                .replace(/[^a-z0-9-]+/g, "-")
+                .replace(/^-+|-+$/g, "")
+                .slice(0, MAX_CLUSTER_KEY_LENGTH);
+            problems.add(
+                `clusters.${key}`,
+                `cluster names must be DNS-1123 labels of at most ${MAX_CLUSTER_KEY_LENGTH} characters (they name the mesh cluster, its network and its resources)`,
+                `rename the key to "${sanitized || "cluster1"}" and keep the ACK name with displayName: ${quote(key)}`,
+            );
+        }
+    }
+
+    // Topology and roles.
+    if (mesh.topology === "primary-remote" && primaries.length !== 1) {
+        problems.add(
+            "clusters",
+            `a primary-remote mesh needs exactly one cluster with role: primary, found ${primaries.length}${primaries.length ? ` (${primaries.join(", ")})` : ""}`,
+            primaries.length ? "make the others role: remote, or set mesh.topology: multi-primary" : "set role: primary on the control-plane cluster",
+        );
+    }
+    if (mesh.topology === "multi-primary") {
+        for (const [key, c] of clusterEntries) {
+            if (c.role !== "primary") {
+                problems.add(
+                    `clusters.${key}.role`,
+                    "a multi-primary mesh runs a control plane in every cluster",
+                    "set role: primary, or set mesh.topology: primary-remote",
+                    c.role,
+                );
+            }
+        }
+    }
+
+    // VPCs referenced by clusters.
+    const vpcMembers = new Map<string, string[]>();
+    for (const [key, c] of clusterEntries) {
+        if (c.vpc === undefined) continue;
+        const vpc = parsed.vpcs[c.vpc];
+        if (!vpc) {
+            const hint = suggest(c.vpc, Object.keys(parsed.vpcs));
+            problems.add(
+                `clusters.${key}.vpc`,
+                "names a VPC that is not defined in ack-mesh:vpcs",
+                hint ? `did you mean "${hint}"?` : `define vpcs.${c.vpc} (region, optional cidr) or remove clusters.${key}.vpc to give the cluster its own VPC`,
+                c.vpc,
+            );
+            continue;
+        }
+        if (vpc.region !== c.region) {
+            problems.add(
+                `clusters.${key}.vpc`,
+                `VPC "${c.vpc}" is in ${vpc.region} but the cluster is in ${c.region}; a VPC is regional`,
+                `use a VPC in ${c.region}, or move the cluster`,
+                c.vpc,
+            );
+        }
+        if (c.cidrs?.vpc !== undefined) {
+            problems.add(
+                `clusters.${key}.cidrs.vpc`,
+                `the cluster sits in shared VPC "${c.vpc}", whose CIDR is set on the VPC`,
+                `remove it and set vpcs.${c.vpc}.cidr instead`,
+                c.cidrs.vpc,
+            );
+        }
+        vpcMembers.set(c.vpc, [...(vpcMembers.get(c.vpc) ?? []), key]);
+    }
+    for (const [name] of Object.entries(parsed.vpcs)) {
+        if (!vpcMembers.has(name)) {
+            problems.add(`vpcs.${name}`, "no cluster uses this VPC", `reference it with clusters.<name>.vpc: ${name}, or remove it`);
+        }
+        if (clusterEntries.some(([k]) => k === name)) {
+            problems.add(`vpcs.${name}`, "a shared VPC cannot have the same name as a cluster (each cluster's own VPC is keyed by the cluster name)", "rename the VPC");
+        }
+    }
+    const vpcOf = (key: string, c: ParsedCluster) => c.vpc ?? key;
+    const vpcKeys = new Set(clusterEntries.map(([k, c]) => vpcOf(k, c)));
+
+    // Flat network across separate VPCs needs routable pod IPs.
+    if (mesh.networks === "flat" && vpcKeys.size > 1) {
+        for (const [key, c] of clusterEntries) {
+            if (c.cni === "flannel") {
+                problems.add(
+                    `clusters.${key}.cni`,
+                    "Flannel pod IPs are not routable across CEN (its per-node routes are not advertised), so a flat mesh across several VPCs cannot reach them",
+                    "use cni: terway, put the clusters in one shared VPC, or set mesh.networks: multi-network",
+                    c.cni,
+                );
+            }
+        }
+    }
+
+    const resolvedClusters: [string, ClusterConfig][] = [];
+    const displayNames = new Map<string, string>();
+    for (const [key, c] of clusterEntries) {
+        const base = `clusters.${key}`;
+        // Zones.
+        const seenZones = new Set<string>();
+        c.zones.forEach((zone, i) => {
+            if (zoneLetter(c.region, zone) === undefined) {
+                problems.add(
+                    `${base}.zones[${i}]`,
+                    `is not a zone of region ${c.region}`,
+                    `use a zone id of ${c.region}, such as "${c.region}-h"`,
+                    zone,
+                );
+            }
+            if (seenZones.has(zone)) {
+                problems.add(`${base}.zones[${i}]`, "is listed twice", "list each zone once", zone);
+            }
+            seenZones.add(zone);
+        });
+        // Control plane.
+        let controlPlane = key;
+        if (c.role === "primary" && c.controlPlane !== undefined && c.controlPlane !== key) {
+            problems.add(`${base}.controlPlane`, "only a remote cluster has a control plane elsewhere", "remove it from the primary", c.controlPlane);
+        }
+        if (c.role === "remote") {
+            if (c.controlPlane !== undefined) {
+                const target = parsed.clusters[c.controlPlane];
+                if (!target || target.role !== "primary") {
+                    problems.add(
+                        `${base}.controlPlane`,
+                        target ? "names a cluster that is not a primary" : "names a cluster that does not exist",
+                        primaries.length ? `use one of: ${primaries.join(", ")}` : "add a primary cluster",
+                        c.controlPlane,
+                    );
+                }
+                controlPlane = c.controlPlane;
+            } else if (primaries.length >= 1) {
+                controlPlane = primaries[0];
+            }
+        }
+        // Network.
+        let network: string;
+        if (mesh.networks === "flat") {
+            network = DEFAULTS.flatNetworkName;
+            const explicit = [...new Set(clusterEntries.map(([, x]) => x.network).filter((n): n is string => n !== undefined))];
+            if (explicit.length === 1) network = explicit[0];
+            if (c.network !== undefined && explicit.length > 1) {
+                problems.add(
+                    `${base}.network`,
+                    `a flat mesh has one network, but the clusters name ${explicit.length} (${explicit.join(", ")})`,
+                    "use the same network name everywhere, or set mesh.networks: multi-network",
+                    c.network,
+                );
+            }
+        } else {
+            network = c.network ?? `network-${key}`;
+        }
+        // CNI-specific pins.
+        const cidrs = c.cidrs ?? {};
+        if (c.cni === "terway") {
+            if (cidrs.pod !== undefined) {
+                problems.add(`${base}.cidrs.pod`, "Terway has no pod CIDR: pods take addresses from pod vSwitches", "remove it and pin cidrs.podVswitches per zone if needed", cidrs.pod);
+            }
+            if (cidrs.nodeCidrMask !== undefined) {
+                problems.add(`${base}.cidrs.nodeCidrMask`, "nodeCidrMask only applies to Flannel", "remove it", cidrs.nodeCidrMask);
+            }
+        } else if (cidrs.podVswitches !== undefined) {
+            problems.add(`${base}.cidrs.podVswitches`, "pod vSwitches only apply to Terway", "remove them, or set cni: terway", cidrs.podVswitches);
+        }
+        for (const field of ["vswitches", "podVswitches"] as const) {
+            for (const zone of Object.keys(cidrs[field] ?? {})) {
+                if (!c.zones.includes(zone)) {
+                    problems.add(`${base}.cidrs.${field}.${zone}`, "pins a CIDR for a zone the cluster does not use", `add ${zone} to ${base}.zones or remove the pin`);
+                }
+            }
+        }
+        if (cidrs.nodeCidrMask !== undefined && (cidrs.nodeCidrMask < 24 || cidrs.nodeCidrMask > 28)) {
+            problems.add(`${base}.cidrs.nodeCidrMask`, "must be between 24 and 28", "use 24 (255 pods per node) to 28 (15 pods per node)", cidrs.nodeCidrMask);
+        }
+        if (c.slot !== undefined && (c.slot < 0 || c.slot > 127)) {
+            problems.add(`${base}.slot`, "must be between 0 and 127", "choose an unused slot in 0..127", c.slot);
+        }
+        // Node pools.
+        const poolEntries = Object.entries(c.nodePools ?? { default: {} as any });
+        const pools: [string, NodePoolConfig][] = [];
+        for (const [poolName, p] of poolEntries) {
+            const pool = p as Partial<NodePoolConfig> & { zones?: string[] };
+            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(poolName) || poolName.length > 20) {
+                problems.add(`${base}.nodePools.${poolName}`, "node pool names must be DNS-1123 labels of at most 20 characters", "rename the pool, e.g. \"default\"");
+            }
+            const zones = pool.zones ?? c.zones;
+            zones.forEach((z, i) => {
+                if (!c.zones.includes(z)) {
+                    problems.add(`${base}.nodePools.${poolName}.zones[${i}]`, "is not one of the cluster's zones", `use one of: ${c.zones.join(", ")}`, z);
+                }
+            });
+            pools.push([
+                poolName,
+                {
+                    name: poolName,
+                    instanceTypes: pool.instanceTypes ?? [...DEFAULTS.instanceTypes],
+                    size: pool.size ?? DEFAULTS.nodePoolSize,
+                    systemDiskCategory: pool.systemDiskCategory ?? DEFAULTS.systemDiskCategory,
+                    systemDiskSizeGb: pool.systemDiskSizeGb ?? DEFAULTS.systemDiskSizeGb,
+                    zones,
+                },
+            ]);
+        }
+        if (poolEntries.length === 0) {
+            problems.add(`${base}.nodePools`, "has no node pools", "add a pool, e.g. nodePools: { default: { size: 3 } }", {});
+        }
+        const workers = pools.reduce((n, [, p]) => n + p.size, 0);
+        if (workers < DEFAULTS.minWorkers && !c.allowFewerThanThreeWorkers) {
+            problems.add(
+                `${base}.nodePools`,
+                `has ${workers} worker${workers === 1 ? "" : "s"} in total; a cluster needs at least ${DEFAULTS.minWorkers} for an available control plane and gateways`,
+                `raise the pool sizes to ${DEFAULTS.minWorkers} or more, or set ${base}.allowFewerThanThreeWorkers: true for a throwaway cluster`,
+                workers,
+            );
+        }
+        // Display names are unique per account.
+        const displayName = c.displayName ?? key;
+        const other = displayNames.get(displayName.toLowerCase());
+        if (other !== undefined) {
+            problems.add(
+                `${base}.displayName`,
+                `duplicates the ACK cluster name of clusters.${other} (names are unique per account)`,
+                "give each cluster its own displayName",
+                displayName,
+            );
+        }
+        displayNames.set(displayName.toLowerCase(), key);
+
+        resolvedClusters.push([
+            key,
+            {
+                name: key,
+                displayName,
+                region: c.region,
+                zones: [...c.zones],
+                role: c.role,
+                controlPlane,
+                network,
+                cni: c.cni,
+                kubernetesVersion: c.kubernetesVersion,
+                clusterSpec: c.clusterSpec,
+                proxyMode: c.proxyMode,
+                vpc: vpcOf(key, c),
+                sharedVpc: c.vpc !== undefined,
+                slot: c.slot,
+                cidrs: {
+                    vpc: cidrs.vpc,
+                    vswitches: { ...(cidrs.vswitches ?? {}) },
+                    podVswitches: { ...(cidrs.podVswitches ?? {}) },
+                    pod: cidrs.pod,
+                    service: cidrs.service,
+                    nodeCidrMask: c.cni === "flannel" ? (cidrs.nodeCidrMask ?? DEFAULTS.nodeCidrMask) : undefined,
+                },
+                nodePools: sortedRecord(pools),
+                apiServerPublic: c.apiServer.public,
+                deletionProtection: c.deletionProtection,
+                ingressGateway: c.ingressGateway ?? c.role === "primary",
+                tags: { ...(c.tags ?? {}) },
+            },
+        ]);
+    }
+    const clusters = sortedRecord(resolvedClusters);
+
+    // VPCs: shared ones plus each cluster's own.
+    const vpcs: [string, VpcConfig][] = [];
+    for (const [name, v] of Object.entries(parsed.vpcs)) {
+        if (v.slot !== undefined && (v.slot < 0 || v.slot > 127)) {
+            problems.add(`vpcs.${name}.slot`, "must be between 0 and 127", "choose an unused slot in 0..127", v.slot);
+        }
+        vpcs.push([name, { name, region: v.region, cidr: v.cidr, slot: v.slot, clusters: (vpcMembers.get(name) ?? []).sort(SORT), shared: true, configPath: `vpcs.${name}` }]);
+    }
+    for (const c of Object.values(clusters)) {
+        if (!c.sharedVpc) {
+            vpcs.push([c.name, { name: c.name, region: c.region, cidr: c.cidrs.vpc, slot: c.slot, clusters: [c.name], shared: false, configPath: `clusters.${c.name}.cidrs` }]);
+        }
+    }
+
+    // Mesh CA.
+    const caShared = mesh.ca.shared ?? primaries.length > 1;
+    if (mesh.ca.shared === false && primaries.length > 1) {
+        problems.add("mesh.ca.shared", `the mesh has ${primaries.length} control planes, which must share one root of trust for cross-cluster mTLS`, "remove mesh.ca.shared or set it to true", false);
+    }
+    if (caShared && mesh.ca.source === "config") {
+        for (const key of SECRET_CONFIG_KEYS) {
+            if (raw[key] === undefined) {
+                problems.add(
+                    `${CONFIG_NAMESPACE}:${key}`,
+                    "is required when mesh.ca.source is config",
+                    `run: pulumi config set --secret ${CONFIG_NAMESPACE}:${key} -- "$(cat ${key === "caRootCert" ? "root-cert.pem" : "root-key.pem"})"`,
+                );
+            }
+        }
+    }
+
+    // CEN.
+    if (parsed.cen.bandwidthType === "BandwidthPackage" && !parsed.cen.bandwidthPackageId) {
+        problems.add("cen.bandwidthPackageId", "is required when cen.bandwidthType is BandwidthPackage", "set the id of an existing CEN bandwidth package, or use bandwidthType: DataTransfer");
+    }
+
+    // Bookinfo.
+    const bookinfo = resolveBookinfo(parsed, clusters, problems);
+
+    return {
+        mesh: { ...mesh, ca: { shared: caShared, source: mesh.ca.source, algorithm: mesh.ca.algorithm } },
+        clusters,
+        vpcs: sortedRecord(vpcs),
+        cen: parsed.cen,
+        bookinfo,
+        protect: parsed.protect,
+    };
+}
+
+function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, ClusterConfig>, problems: ProblemCollector): BookinfoConfig {
+    const b = parsed.bookinfo;
+    const names = Object.keys(clusters);
+    const placement = {} as Record<BookinfoWorkload, string[]>;
+    for (const w of BOOKINFO_WORKLOADS) {
+        const targets = b.placement[w] ?? [];
+        targets.forEach((t, i) => {
+            if (!clusters[t]) {
+                const hint = suggest(t, names);
+                problems.add(
+                    `bookinfo.placement.${w}[${i}]`,
+                    "names a cluster that does not exist",
+                    hint ? `did you mean "${hint}"?` : `use one of: ${names.join(", ")}`,
+                    t,
+                );
+            }
+            if (targets.indexOf(t) !== i) {
+                problems.add(`bookinfo.placement.${w}[${i}]`, "lists a cluster twice", "list each cluster once", t);
+            }
+        });
+        if (b.enabled && targets.length === 0) {
+            problems.add(`bookinfo.placement.${w}`, "is not placed on any cluster; Bookinfo needs every workload somewhere in the mesh", `add ${w}: [<cluster>]`);
+        }
+        placement[w] = [...targets];
+    }
+    const regions = [...new Set(Object.values(clusters).map((c) => c.region))].sort(SORT);
+    let failover = b.failover ?? [];
+    if (b.failover) {
+        b.failover.forEach((f, i) => {
+            for (const side of ["from", "to"] as const) {
+                if (!regions.includes(f[side])) {
+                    problems.add(`bookinfo.failover[${i}].${side}`, "is not a region of any mesh cluster", `use one of: ${regions.join(", ")}`, f[side]);
+                }
+            }
+            if (f.from === f.to) problems.add(`bookinfo.failover[${i}]`, "fails over to the same region", "use two different regions", f);
+        });
+    } else if (b.routing === "locality-failover") {
+        failover = regions.map((from, i) => ({ from, to: regions[(i + 1) % regions.length] })).filter((f) => f.from !== f.to);
+    }
+    if (b.enabled && b.routing === "locality-failover" && regions.length < 2) {
+        problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
+    }
+    return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
+}
+
+/** Narrow helper for tests and tools: parse without extra checks, returning problems instead of throwing. */
+export function tryParseStackConfig(raw: Record<string, unknown>): { config?: StackConfig; error?: ConfigError } {
+    try {
+        return { config: parseStackConfig(raw) };
+    } catch (e) {
+        if (ConfigError.is(e)) return { error: e };
+        throw e;
+    }
+}
+
+export type { z };

@@ -1,0 +1,214 @@
+/**
+ * The stack configuration model: what a user writes under the `ack-mesh:`
+ * namespace of `stacks/Pulumi.<env>.yaml`. Parsed with zod; every object is
+ * strict, so an unknown (misspelt) key is an error rather than silently
+ * ignored.
+ *
+ * Top-level config keys (each is its own Pulumi config key):
+ * `ack-mesh:mesh`, `ack-mesh:clusters`, `ack-mesh:vpcs`, `ack-mesh:cen`,
+ * `ack-mesh:bookinfo`, `ack-mesh:protect`.
+ */
+import { z } from "zod";
+import { DEFAULTS } from "./defaults";
+
+/** DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, ≤ 63 chars. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Alibaba region id, e.g. `cn-hangzhou`, `ap-southeast-1`. */
+export const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+/** Bookinfo workloads that can be placed onto clusters. */
+export const BOOKINFO_WORKLOADS = [
+    "productpage-v1",
+    "details-v1",
+    "ratings-v1",
+    "reviews-v1",
+    "reviews-v2",
+    "reviews-v3",
+] as const;
+export type BookinfoWorkload = (typeof BOOKINFO_WORKLOADS)[number];
+
+/** Bookinfo routing scenarios. */
+export const BOOKINFO_ROUTINGS = ["plain", "header-split", "locality-failover"] as const;
+export type BookinfoRouting = (typeof BOOKINFO_ROUTINGS)[number];
+
+const cidr = z.string();
+const dnsLabel = z.string().max(63).regex(DNS_LABEL, { message: "must be a DNS-1123 label" });
+
+/** Pinned CIDRs of one cluster. Each one overrides the planner. */
+export const clusterCidrsSchema = z.strictObject({
+    /** VPC CIDR (only for a cluster with its own VPC; a shared VPC pins `vpcs.<name>.cidr`). Updatable in place. */
+    vpc: cidr.optional(),
+    /** Node vSwitch CIDR per zone id. ForceNew on the vSwitch. */
+    vswitches: z.record(z.string(), cidr).optional(),
+    /** Terway pod vSwitch CIDR per zone id. ForceNew on the vSwitch. */
+    podVswitches: z.record(z.string(), cidr).optional(),
+    /** Flannel pod CIDR. ForceNew: changing it replaces the cluster. */
+    pod: cidr.optional(),
+    /** Service CIDR. ForceNew: changing it replaces the cluster. */
+    service: cidr.optional(),
+    /** Flannel per-node pod subnet mask, 24..28. ForceNew. */
+    nodeCidrMask: z.number().int().optional(),
+});
+
+/** One worker node pool. */
+export const nodePoolSchema = z.strictObject({
+    /** ECS instance types, tried in order. */
+    instanceTypes: z.array(z.string().min(1)).min(1).max(10).default([...DEFAULTS.instanceTypes]),
+    /** Desired number of workers. */
+    size: z.number().int().min(0).max(1000).default(DEFAULTS.nodePoolSize),
+    /** System disk category (TF enum). */
+    systemDiskCategory: z
+        .enum(["cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud"])
+        .default(DEFAULTS.systemDiskCategory),
+    /** System disk size, GiB. */
+    systemDiskSizeGb: z.number().int().min(20).max(2048).default(DEFAULTS.systemDiskSizeGb),
+    /** Zones (subset of the cluster's zones) the pool spans; default all of them. */
+    zones: z.array(z.string()).min(1).optional(),
+});
+
+/** One ACK cluster, keyed in `clusters` by its stable name (a DNS-1123 label). */
+export const clusterSchema = z.strictObject({
+    /** ACK cluster display name (`cs.ManagedKubernetes.name`), unique per account; default: the key. */
+    displayName: z.string().min(1).max(63).optional(),
+    /** Region id, e.g. `cn-hangzhou`. */
+    region: z.string().regex(REGION_ID, { message: "must be an Alibaba region id such as cn-hangzhou" }),
+    /** Zones the cluster's vSwitches live in, e.g. `[cn-hangzhou-h, cn-hangzhou-i]` (1..5). */
+    zones: z.array(z.string()).min(1).max(5),
+    /** `primary` runs istiod; `remote` is controlled by a primary. */
+    role: z.enum(["primary", "remote"]),
+    /** For a remote: the primary that controls it. Default: the only primary of the mesh. */
+    controlPlane: z.string().optional(),
+    /** Mesh network name. Default: derived from `mesh.networks`. */
+    network: dnsLabel.optional(),
+    /** Container network plugin; fixed at creation. Terway pod IPs are routable across CEN, Flannel's are not. */
+    cni: z.enum(["terway", "flannel"]),
+    /** ACK Kubernetes version. */
+    kubernetesVersion: z.string().min(1).default(DEFAULTS.kubernetesVersion),
+    /** ACK edition. */
+    clusterSpec: z
+        .enum(["ack.standard", "ack.pro.small", "ack.pro.xlarge", "ack.pro.2xlarge", "ack.pro.4xlarge"])
+        .default(DEFAULTS.clusterSpec),
+    /** kube-proxy mode; ForceNew. */
+    proxyMode: z.enum(["iptables", "ipvs", "nftables"]).default(DEFAULTS.proxyMode),
+    /** Name of a shared VPC in `vpcs`; default: the cluster gets its own VPC. */
+    vpc: z.string().optional(),
+    /** Address-plan slot, 0..127. Default: derived from the cluster name. */
+    slot: z.number().int().optional(),
+    /** Pinned CIDRs. */
+    cidrs: clusterCidrsSchema.optional(),
+    /** Worker node pools keyed by pool name. */
+    nodePools: z.record(z.string(), nodePoolSchema).optional(),
+    /** Allow fewer than 3 workers in total (dev only). */
+    allowFewerThanThreeWorkers: z.boolean().default(false),
+    /** API server exposure. */
+    apiServer: z
+        .strictObject({
+            /**
+             * Public (internet) API endpoint. Must stay true when `pulumi up`
+             * runs outside the VPC: the kubeconfig from `getClusterCredential`
+             * points at the public endpoint. Create-only.
+             */
+            public: z.boolean().default(true),
+        })
+        .default({ public: true }),
+    /** ACK deletion protection. */
+    deletionProtection: z.boolean().default(true),
+    /** Install an ingress gateway on a public SLB. Default: true on primaries. */
+    ingressGateway: z.boolean().optional(),
+    /** Extra tags for the cluster's cloud resources. */
+    tags: z.record(z.string(), z.string()).optional(),
+});
+
+/** A VPC shared by several clusters. */
+export const vpcSchema = z.strictObject({
+    /** Region id. */
+    region: z.string().regex(REGION_ID, { message: "must be an Alibaba region id such as cn-hangzhou" }),
+    /** VPC CIDR. Default: planned from `slot`. */
+    cidr: cidr.optional(),
+    /** Address-plan slot, 0..127. Default: derived from the VPC name. */
+    slot: z.number().int().optional(),
+});
+
+/** Plug-in CA (shared root) settings. */
+export const caSchema = z.strictObject({
+    /** Install `cacerts` with a shared root. Default: true when the mesh has more than one control plane. */
+    shared: z.boolean().optional(),
+    /** `generate`: the program generates the root; `config`: root PEMs come from secret config `ack-mesh:caRootCert`/`ack-mesh:caRootKey`. */
+    source: z.enum(["generate", "config"]).default("generate"),
+    /** Key algorithm of generated keys. */
+    algorithm: z.enum(["RSA", "ECDSA"]).default("RSA"),
+});
+
+/** Mesh-wide settings. */
+export const meshSchema = z.strictObject({
+    /** Mesh ID (`global.meshID`). */
+    id: dnsLabel,
+    /** Trust domain. */
+    trustDomain: z.string().min(1).default(DEFAULTS.trustDomain),
+    /** Istio version (Helm chart version), pinned. */
+    istioVersion: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact Istio release such as 1.30.3" })
+        .default(DEFAULTS.istioVersion),
+    /** `primary-remote`: one control plane; `multi-primary`: one per cluster. */
+    topology: z.enum(["primary-remote", "multi-primary"]),
+    /** `flat`: one network; `multi-network`: one network per cluster (unless `clusters.<n>.network` groups them), joined by east-west gateways. */
+    networks: z.enum(["flat", "multi-network"]).default("flat"),
+    /** Mesh-wide mTLS mode (PeerAuthentication). */
+    mtls: z.enum(["STRICT", "PERMISSIVE"]).default("STRICT"),
+    /** Sidecar DNS capture (`ISTIO_META_DNS_CAPTURE`). */
+    dnsCapture: z.boolean().default(false),
+    /** Plug-in CA. */
+    ca: caSchema.default({ source: "generate", algorithm: "RSA" }),
+});
+
+/** CEN (transit router) settings, used when clusters sit in different VPCs. */
+export const cenSchema = z.strictObject({
+    /** `DataTransfer` (pay by traffic) or `BandwidthPackage`. */
+    bandwidthType: z.enum(["DataTransfer", "BandwidthPackage"]).default("DataTransfer"),
+    /** Cross-region bandwidth per peering, Mbps. */
+    bandwidthMbps: z.number().int().min(1).max(10000).default(DEFAULTS.cenBandwidthMbps),
+    /** Existing CEN bandwidth package id (required with `BandwidthPackage`). */
+    bandwidthPackageId: z.string().optional(),
+});
+
+/** Locality failover pair. */
+export const failoverSchema = z.strictObject({ from: z.string(), to: z.string() });
+
+/** Bookinfo sample. */
+export const bookinfoSchema = z.strictObject({
+    /** Deploy Bookinfo. */
+    enabled: z.boolean().default(false),
+    /** Image tag of `registry.istio.io/release/examples-bookinfo-*`. */
+    tag: z.string().min(1).default(DEFAULTS.bookinfoTag),
+    /** Workload → clusters it runs on. */
+    placement: z.partialRecord(z.enum(BOOKINFO_WORKLOADS), z.array(z.string()).min(1)).default({}),
+    /** Routing scenario. */
+    routing: z.enum(BOOKINFO_ROUTINGS).default("plain"),
+    /** Failover order for `locality-failover`; default: each region fails over to the others. */
+    failover: z.array(failoverSchema).optional(),
+});
+
+/** The whole stack configuration (values of the `ack-mesh:` keys). */
+export const stackConfigSchema = z.strictObject({
+    mesh: meshSchema,
+    clusters: z.record(z.string(), clusterSchema),
+    vpcs: z.record(z.string(), vpcSchema).default({}),
+    cen: cenSchema.default({ bandwidthType: "DataTransfer", bandwidthMbps: DEFAULTS.cenBandwidthMbps }),
+    bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, placement: {}, routing: "plain" }),
+    /** Pulumi `protect` on VPCs, CEN, clusters and node pools. */
+    protect: z.boolean().default(false),
+});
+
+/** Parsed (schema-level) stack configuration, defaults applied. */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
+export type ParsedCluster = z.output<typeof clusterSchema>;
+export type ParsedNodePool = z.output<typeof nodePoolSchema>;
+export type ParsedVpc = z.output<typeof vpcSchema>;
+export type ParsedMesh = z.output<typeof meshSchema>;
+export type ParsedBookinfo = z.output<typeof bookinfoSchema>;
+export type ParsedCen = z.output<typeof cenSchema>;
+
+/** Top-level config keys, in the `ack-mesh:` namespace. */
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof ParsedStackConfig>;

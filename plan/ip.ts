@@ -1,0 +1,70 @@
+/**
+ * IPv4 CIDR helpers over the `ip-num` library. No bit arithmetic here: every
+ * computation is delegated to ip-num's ranges.
+ */
+import { IPv4CidrRange, RangedSet, Validator } from "ip-num";
+
+/** The RFC 1918 blocks Alibaba accepts for VPCs, pod and service CIDRs. */
+export const PRIVATE_BLOCKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+/** A parsed CIDR, or the reason it is not one. */
+export type ParsedCidr = { ok: true; range: IPv4CidrRange; prefix: number } | { ok: false; reason: string };
+
+/** Parses an IPv4 CIDR; rejects host bits set (e.g. `10.0.0.1/16`). */
+export function parseCidr(text: unknown): ParsedCidr {
+    if (typeof text !== "string" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text)) {
+        return { ok: false, reason: "is not an IPv4 CIDR (a.b.c.d/n)" };
+    }
+    const [valid, messages] = Validator.isValidIPv4CidrNotation(text);
+    if (!valid) return { ok: false, reason: `is not a valid IPv4 CIDR (${messages.join("; ")})` };
+    const [aligned] = Validator.isValidIPv4CidrRange(text);
+    const range = IPv4CidrRange.fromCidr(text);
+    if (!aligned) {
+        return { ok: false, reason: `has host bits set; the network address of this block is ${networkOf(range)}` };
+    }
+    return { ok: true, range, prefix: prefixOf(range) };
+}
+
+/** Parses a CIDR known to be valid (planner-generated); throws otherwise. */
+export function cidr(text: string): IPv4CidrRange {
+    const p = parseCidr(text);
+    if (!p.ok) throw new Error(`internal: ${text} ${p.reason}`);
+    return p.range;
+}
+
+/** Prefix length of a range. */
+export function prefixOf(range: IPv4CidrRange): number {
+    return Number(range.getPrefix().getValue());
+}
+
+function networkOf(range: IPv4CidrRange): string {
+    return `${range.getFirst().toString()}/${prefixOf(range)}`;
+}
+
+/**
+ * The `index`-th block of prefix length `prefix` inside `parent`.
+ * Throws if it does not fit.
+ */
+export function subnet(parent: IPv4CidrRange, prefix: number, index: number): IPv4CidrRange {
+    const parentPrefix = prefixOf(parent);
+    if (prefix < parentPrefix || prefix > 32) throw new Error(`internal: /${prefix} does not fit in ${parent.toCidrString()}`);
+    const size = 1n << BigInt(32 - prefix);
+    const offset = BigInt(index) * size;
+    if (offset + size > parent.getSize()) throw new Error(`internal: block ${index} of /${prefix} is outside ${parent.toCidrString()}`);
+    return RangedSet.fromCidrRange(parent).takeSubRange(offset, size).toCidrRange() as IPv4CidrRange;
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+export function within(inner: IPv4CidrRange, outer: IPv4CidrRange): boolean {
+    return outer.contains(inner);
+}
+
+/** True when the two ranges share any address. */
+export function overlaps(a: IPv4CidrRange, b: IPv4CidrRange): boolean {
+    return a.isOverlapping(b) || a.contains(b) || b.contains(a);
+}
+
+/** True when the range lies inside one RFC 1918 block. */
+export function isPrivate(range: IPv4CidrRange): boolean {
+    return PRIVATE_BLOCKS.some((b) => within(range, cidr(b)));
+}
