@@ -57,7 +57,15 @@ export class ConfigError extends Error {
     public readonly problems: ReadonlyArray<ConfigProblem>;
 
     constructor(problems: ReadonlyArray<ConfigProblem>, heading = "Invalid ack-mesh configuration") {
-        const sorted = [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        // Several checks may find the same problem (e.g. the config and the planner): report it once.
+        const seen = new Set<string>();
+        const unique = problems.filter((p) => {
+            const key = formatProblem(p);
+            if (seen.has(key)) return false;
+            seen.add(key);
+            return true;
+        });
+        const sorted = unique.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
         const n = sorted.length;
         super(`${heading} (${n} problem${n === 1 ? "" : "s"}):\n${sorted.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
         this.name = "ConfigError";

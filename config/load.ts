@@ -73,6 +73,8 @@ export interface ClusterConfig {
         readonly nodeCidrMask?: number;
     };
     readonly nodePools: Record<string, NodePoolConfig>;
+    /** Fewer than three workers were explicitly allowed. */
+    readonly allowFewerThanThreeWorkers: boolean;
     readonly apiServerPublic: boolean;
     readonly deletionProtection: boolean;
     readonly ingressGateway: boolean;
@@ -113,7 +115,8 @@ export interface StackConfig {
     readonly clusters: Record<string, ClusterConfig>;
     /** All VPCs (shared and per cluster) by key, in sorted key order. */
     readonly vpcs: Record<string, VpcConfig>;
-    readonly cen: ParsedCen;
+    /** CEN settings; `region` resolved (the first control plane's region unless pinned). */
+    readonly cen: ParsedCen & { readonly region: string };
     readonly bookinfo: BookinfoConfig;
     readonly protect: boolean;
 }
@@ -152,7 +155,11 @@ function parseSchema(raw: Record<string, unknown>, problems: ProblemCollector): 
         if (result.success) return result.data;
         const unknownKeyPaths: PropertyKey[][] = [];
         let onlyUnknownKeys = true;
-        for (const issue of result.error.issues) {
+        // A value of the wrong type also fails the size checks of the right type
+        // (zod checks `.max(5)` of a list on a string): report only the type.
+        const wrongType = new Set(result.error.issues.filter((i) => i.code === "invalid_type").map((i) => JSON.stringify(i.path)));
+        const issues = result.error.issues.filter((i) => !((i.code === "too_big" || i.code === "too_small") && wrongType.has(JSON.stringify(i.path))));
+        for (const issue of issues) {
             problems.addAll(problemsFromIssue(stackConfigSchema, issue as any));
             if (issue.code === "unrecognized_keys") {
                 for (const k of issue.keys) unknownKeyPaths.push([...(issue.path as PropertyKey[]), k]);
@@ -258,7 +265,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
     const vpcMembers = new Map<string, string[]>();
     for (const [key, c] of clusterEntries) {
         if (c.vpc === undefined) continue;
-        const vpc = parsed.vpcs[c.vpc];
+        const vpc = Object.hasOwn(parsed.vpcs, c.vpc) ? parsed.vpcs[c.vpc] : undefined;
         if (!vpc) {
             const hint = suggest(c.vpc, Object.keys(parsed.vpcs));
             problems.add(
@@ -339,7 +346,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         }
         if (c.role === "remote") {
             if (c.controlPlane !== undefined) {
-                const target = parsed.clusters[c.controlPlane];
+                const target = Object.hasOwn(parsed.clusters, c.controlPlane) ? parsed.clusters[c.controlPlane] : undefined;
                 if (!target || target.role !== "primary") {
                     problems.add(
                         `${base}.controlPlane`,
@@ -472,6 +479,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                     nodeCidrMask: c.cni === "flannel" ? (cidrs.nodeCidrMask ?? DEFAULTS.nodeCidrMask) : undefined,
                 },
                 nodePools: sortedRecord(pools),
+                allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
                 apiServerPublic: c.apiServer.public,
                 deletionProtection: c.deletionProtection,
                 ingressGateway: c.ingressGateway ?? c.role === "primary",
@@ -513,6 +521,12 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
     }
 
     // CEN.
+    const regionsInUse = [...new Set(Object.values(clusters).map((c) => c.region))].sort();
+    const firstPrimary = Object.values(clusters).find((c) => c.role === "primary") ?? Object.values(clusters)[0];
+    const cenRegion = parsed.cen.region ?? firstPrimary.region;
+    if (parsed.cen.region !== undefined && !regionsInUse.includes(parsed.cen.region)) {
+        problems.add("cen.region", "is not a region of any cluster", `use one of: ${regionsInUse.join(", ")}`, parsed.cen.region);
+    }
     if (parsed.cen.bandwidthType === "BandwidthPackage" && !parsed.cen.bandwidthPackageId) {
         problems.add("cen.bandwidthPackageId", "is required when cen.bandwidthType is BandwidthPackage", "set the id of an existing CEN bandwidth package, or use bandwidthType: DataTransfer");
     }
@@ -524,7 +538,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         mesh: { ...mesh, ca: { shared: caShared, source: mesh.ca.source, algorithm: mesh.ca.algorithm } },
         clusters,
         vpcs: sortedRecord(vpcs),
-        cen: parsed.cen,
+        cen: { ...parsed.cen, region: cenRegion },
         bookinfo,
         protect: parsed.protect,
     };
@@ -537,7 +551,7 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
     for (const w of BOOKINFO_WORKLOADS) {
         const targets = b.placement[w] ?? [];
         targets.forEach((t, i) => {
-            if (!clusters[t]) {
+            if (!Object.hasOwn(clusters, t)) {
                 const hint = suggest(t, names);
                 problems.add(
                     `bookinfo.placement.${w}[${i}]`,

@@ -170,6 +170,12 @@ export const cenSchema = z.strictObject({
     bandwidthMbps: z.number().int().min(1).max(10000).default(DEFAULTS.cenBandwidthMbps),
     /** Existing CEN bandwidth package id (required with `BandwidthPackage`). */
     bandwidthPackageId: z.string().optional(),
+    /**
+     * Region whose provider creates the (global) CEN instance. Default: the
+     * region of the first control plane. Pin it: changing it later moves the
+     * CEN to another provider, which replaces it and every transit router.
+     */
+    region: z.string().regex(REGION_ID, { message: "must be an Alibaba region id such as cn-hangzhou" }).optional(),
 });
 
 /** Locality failover pair. */

@@ -93,6 +93,8 @@ function describeType(t: string): string {
             return "a list";
         case "int":
             return "a whole number";
+        case "record":
+            return "a mapping";
         default:
             return `a ${t}`;
     }
@@ -161,7 +163,11 @@ export function problemsFromIssue(root: AnySchema, issue: z.core.$ZodIssue & { i
                     : issue.origin === "string"
                       ? `must be ${op} ${bound} character${bound === 1 ? "" : "s"} long`
                       : `must be ${op} ${bound}`;
-            return [{ path: at, value: input, message: what, fix: `use a value that ${what.replace(/^must (be|have) /, "is ")}` }];
+            const fix =
+                issue.origin === "array"
+                    ? `list ${op} ${bound} item${bound === 1 ? "" : "s"}`
+                    : `use a value ${op} ${bound}${issue.origin === "string" ? " characters long" : ""}`;
+            return [{ path: at, value: input, message: what, fix }];
         }
         case "invalid_format":
             if (issue.format === "regex" && issue.message.includes("DNS-1123")) {

@@ -54,17 +54,42 @@ export function subnet(parent: IPv4CidrRange, prefix: number, index: number): IP
     return RangedSet.fromCidrRange(parent).takeSubRange(offset, size).toCidrRange() as IPv4CidrRange;
 }
 
+/**
+ * A range's first and last address as numbers (from ip-num), cached per range
+ * object: comparing spans is much cheaper than re-deriving them for each of
+ * the planner's pairwise checks.
+ */
+interface Span {
+    readonly lo: bigint;
+    readonly hi: bigint;
+}
+const spans = new WeakMap<IPv4CidrRange, Span>();
+function spanOf(range: IPv4CidrRange): Span {
+    let s = spans.get(range);
+    if (!s) {
+        s = { lo: range.getFirst().getValue(), hi: range.getLast().getValue() };
+        spans.set(range, s);
+    }
+    return s;
+}
+
 /** True when `inner` lies entirely inside `outer`. */
 export function within(inner: IPv4CidrRange, outer: IPv4CidrRange): boolean {
-    return outer.contains(inner);
+    const i = spanOf(inner);
+    const o = spanOf(outer);
+    return o.lo <= i.lo && i.hi <= o.hi;
 }
 
 /** True when the two ranges share any address. */
 export function overlaps(a: IPv4CidrRange, b: IPv4CidrRange): boolean {
-    return a.isOverlapping(b) || a.contains(b) || b.contains(a);
+    const x = spanOf(a);
+    const y = spanOf(b);
+    return x.lo <= y.hi && y.lo <= x.hi;
 }
+
+const PRIVATE_RANGES = PRIVATE_BLOCKS.map((b) => cidr(b));
 
 /** True when the range lies inside one RFC 1918 block. */
 export function isPrivate(range: IPv4CidrRange): boolean {
-    return PRIVATE_BLOCKS.some((b) => within(range, cidr(b)));
+    return PRIVATE_RANGES.some((b) => within(range, b));
 }

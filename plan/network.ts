@@ -18,7 +18,7 @@
  * - Service CIDR: block `slot` of /20 in 172.24.0.0/13 (clear of ACK's
  *   default 172.19.0.0/20 and of Docker's 172.17.0.0/16).
  */
-import { ClusterConfig, StackConfig, VpcConfig, zoneLetter } from "../config/load";
+import { ClusterConfig, parseStackConfig, StackConfig, VpcConfig, zoneLetter } from "../config/load";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import { cidr, isPrivate, overlaps, parseCidr, prefixOf, subnet, within } from "./ip";
 import type { IPv4CidrRange } from "ip-num";
@@ -35,6 +35,12 @@ export const ADDRESS_PLAN = {
     sharedVpcParts: 4,
     zoneSlots: 16,
 } as const;
+
+const POOLS = {
+    vpc: cidr(ADDRESS_PLAN.vpcPool),
+    pod: cidr(ADDRESS_PLAN.podPool),
+    service: cidr(ADDRESS_PLAN.servicePool),
+};
 
 /** FNV-1a (32-bit) of the UTF-8 name, modulo the slot count. Frozen. */
 export function slotFromName(name: string): number {
@@ -126,6 +132,17 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         c.zones.some((z) => c.cidrs.vswitches[z] === undefined || (c.cni === "terway" && c.cidrs.podVswitches[z] === undefined));
     const vpcSlot = (v: VpcConfig) => (v.shared ? (v.slot ?? slotFromName(`vpc/${v.name}`)) : slotOf.get(v.name)!.slot);
 
+    // Slots outside the plan cannot be placed (the config validation says so too; the
+    // problems are merged and de-duplicated, so the user sees it once).
+    const inRange = (slot: number) => Number.isInteger(slot) && slot >= 0 && slot < ADDRESS_PLAN.slots;
+    for (const c of clusters) {
+        if (!inRange(slotOf.get(c.name)!.slot)) add(`clusters.${c.name}.slot`, "must be between 0 and 127", "choose an unused slot in 0..127", c.slot);
+    }
+    for (const v of vpcs) {
+        if (v.shared && !inRange(vpcSlot(v))) add(`vpcs.${v.name}.slot`, "must be between 0 and 127", "choose an unused slot in 0..127", v.slot);
+    }
+    if (problems.length > 0) return { problems };
+
     const taken = new Set<number>();
     for (const c of clusters) if (usesSlot(c)) taken.add(slotOf.get(c.name)!.slot);
     for (const v of vpcs) if (v.shared && v.cidr === undefined) taken.add(vpcSlot(v));
@@ -159,6 +176,8 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         if (v.cidr !== undefined) continue;
         const slot = vpcSlot(v);
         const owner = vpcSlotOwner.get(slot);
+        // Two clusters' own VPCs colliding is the cluster-slot collision reported above.
+        if (owner !== undefined && !v.shared && !config.vpcs[owner].shared) continue;
         if (owner !== undefined) {
             const path = v.shared ? `vpcs.${v.name}.slot` : `clusters.${v.name}.slot`;
             add(path, `address-plan slot ${slot} gives this VPC the same CIDR as VPC "${owner}"`, slotFix(path), slot);
@@ -207,7 +226,7 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         const path = v.shared ? `vpcs.${v.name}.cidr` : `clusters.${v.name}.cidrs.vpc`;
         const pinned = pin(path, v.cidr);
         if (pinned === null) continue;
-        const range = pinned ?? subnet(cidr(ADDRESS_PLAN.vpcPool), ADDRESS_PLAN.vpcPrefix, vpcSlot(v));
+        const range = pinned ?? subnet(POOLS.vpc, ADDRESS_PLAN.vpcPrefix, vpcSlot(v));
         const p = prefixOf(range);
         if (p < 8 || p > 28) add(path, "a VPC mask must be between /8 and /28", "use a mask such as /16", range.toCidrString());
         else if (!isPrivate(range)) add(path, "an ACK VPC must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", "use a private range", range.toCidrString());
@@ -236,7 +255,7 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
             return subnet(half, Math.max(blockPrefix + 5, 16), letterIndex);
         };
         const zones: Record<string, ZoneNetworkPlan> = {};
-        for (const zone of c.zones) {
+        for (const zone of new Set(c.zones)) {
             const letter = zoneLetter(c.region, zone);
             if (letter === undefined) continue; // reported by the config validation
             const idx = letter.charCodeAt(0) - "a".charCodeAt(0);
@@ -273,7 +292,7 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         // Service CIDR.
         const servicePath = `${base}.cidrs.service`;
         const servicePin = pin(servicePath, c.cidrs.service);
-        const service = servicePin === null ? undefined : (servicePin ?? subnet(cidr(ADDRESS_PLAN.servicePool), ADDRESS_PLAN.servicePrefix, slot));
+        const service = servicePin === null ? undefined : (servicePin ?? subnet(POOLS.service, ADDRESS_PLAN.servicePrefix, slot));
         if (service) {
             const p = prefixOf(service);
             if (p < 16 || p > 24) add(servicePath, "the service CIDR mask must be between /16 and /24", "use a mask such as /20", service.toCidrString());
@@ -285,14 +304,15 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         if (c.cni === "flannel") {
             const podPath = `${base}.cidrs.pod`;
             const podPin = pin(podPath, c.cidrs.pod);
-            pod = podPin === null ? undefined : (podPin ?? subnet(cidr(ADDRESS_PLAN.podPool), ADDRESS_PLAN.podPrefix, slot));
+            pod = podPin === null ? undefined : (podPin ?? subnet(POOLS.pod, ADDRESS_PLAN.podPrefix, slot));
             if (pod) {
                 const p = prefixOf(pod);
                 const mask = c.cidrs.nodeCidrMask!;
                 const workers = Object.values(c.nodePools).reduce((n, x) => n + x.size, 0);
+                const maskValid = mask >= 24 && mask <= 28; // else reported by the config validation
                 if (!isPrivate(pod)) add(podPath, "the Flannel pod CIDR must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", "use a private range", pod.toCidrString());
-                else if (p > mask) add(podPath, `is smaller than one node's pod subnet (/${mask})`, `use a pod CIDR of /${mask - 4} or larger, or raise cidrs.nodeCidrMask`, pod.toCidrString());
-                else if (2 ** (mask - p) < workers) {
+                else if (maskValid && p > mask) add(podPath, `is smaller than one node's pod subnet (/${mask})`, `use a pod CIDR of /${mask - 4} or larger, or raise cidrs.nodeCidrMask`, pod.toCidrString());
+                else if (maskValid && 2 ** (mask - p) < workers) {
                     add(podPath, `holds only ${2 ** (mask - p)} node subnets of /${mask}, fewer than the ${workers} workers`, "use a larger pod CIDR or a larger nodeCidrMask", pod.toCidrString());
                 }
                 clusterRangeLabels.push({ path: podPath, cidr: pod.toCidrString(), range: pod, what: `pod CIDR of cluster ${c.name}`, pinned: podPin !== undefined });
@@ -342,6 +362,21 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         plan: { vpcs: vpcPlans, clusters: clusterPlans, regions: [...new Set(clusters.map((c) => c.region))].sort() },
         problems,
     };
+}
+
+/**
+ * Validates and plans in one pass: `parseStackConfig` with the planner's
+ * problems reported together with the config's, and the plan computed once.
+ * @throws ConfigError listing every problem
+ */
+export function parseAndPlanNetwork(raw: Record<string, unknown>): { config: StackConfig; network: NetworkPlan } {
+    let network: NetworkPlan | undefined;
+    const config = parseStackConfig(raw, (c) => {
+        const result = computeNetworkPlan(c);
+        network = result.plan;
+        return result.problems;
+    });
+    return { config, network: network! };
 }
 
 /** Problems of the network plan, for `parseStackConfig(raw, networkProblems)`. */
