@@ -1,0 +1,295 @@
+/**
+ * `IstioRemote`: attaches one remote cluster X to its primary P in a
+ * primary-remote mesh, with the official Helm charts (Istio 1.30,
+ * istio.io "Install Primary-Remote [on different networks]", Helm tab):
+ *
+ * 1. `istio-system` in X, annotated `topology.istio.io/controlPlaneClusters: P`
+ *    (so P's istiod, running with `externalIstiod`, takes X's leader lock) and,
+ *    on a multi-network mesh, labelled `topology.istio.io/network: <X's network>`;
+ * 2. `base` with `profile: remote`, then the reader token Secret, then
+ *    `istiod` with `profile: remote` whose webhook and xDS address
+ *    (`global.remotePilotAddress`) is P's east-west gateway;
+ * 3. the remote secret of X in P ({@link RemoteSecret}), authenticated as X's
+ *    read-only `istio-reader-service-account`;
+ * 4. on a multi-network mesh, X's east-west gateway, installed only after the
+ *    remote secret exists: its pods are injected through X's webhook, which
+ *    P's istiod serves and patches only once it watches X.
+ *
+ * Old-guide mapping: the Istio 1.0/1.1 `istio-remote` chart with
+ * `remotePilotAddress=<pilot pod IP>` is now the `istiod` chart with
+ * `profile=remote` and the east-west gateway's address; `istioctl
+ * create-remote-secret | kubectl apply` is now the {@link RemoteSecret}
+ * resource.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../config/defaults";
+import { ConfigError, ConfigProblem } from "../config/errors";
+import {
+    CONTROL_PLANE_CLUSTERS_ANNOTATION,
+    HelmValues,
+    ISTIO_CHARTS,
+    NETWORK_LABEL,
+    RELEASE_NAMES,
+    baseValues,
+    eastWestGatewayValues,
+    remoteIstiodValues,
+} from "./istioValues";
+import { RemoteSecret, RemoteSecretPair, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
+import type { ClusterHandle, MeshIdentity } from "./types";
+
+/** Type token of {@link IstioRemote}. Public contract: renaming it needs an alias. */
+export const ISTIO_REMOTE_TYPE = "ack-mesh:mesh:IstioRemote";
+
+/** An Istio release version the charts are published under: `1.30.3`, `1.31.0-rc.0`. */
+const ISTIO_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** The control plane a remote is attached to. */
+export interface IstioRemoteControlPlane {
+    /** Handle of the primary P that controls this remote; must be the remote's `controlledBy` in the identity. */
+    cluster: ClusterHandle;
+    /**
+     * Address (an IP on Alibaba SLB, or a hostname) of P's east-west gateway,
+     * which exposes istiod on 15012/15017 (`expose-istiod.yaml`). It becomes
+     * the remote's `global.remotePilotAddress`; pass the control plane's
+     * output so the dependency is recorded. Changing it updates the remote
+     * istiod release.
+     */
+    eastWestAddress: pulumi.Input<string>;
+    /**
+     * Resources in P that the remote secret (a Secret in P's `istio-system`)
+     * must wait for: P's `istio-system` Namespace or the release that creates it.
+     * @default [] (nothing besides this remote's own istiod)
+     */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Extra Helm values, deep-merged last over the generated ones. */
+export interface IstioRemoteValuesOverride {
+    /** Values of the `base` release. */
+    base?: HelmValues;
+    /** Values of the remote `istiod` release. */
+    istiod?: HelmValues;
+    /** Values of the east-west `gateway` release. */
+    eastWestGateway?: HelmValues;
+}
+
+/** Arguments of {@link IstioRemote}. */
+export interface IstioRemoteArgs {
+    /** The mesh identity (plain). The remote must be in it, must not be a control plane, and must be controlled by `controlPlane.cluster`. */
+    identity: MeshIdentity;
+    /**
+     * Handle of the remote cluster X. Its name and network must match the
+     * identity; its provider creates every in-cluster child except the
+     * remote secret, and its `apiServerUrl` is what P's istiod reads.
+     */
+    cluster: ClusterHandle;
+    /** The primary P and its east-west gateway address. */
+    controlPlane: IstioRemoteControlPlane;
+    /**
+     * Istio chart version of every release (`1.30.3`). Chart values keys
+     * differ between minors; keep it equal to the control plane's.
+     * @default "1.30.3" (`DEFAULTS.istioVersion`)
+     */
+    istioVersion?: string;
+    /**
+     * Whether to install an east-west gateway in X (needed when X's network
+     * is reached from other networks).
+     * @default identity.multiNetwork
+     */
+    eastWestGateway?: boolean;
+    /** Helm values deep-merged last, per release. @default {} */
+    valuesOverride?: IstioRemoteValuesOverride;
+}
+
+/** Arguments of {@link IstioRemote} with every default applied. */
+export interface ResolvedIstioRemoteArgs extends IstioRemoteArgs {
+    istioVersion: string;
+    eastWestGateway: boolean;
+    valuesOverride: IstioRemoteValuesOverride;
+}
+
+/**
+ * Applies the defaults and collects every problem of the arguments: the
+ * remote must be a non-control-plane cluster of the identity controlled by
+ * `controlPlane.cluster`, both handles' names and networks must match the
+ * identity, and the Istio version must be a release version. Pure.
+ */
+export function resolveIstioRemoteArgs(args: IstioRemoteArgs): { resolved: ResolvedIstioRemoteArgs; problems: ConfigProblem[] } {
+    const problems: ConfigProblem[] = [];
+    const add = (path: string, message: string, fix: string, value?: unknown) =>
+        problems.push(value === undefined ? { path, message, fix } : { path, value, message, fix });
+    const { identity } = args;
+    const names = Object.keys(identity.clusters);
+    const remote = identity.clusters[args.cluster.name];
+    const primaryName = args.controlPlane.cluster.name;
+    const primary = identity.clusters[primaryName];
+
+    if (!remote) {
+        add("cluster.name", `is not a cluster of mesh "${identity.meshId}"`, `use one of: ${names.join(", ")}`, args.cluster.name);
+    } else {
+        if (remote.controlPlane) {
+            add("cluster.name", "is a control plane in the mesh identity, not a remote", "install it with IstioControlPlane, or mark it as a remote", args.cluster.name);
+        } else if (remote.controlledBy !== primaryName) {
+            add(
+                "controlPlane.cluster.name",
+                `is not the control plane of remote "${remote.clusterName}" (the identity says it is controlled by "${remote.controlledBy}")`,
+                `pass the handle of "${remote.controlledBy}"`,
+                primaryName,
+            );
+        }
+        if (args.cluster.network !== remote.network) {
+            add("cluster.network", `differs from the network of "${remote.clusterName}" in the mesh identity ("${remote.network}")`, "build the handle and the identity from the same config", args.cluster.network);
+        }
+    }
+    if (!primary) {
+        add("controlPlane.cluster.name", `is not a cluster of mesh "${identity.meshId}"`, `use one of: ${identity.controlPlanes.join(", ")}`, primaryName);
+    } else {
+        if (!primary.controlPlane) {
+            add("controlPlane.cluster.name", "is a remote in the mesh identity, not a control plane", `use one of: ${identity.controlPlanes.join(", ")}`, primaryName);
+        }
+        if (args.controlPlane.cluster.network !== primary.network) {
+            add(
+                "controlPlane.cluster.network",
+                `differs from the network of "${primary.clusterName}" in the mesh identity ("${primary.network}")`,
+                "build the handle and the identity from the same config",
+                args.controlPlane.cluster.network,
+            );
+        }
+    }
+    const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
+    if (!ISTIO_VERSION.test(istioVersion)) {
+        add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
+    }
+    return {
+        resolved: {
+            ...args,
+            istioVersion,
+            eastWestGateway: args.eastWestGateway ?? identity.multiNetwork,
+            valuesOverride: args.valuesOverride ?? {},
+        },
+        problems,
+    };
+}
+
+/**
+ * True when an {@link IstioRemote} creates this remote secret: the target is
+ * a remote and the watcher is its `controlledBy`. A program that installs
+ * the mesh creates the other pairs of `remoteSecretPairs(identity)` itself.
+ * Pure.
+ */
+export function istioRemoteOwnsPair(identity: MeshIdentity, pair: RemoteSecretPair): boolean {
+    const target = identity.clusters[pair.target];
+    return target !== undefined && !target.controlPlane && target.controlledBy === pair.watcher;
+}
+
+/** The first load-balancer address (IP, else hostname) of a Service status. */
+function loadBalancerAddress(status: k8s.types.output.core.v1.ServiceStatus | undefined): string | undefined {
+    const ingress = status?.loadBalancer?.ingress?.[0];
+    return ingress?.ip || ingress?.hostname || undefined;
+}
+
+/** Istio on one remote cluster, attached to its primary. See the module documentation. */
+export class IstioRemote extends pulumi.ComponentResource {
+    /** `istio-system` in the remote. */
+    public readonly namespace: k8s.core.v1.Namespace;
+    /** The `base` release (`profile: remote`). */
+    public readonly base: k8s.helm.v3.Release;
+    /** The reader token Secret (`kubernetes.io/service-account-token`); its `data` is secret. */
+    public readonly readerToken: k8s.core.v1.Secret;
+    /** The remote `istiod` release (`profile: remote`): webhook, istiod Service to the primary, reader RBAC. */
+    public readonly istiod: k8s.helm.v3.Release;
+    /** The remote secret of this cluster, created in the primary. */
+    public readonly remoteSecret: RemoteSecret;
+    /** The east-west gateway release, when installed. */
+    public readonly eastWestGateway?: k8s.helm.v3.Release;
+    /** Load-balancer address of this cluster's east-west gateway, when installed. */
+    public readonly eastWestAddress?: pulumi.Output<string>;
+
+    constructor(name: string, args: IstioRemoteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(ISTIO_REMOTE_TYPE, name, {}, opts);
+        const { resolved, problems } = resolveIstioRemoteArgs(args);
+        if (problems.length) throw new ConfigError(problems, `Invalid IstioRemote "${name}"`);
+        const { identity, cluster, controlPlane, istioVersion, valuesOverride } = resolved;
+        const self = identity.clusters[cluster.name];
+        const local: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider };
+        const chart = (chartName: string) => ({ chart: chartName, version: istioVersion, repositoryOpts: { repo: ISTIO_CHARTS.repository } });
+
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: {
+                    name: ISTIO_CHARTS.namespace,
+                    annotations: { [CONTROL_PLANE_CLUSTERS_ANNOTATION]: controlPlane.cluster.name },
+                    ...(identity.multiNetwork ? { labels: { [NETWORK_LABEL]: self.network } } : {}),
+                },
+            },
+            local,
+        );
+        const namespace = this.namespace.metadata.name;
+
+        this.base = new k8s.helm.v3.Release(
+            `${name}-base`,
+            { ...chart(ISTIO_CHARTS.base), name: RELEASE_NAMES.base, namespace, values: baseValues(identity, cluster.name, valuesOverride.base) },
+            local,
+        );
+
+        // The token controller fills data.token / data["ca.crt"] asynchronously;
+        // `pulumi.com/waitFor` (see readerTokenSecretArgs) makes the provider wait for it.
+        this.readerToken = new k8s.core.v1.Secret(`${name}-reader-token`, readerTokenSecretArgs(namespace), { ...local, dependsOn: [this.base] });
+
+        // An Output-valued `values`: the release records its dependency on whatever produced the address.
+        const istiodValues = pulumi.output(controlPlane.eastWestAddress).apply((address) => {
+            if (!address) {
+                throw new pulumi.ResourceError(`the east-west address of control plane "${controlPlane.cluster.name}" is empty; its east-west gateway has no load-balancer address`, this);
+            }
+            return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod);
+        });
+        this.istiod = new k8s.helm.v3.Release(
+            `${name}-istiod`,
+            { ...chart(ISTIO_CHARTS.istiod), name: RELEASE_NAMES.istiod, namespace, values: istiodValues },
+            { ...local, dependsOn: [this.base] },
+        );
+
+        // In P: the reader RBAC and the webhooks P's istiod patches come from this cluster's istiod release.
+        const reader = readerTokenFromSecret(this.readerToken);
+        this.remoteSecret = new RemoteSecret(
+            `${name}-remote-secret`,
+            {
+                watcher: controlPlane.cluster,
+                target: { clusterName: cluster.name, apiServerUrl: cluster.apiServerUrl, token: reader.token, caData: reader.caData },
+            },
+            { parent: this, dependsOn: [this.istiod, ...(controlPlane.dependsOn ?? [])] },
+        );
+
+        if (resolved.eastWestGateway) {
+            const gatewayValues = eastWestGatewayValues(identity, cluster.name, valuesOverride.eastWestGateway, cluster.cni);
+            const serviceName = typeof gatewayValues.name === "string" ? gatewayValues.name : RELEASE_NAMES.eastwest;
+            const gateway = new k8s.helm.v3.Release(
+                `${name}-eastwest`,
+                { ...chart(ISTIO_CHARTS.gateway), name: RELEASE_NAMES.eastwest, namespace, values: gatewayValues },
+                // Pods in X can be injected only once P's istiod watches X.
+                { ...local, dependsOn: [this.istiod, this.remoteSecret] },
+            );
+            const service = k8s.core.v1.Service.get(`${name}-eastwest-svc`, pulumi.interpolate`${gateway.status.namespace}/${serviceName}`, {
+                ...local,
+                dependsOn: [gateway],
+            });
+            this.eastWestGateway = gateway;
+            this.eastWestAddress = service.status.apply((status) => {
+                const address = loadBalancerAddress(status);
+                if (!address) {
+                    throw new pulumi.ResourceError(`east-west gateway Service ${ISTIO_CHARTS.namespace}/${serviceName} of "${cluster.name}" has no load-balancer address`, service);
+                }
+                return address;
+            });
+        }
+
+        this.registerOutputs({
+            namespace: this.namespace.metadata.name,
+            istiod: this.istiod.status,
+            remoteSecret: this.remoteSecret.secretName,
+            eastWestAddress: this.eastWestAddress,
+        });
+    }
+}

@@ -1,0 +1,204 @@
+/**
+ * Helm values of Istio's official charts (`base`, `istiod`, `gateway`),
+ * produced by pure functions of the {@link MeshIdentity}. The components only
+ * hand these objects to `kubernetes.helm.v3.Release`, so every value that
+ * reaches the cluster is table-tested here.
+ *
+ * Keys follow Istio 1.30's charts (`manifests/charts/{base,istio-control/istio-discovery,gateway}`):
+ * users set plain paths (`global.meshID`), never `_internal_defaults_do_not_set`
+ * and never a top-level `defaults` key (the charts fail on it on purpose).
+ *
+ * Old-guide mapping (Istio 1.0/1.1 → now): the `istio-remote` chart with
+ * `global.remotePilotAddress=<pilot pod IP>` became the `istiod` chart with
+ * `profile=remote` and `global.remotePilotAddress=<east-west gateway LB IP>`;
+ * the `.global` DNS suffix, `istiocoredns` and hand-written ServiceEntries
+ * became remote secrets plus east-west gateways (`networkGateway`) and,
+ * optionally, DNS capture (`ISTIO_META_DNS_CAPTURE`).
+ */
+import { DEFAULTS } from "../config/defaults";
+import type { MeshIdentity } from "./types";
+
+/** Helm values: a JSON-like object. */
+export type HelmValues = { [key: string]: unknown };
+
+/** Where the charts come from and where they go. */
+export const ISTIO_CHARTS = {
+    /** Official Istio Helm repository. */
+    repository: DEFAULTS.istioHelmRepository,
+    base: "base",
+    istiod: "istiod",
+    gateway: "gateway",
+    /** Namespace of the control plane and gateways. */
+    namespace: "istio-system",
+} as const;
+
+/** Helm release names (also the gateway Service/Deployment names). */
+export const RELEASE_NAMES = {
+    base: "istio-base",
+    istiod: "istiod",
+    ingress: "istio-ingressgateway",
+    eastwest: "istio-eastwestgateway",
+} as const;
+
+/** Alibaba CCM annotation choosing an internet or intranet SLB for a LoadBalancer Service. */
+export const SLB_ADDRESS_TYPE_ANNOTATION = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type";
+
+/**
+ * Alibaba CCM annotation choosing the SLB backends. `eni` sends traffic straight
+ * to pod ENIs (Terway only), so security group rules see the gateway's real
+ * ports; without it the SLB forwards to node NodePorts. Flannel cannot use `eni`.
+ */
+export const SLB_BACKEND_TYPE_ANNOTATION = "service.beta.kubernetes.io/backend-type";
+
+/** Container network plugin of a cluster, as far as gateway Services care. */
+export type GatewayCni = "terway" | "flannel";
+
+function gatewayAnnotations(addressType: "internet" | "intranet", cni?: GatewayCni): Record<string, string> {
+    return cni === "terway" ? { [SLB_ADDRESS_TYPE_ANNOTATION]: addressType, [SLB_BACKEND_TYPE_ANNOTATION]: "eni" } : { [SLB_ADDRESS_TYPE_ANNOTATION]: addressType };
+}
+
+/** Label that tells Istio which network a namespace, pod or gateway Service belongs to. */
+export const NETWORK_LABEL = "topology.istio.io/network";
+
+/** Annotation on a remote's `istio-system` naming the clusters whose istiod controls it. */
+export const CONTROL_PLANE_CLUSTERS_ANNOTATION = "topology.istio.io/controlPlaneClusters";
+
+function isPlainObject(v: unknown): v is HelmValues {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Copies plain objects and arrays; anything else (a Pulumi Output, a secret) is kept by reference. */
+function clonePlain(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(clonePlain);
+    if (isPlainObject(v) && Object.getPrototypeOf(v) === Object.prototype) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clonePlain(x)]));
+    }
+    return v;
+}
+
+/**
+ * Deep-merges `override` onto `base` (plain objects merge key by key; arrays,
+ * scalars and Outputs replace). Neither input is modified; Pulumi Outputs
+ * inside either are carried over as they are.
+ */
+export function deepMerge(base: HelmValues, override: HelmValues | undefined): HelmValues {
+    const out = clonePlain(base) as HelmValues;
+    if (!override) return out;
+    for (const [key, value] of Object.entries(override)) {
+        const current = out[key];
+        const mergeable = (x: unknown): x is HelmValues => isPlainObject(x) && Object.getPrototypeOf(x) === Object.prototype;
+        out[key] = mergeable(current) && mergeable(value) ? deepMerge(current, value) : clonePlain(value);
+    }
+    return out;
+}
+
+function clusterOf(identity: MeshIdentity, clusterName: string) {
+    const c = identity.clusters[clusterName];
+    if (!c) throw new Error(`cluster "${clusterName}" is not part of mesh "${identity.meshId}" (clusters: ${Object.keys(identity.clusters).join(", ")})`);
+    return c;
+}
+
+/** True when a control-plane cluster serves remote clusters (and so needs `externalIstiod` and an exposed istiod). */
+export function servesRemotes(identity: MeshIdentity, clusterName: string): boolean {
+    return Object.values(identity.clusters).some((c) => !c.controlPlane && c.controlledBy === clusterName);
+}
+
+/** Values of the `base` chart: nothing on a control plane; `profile: remote` on a remote. */
+export function baseValues(identity: MeshIdentity, clusterName: string, valuesOverride?: HelmValues): HelmValues {
+    const c = clusterOf(identity, clusterName);
+    return deepMerge(c.controlPlane ? {} : { profile: "remote" }, valuesOverride);
+}
+
+/** Options of {@link istiodValues}. */
+export interface IstiodValuesOptions {
+    /** Sidecar DNS capture (`ISTIO_META_DNS_CAPTURE`, a string "true"). @default false */
+    dnsCapture?: boolean;
+    /** Extra values deep-merged last. */
+    valuesOverride?: HelmValues;
+}
+
+/**
+ * Values of the `istiod` chart on a control-plane cluster:
+ * `global.meshID`, `global.multiCluster.clusterName`, `global.network`,
+ * `meshConfig.trustDomain`, and `global.externalIstiod: true` when the
+ * cluster serves remotes.
+ */
+export function istiodValues(identity: MeshIdentity, clusterName: string, options: IstiodValuesOptions = {}): HelmValues {
+    const c = clusterOf(identity, clusterName);
+    if (!c.controlPlane) throw new Error(`istiodValues: "${clusterName}" is a remote cluster; use remoteIstiodValues`);
+    const global: HelmValues = {
+        meshID: identity.meshId,
+        multiCluster: { clusterName: c.clusterName },
+        network: c.network,
+    };
+    if (servesRemotes(identity, clusterName)) global.externalIstiod = true;
+    const meshConfig: HelmValues = { trustDomain: identity.trustDomain };
+    if (options.dnsCapture) meshConfig.defaultConfig = { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } };
+    return deepMerge({ global, meshConfig }, options.valuesOverride);
+}
+
+/**
+ * Values of the `istiod` chart on a remote cluster (`profile: remote`):
+ * the webhook points at the primary's istiod through `remotePilotAddress`
+ * (the primary's east-west gateway address), with the injection path
+ * carrying the cluster and network.
+ */
+export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, remotePilotAddress: string, valuesOverride?: HelmValues): HelmValues {
+    const c = clusterOf(identity, clusterName);
+    if (c.controlPlane) throw new Error(`remoteIstiodValues: "${clusterName}" is a control plane; use istiodValues`);
+    if (remotePilotAddress.trim() === "") throw new Error(`remoteIstiodValues: "${clusterName}" needs the control plane's east-west gateway address (remotePilotAddress is empty)`);
+    return deepMerge(
+        {
+            profile: "remote",
+            global: {
+                meshID: identity.meshId,
+                multiCluster: { clusterName: c.clusterName },
+                network: c.network,
+                remotePilotAddress,
+                configCluster: true,
+            },
+            istiodRemote: { injectionPath: `/inject/cluster/${c.clusterName}/net/${c.network}` },
+        },
+        valuesOverride,
+    );
+}
+
+/**
+ * Values of the `gateway` chart for the ingress gateway, on a public (internet)
+ * SLB; on Terway its backends are the gateway pods' ENIs.
+ */
+export function ingressGatewayValues(valuesOverride?: HelmValues, cni?: GatewayCni): HelmValues {
+    return deepMerge(
+        {
+            name: RELEASE_NAMES.ingress,
+            service: { type: "LoadBalancer", annotations: gatewayAnnotations("internet", cni) },
+        },
+        valuesOverride,
+    );
+}
+
+/**
+ * Values of the `gateway` chart for the east-west gateway of a cluster:
+ * `networkGateway` labels it with the cluster's network and switches its
+ * Service to the network-gateway ports (15021, 15443, 15012, 15017); the
+ * intranet annotation puts it on a private SLB reached over the VPC or CEN,
+ * never from the internet. On Terway the SLB's backends are the gateway pods'
+ * ENIs (`backend-type: eni`), so the peers' security group rules on 15443,
+ * 15012, 15017 and 15021 apply; on Flannel the SLB uses NodePorts.
+ */
+export function eastWestGatewayValues(identity: MeshIdentity, clusterName: string, valuesOverride?: HelmValues, cni?: GatewayCni): HelmValues {
+    const c = clusterOf(identity, clusterName);
+    return deepMerge(
+        {
+            name: RELEASE_NAMES.eastwest,
+            networkGateway: c.network,
+            service: { type: "LoadBalancer", annotations: gatewayAnnotations("intranet", cni) },
+        },
+        valuesOverride,
+    );
+}
+
+/** Gateway selector labels the `gateway` chart gives a release named `name`: `istio=<name minus "istio-">`. */
+export function gatewaySelector(releaseName: string): { istio: string } {
+    return { istio: releaseName.replace(/^istio-/, "") };
+}

@@ -1,0 +1,299 @@
+/**
+ * `RemoteSecret`: the Istio remote secret that lets the istiod of a
+ * control-plane cluster (the *watcher*) read the API server of another
+ * cluster of the mesh (the *target*), as a real, previewable resource.
+ *
+ * It replaces `istioctl create-remote-secret --name=<X> | kubectl apply`
+ * (and the older `generate-kubeconfig.sh` / `create-secret.sh` scripts):
+ * the Secret has exactly the shape istioctl 1.30 writes
+ * (istio@1.30.3:istioctl/pkg/multicluster/remote_secret.go):
+ *
+ * - `istio-remote-secret-<X>` in `istio-system` of the watcher,
+ * - label `istio/multiCluster: "true"`, annotation `networking.istio.io/cluster: <X>`,
+ * - `stringData: { <X>: <kubeconfig> }`: istiod treats every data key as a
+ *   cluster ID, so the key must be X's `global.multiCluster.clusterName`.
+ *
+ * The kubeconfig authenticates as X's `istio-reader-service-account`
+ * (read-only, rendered by the `base` chart; its ClusterRole comes from the
+ * `istiod` chart), never as an administrator. Its token is read from a
+ * `kubernetes.io/service-account-token` Secret built by
+ * {@link readerTokenSecretArgs}, the same Secret istioctl creates on
+ * Kubernetes ≥ 1.24.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { ConfigError, ConfigProblem } from "../config/errors";
+import { DNS_LABEL } from "../config/schema";
+import { ISTIO_CHARTS } from "./istioValues";
+import type { ClusterHandle, MeshIdentity } from "./types";
+
+/** Type token of {@link RemoteSecret}. Public contract: renaming it needs an alias. */
+export const REMOTE_SECRET_TYPE = "ack-mesh:mesh:RemoteSecret";
+
+/** Label istiod's secret controller selects remote secrets by (`MultiClusterSecretLabel`). */
+export const MULTI_CLUSTER_SECRET_LABEL = "istio/multiCluster";
+
+/** Annotation istioctl puts on a remote secret: the cluster it gives access to. */
+export const REMOTE_SECRET_CLUSTER_ANNOTATION = "networking.istio.io/cluster";
+
+/** The read-only identity istiod uses in other clusters (`constants.DefaultServiceAccountName`). */
+export const READER_SERVICE_ACCOUNT = "istio-reader-service-account";
+
+/** Name istioctl gives the token Secret it creates for {@link READER_SERVICE_ACCOUNT}. */
+export const READER_TOKEN_SECRET_NAME = `${READER_SERVICE_ACCOUNT}-istio-remote-secret-token`;
+
+/** Annotation binding a `kubernetes.io/service-account-token` Secret to its ServiceAccount. */
+export const SERVICE_ACCOUNT_NAME_ANNOTATION = "kubernetes.io/service-account.name";
+
+/** Secret type whose `data.token` / `data["ca.crt"]` the token controller fills. */
+export const SERVICE_ACCOUNT_TOKEN_TYPE = "kubernetes.io/service-account-token";
+
+/**
+ * pulumi-kubernetes await annotation: the provider reports the resource as
+ * created only once the condition holds. Supported since
+ * @pulumi/kubernetes 4.18.0 (pulumi/pulumi-kubernetes#3134, "User-defined
+ * await logic": `condition=…` or `jsonpath={…}[=value]`), and taking
+ * precedence over built-in await logic since 4.18.4
+ * (pulumi/pulumi-kubernetes#3344, fixing #3329). The package is pinned to 4.34.
+ */
+export const PULUMI_WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
+
+/** Name of the remote secret for cluster `clusterName`: `istio-remote-secret-<clusterName>`. */
+export function remoteSecretName(clusterName: string): string {
+    return `istio-remote-secret-${clusterName}`;
+}
+
+/** Input of {@link remoteSecretKubeconfig}: everything is plain (resolved). */
+export interface RemoteSecretKubeconfigInput {
+    /** Target cluster name: the cluster, context and user name of the kubeconfig. */
+    clusterName: string;
+    /** API server URL of the target, reachable from the watcher's istiod pods. */
+    server: string;
+    /** Base64 of the target's API server CA bundle (PEM): `certificate-authority-data`. */
+    caData: string;
+    /** Bearer token of the target's {@link READER_SERVICE_ACCOUNT}. */
+    token: string;
+}
+
+/**
+ * The kubeconfig inside a remote secret, as text, byte for byte what
+ * `istioctl create-remote-secret` (bearer-token auth) writes: client-go's
+ * `clientcmd.Write` of one cluster, one context and one user, all named after
+ * the target cluster, with keys in alphabetical order, sequences not
+ * indented, and `preferences: {}`. Pure and deterministic.
+ */
+export function remoteSecretKubeconfig(input: RemoteSecretKubeconfigInput): string {
+    const name = input.clusterName;
+    const config = {
+        apiVersion: "v1",
+        clusters: [{ cluster: { "certificate-authority-data": input.caData, server: input.server }, name }],
+        contexts: [{ context: { cluster: name, user: name }, name }],
+        "current-context": name,
+        kind: "Config",
+        preferences: {},
+        users: [{ name, user: { token: input.token } }],
+    };
+    return YAML.stringify(config, { indentSeq: false, lineWidth: 0, sortMapEntries: true });
+}
+
+/** One remote secret of the mesh: `watcher`'s istiod reads `target`. */
+export interface RemoteSecretPair {
+    /** Control-plane cluster whose `istio-system` holds the secret. */
+    readonly watcher: string;
+    /** Cluster whose API server is read (the secret's data key). */
+    readonly target: string;
+}
+
+/**
+ * Every remote secret a mesh needs. The rule: **each control plane watches
+ * every other cluster of the mesh** (the other control planes and all
+ * remotes); remotes watch nothing.
+ *
+ * - multi-primary with N clusters: every ordered pair, N·(N−1) secrets;
+ * - primary-remote with one primary P: (P, R) for each remote R (the remote's
+ *   `controlledBy` is P);
+ * - several primaries and remotes: each primary also watches the remotes of
+ *   the other primaries, so that it discovers their endpoints.
+ *
+ * Sorted by watcher, then target. Pure.
+ */
+export function remoteSecretPairs(identity: MeshIdentity): RemoteSecretPair[] {
+    const clusters = Object.keys(identity.clusters).sort();
+    const pairs: RemoteSecretPair[] = [];
+    for (const watcher of [...identity.controlPlanes].sort()) {
+        for (const target of clusters) {
+            if (target !== watcher) pairs.push({ watcher, target });
+        }
+    }
+    return pairs;
+}
+
+/**
+ * Arguments of the `kubernetes.io/service-account-token` Secret for
+ * {@link READER_SERVICE_ACCOUNT}, the one `istioctl create-remote-secret`
+ * creates on Kubernetes ≥ 1.24: name {@link READER_TOKEN_SECRET_NAME}, the
+ * `kubernetes.io/service-account.name` annotation, and
+ * `pulumi.com/waitFor: jsonpath={.data.token}` so that the provider returns
+ * only after the token controller filled `data.token` and `data["ca.crt"]`
+ * (see {@link PULUMI_WAIT_FOR_ANNOTATION}). Used by `IstioRemote` and
+ * `IstioControlPlane` alike. Pure.
+ *
+ * The ServiceAccount itself is rendered by the `base` chart, so create the
+ * Secret with `dependsOn` the base release.
+ *
+ * @param namespace the Istio system namespace; pass the Namespace resource's
+ *   `metadata.name` to record the dependency. @default "istio-system"
+ */
+export function readerTokenSecretArgs(namespace: pulumi.Input<string> = ISTIO_CHARTS.namespace): k8s.core.v1.SecretArgs {
+    return {
+        metadata: {
+            name: READER_TOKEN_SECRET_NAME,
+            namespace,
+            annotations: {
+                [SERVICE_ACCOUNT_NAME_ANNOTATION]: READER_SERVICE_ACCOUNT,
+                [PULUMI_WAIT_FOR_ANNOTATION]: "jsonpath={.data.token}",
+            },
+        },
+        type: SERVICE_ACCOUNT_TOKEN_TYPE,
+    };
+}
+
+/** What a remote secret needs from a reader token Secret. Both are secret. */
+export interface ReaderToken {
+    /** The bearer token, decoded (plain JWT text). Secret. */
+    readonly token: pulumi.Output<string>;
+    /** `data["ca.crt"]` as stored: base64 of the cluster CA PEM, i.e. `certificate-authority-data`. Secret. */
+    readonly caData: pulumi.Output<string>;
+}
+
+/**
+ * The token and CA of a reader token Secret created from
+ * {@link readerTokenSecretArgs}: `data.token` base64-decoded, `data["ca.crt"]`
+ * kept as base64. Both are wrapped in `pulumi.secret`. Fails (a
+ * `ResourceError` on `secret`) when the token controller left a field empty.
+ */
+export function readerTokenFromSecret(secret: k8s.core.v1.Secret): ReaderToken {
+    const field = (key: "token" | "ca.crt") =>
+        secret.data.apply((data) => {
+            const value = data?.[key];
+            if (!value) {
+                throw new pulumi.ResourceError(
+                    `reader token Secret has no data["${key}"]: the token controller did not fill it; ` +
+                        `check that ServiceAccount ${READER_SERVICE_ACCOUNT} exists (rendered by the base chart)`,
+                    secret,
+                );
+            }
+            return value;
+        });
+    return {
+        token: pulumi.secret(field("token").apply((b64) => Buffer.from(b64, "base64").toString("utf8"))),
+        caData: pulumi.secret(field("ca.crt")),
+    };
+}
+
+/** The cluster a remote secret gives access to. */
+export interface RemoteSecretTarget {
+    /**
+     * Mesh cluster name of the target (`global.multiCluster.clusterName`): a
+     * DNS-1123 label, unique across the mesh. It becomes the Secret name and
+     * its only data key; changing it replaces the Secret.
+     */
+    clusterName: string;
+    /** API server URL of the target reachable from the watcher's istiod pods (on ACK: the intranet endpoint). */
+    apiServerUrl: pulumi.Input<string>;
+    /** Bearer token of the target's {@link READER_SERVICE_ACCOUNT} (see {@link readerTokenFromSecret}). Wrapped as a secret. */
+    token: pulumi.Input<string>;
+    /** Base64 of the target's API server CA PEM (`certificate-authority-data`). Wrapped as a secret. */
+    caData: pulumi.Input<string>;
+}
+
+/** Arguments of {@link RemoteSecret}. */
+export interface RemoteSecretArgs {
+    /**
+     * The control-plane cluster whose istiod reads the target. The Secret is
+     * created in its `istio-system` with its provider; that namespace must
+     * exist first: pass its creator (the Namespace, or the control plane) in
+     * `opts.dependsOn`, which the Secret inherits.
+     */
+    watcher: ClusterHandle;
+    /** The cluster being read. Must differ from the watcher. */
+    target: RemoteSecretTarget;
+}
+
+/**
+ * Every problem of the arguments: the target name must be a DNS-1123 label
+ * (≤ 63 characters) and differ from the watcher. Pure.
+ */
+export function validateRemoteSecret(args: RemoteSecretArgs): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const target = args.target.clusterName;
+    if (typeof target !== "string" || !DNS_LABEL.test(target) || target.length > 63) {
+        problems.push({
+            path: "target.clusterName",
+            value: target,
+            message: "must be a DNS-1123 label of at most 63 characters (it is the remote secret's data key and istiod's cluster ID)",
+            fix: "use the cluster's mesh name: lowercase letters, digits and '-'",
+        });
+    }
+    if (target === args.watcher.name) {
+        problems.push({
+            path: "target.clusterName",
+            value: target,
+            message: "is the watcher itself; a cluster's istiod already reads its own API server",
+            fix: "use a remote secret only between two different clusters",
+        });
+    }
+    return problems;
+}
+
+/**
+ * The remote secret of `target` in `watcher`: one `core/v1` Secret
+ * (`${name}-secret`) created with the watcher's provider, whose whole
+ * kubeconfig is a Pulumi secret. `opts.dependsOn` also applies to the Secret.
+ */
+export class RemoteSecret extends pulumi.ComponentResource {
+    /** The Secret in the watcher's `istio-system`. Its `stringData` is secret. */
+    public readonly secret: k8s.core.v1.Secret;
+    /** Kubernetes name of the Secret: `istio-remote-secret-<target>`. */
+    public readonly secretName: string;
+    /** Mesh name of the watcher. */
+    public readonly watcherCluster: string;
+    /** Mesh name of the target. */
+    public readonly targetCluster: string;
+
+    constructor(name: string, args: RemoteSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(REMOTE_SECRET_TYPE, name, {}, opts);
+        const problems = validateRemoteSecret(args);
+        if (problems.length) throw new ConfigError(problems, `Invalid RemoteSecret "${name}"`);
+
+        const target = args.target.clusterName;
+        this.watcherCluster = args.watcher.name;
+        this.targetCluster = target;
+        this.secretName = remoteSecretName(target);
+
+        const kubeconfig = pulumi.secret(
+            pulumi
+                .all([args.target.apiServerUrl, args.target.caData, args.target.token])
+                .apply(([server, caData, token]) => remoteSecretKubeconfig({ clusterName: target, server, caData, token })),
+        );
+
+        this.secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: {
+                    name: this.secretName,
+                    namespace: ISTIO_CHARTS.namespace,
+                    labels: { [MULTI_CLUSTER_SECRET_LABEL]: "true" },
+                    annotations: { [REMOTE_SECRET_CLUSTER_ANNOTATION]: target },
+                },
+                type: "Opaque",
+                stringData: { [target]: kubeconfig },
+            },
+            // dependsOn is handed down: the engine does not make a child wait for its parent's dependencies.
+            { parent: this, provider: args.watcher.provider, dependsOn: opts?.dependsOn },
+        );
+
+        this.registerOutputs({ secretName: this.secretName, secretId: this.secret.id });
+    }
+}
