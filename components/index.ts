@@ -1,0 +1,10 @@
+/**
+ * ack-mesh components. Re-exports only.
+ */
+export * from "./types";
+export * from "./istioValues";
+export * from "./istioObjects";
+export * from "./vpcWithCen";
+export * from "./securityGroupPeering";
+export * from "./ackCluster";
+export * from "./meshCertificateAuthority";

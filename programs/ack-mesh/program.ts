@@ -1,0 +1,133 @@
+/**
+ * The full-topology program: thin glue from stack config to components.
+ *
+ * config → plan (CIDRs, mesh identity) → one alicloud.Provider per region →
+ * VpcWithCen → SecurityGroupPeering → AckCluster per cluster → stack outputs.
+ *
+ * It loops over the cluster map; nothing here is specific to one cluster.
+ */
+import * as alicloud from "@pulumi/alicloud";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../../config/load";
+import { namespaceConfig } from "../../config/pulumiConfig";
+import { AckCluster } from "../../components/ackCluster";
+import { SecurityGroupPeering } from "../../components/securityGroupPeering";
+import { VpcWithCen } from "../../components/vpcWithCen";
+import { meshTags } from "../../components/types";
+import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network";
+import { meshIdentityFromConfig } from "../../plan/mesh";
+
+/** Stack config and plans, computed before any resource exists. */
+export interface PlannedTopology {
+    config: StackConfig;
+    network: NetworkPlan;
+    identity: ReturnType<typeof meshIdentityFromConfig>;
+}
+
+/**
+ * Validates the `ack-mesh:` config and plans the topology. Pure.
+ * @throws ConfigError listing every problem
+ */
+export function planTopology(raw: Record<string, unknown>): PlannedTopology {
+    const { config, network } = parseAndPlanNetwork(raw);
+    return { config, network, identity: meshIdentityFromConfig(config) };
+}
+
+/** A one-line summary of the layout, e.g. `primary-remote, flat (network1): istio-control-plane ← istio-remote1`. */
+export function layoutSummary(t: PlannedTopology): string {
+    const { config, identity } = t;
+    const networks = [...new Set(Object.values(identity.clusters).map((c) => c.network))].sort();
+    const groups = identity.controlPlanes.map((cp) => {
+        const remotes = Object.values(identity.clusters)
+            .filter((c) => !c.controlPlane && c.controlledBy === cp)
+            .map((c) => c.clusterName);
+        return remotes.length ? `${cp} ← ${remotes.join(", ")}` : cp;
+    });
+    return `${config.mesh.topology}, ${config.mesh.networks} (${networks.join(", ")}): ${groups.join("; ")}`;
+}
+
+/** Runs the program. Returns the stack outputs. */
+export function runAckMesh(): Record<string, unknown> {
+    const planned = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    const { config, network, identity } = planned;
+    const tags = meshTags({ "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id });
+
+    // One provider per region; clusters in different regions never wait on each other.
+    const providers: Record<string, alicloud.Provider> = {};
+    for (const region of network.regions) {
+        providers[region] = new alicloud.Provider(`alicloud-${region}`, { region });
+    }
+
+    const net = new VpcWithCen("net", {
+        network,
+        providers,
+        cen: { bandwidthType: config.cen.bandwidthType, bandwidthMbps: config.cen.bandwidthMbps, bandwidthPackageId: config.cen.bandwidthPackageId, region: config.cen.region },
+        protect: config.protect,
+        tags,
+    });
+
+    const sg = new SecurityGroupPeering("sg", { identity, network, vpcIds: net.vpcIds, providers, tags });
+
+    const clusters: Record<string, AckCluster> = {};
+    for (const c of Object.values(config.clusters)) {
+        const plan = network.clusters[c.name];
+        const zones = Object.keys(plan.zones);
+        clusters[c.name] = new AckCluster(
+            c.name,
+            {
+                clusterName: c.name,
+                displayName: c.displayName,
+                region: c.region,
+                network: c.network,
+                kubernetesVersion: c.kubernetesVersion,
+                clusterSpec: c.clusterSpec,
+                proxyMode: c.proxyMode,
+                cni: c.cni,
+                vswitchIds: zones.map((z) => net.vswitchIds[c.name][z]),
+                podVswitchIds: c.cni === "terway" ? zones.map((z) => net.podVswitchIds[c.name][z]) : undefined,
+                podCidr: plan.podCidr,
+                serviceCidr: plan.serviceCidr,
+                nodeCidrMask: plan.nodeCidrMask,
+                securityGroupId: sg.securityGroupIds[c.name],
+                nodePools: Object.fromEntries(
+                    Object.values(c.nodePools).map((p) => [
+                        p.name,
+                        {
+                            instanceTypes: p.instanceTypes,
+                            size: p.size,
+                            systemDiskCategory: p.systemDiskCategory,
+                            systemDiskSizeGb: p.systemDiskSizeGb,
+                            vswitchIds: p.zones.map((z) => net.vswitchIds[c.name][z]),
+                        },
+                    ]),
+                ),
+                allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
+                apiServerPublic: c.apiServerPublic,
+                deletionProtection: c.deletionProtection,
+                protect: config.protect,
+                tags: { ...tags, ...c.tags },
+            },
+            { provider: providers[c.region] },
+        );
+    }
+
+    return {
+        layout: layoutSummary(planned),
+        cidrPlan: cidrTable(network),
+        clusters: Object.fromEntries(
+            Object.values(config.clusters).map((c) => [
+                c.name,
+                {
+                    id: clusters[c.name].clusterId,
+                    displayName: c.displayName,
+                    region: c.region,
+                    network: c.network,
+                    role: c.role,
+                    apiServerIntranet: clusters[c.name].apiServerIntranet,
+                    apiServerInternet: clusters[c.name].apiServerInternet,
+                },
+            ]),
+        ),
+        kubeconfigs: pulumi.secret(Object.fromEntries(Object.values(clusters).map((k) => [k.handle.name, k.kubeconfig]))),
+    };
+}
