@@ -360,6 +360,9 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                 controlPlane = primaries[0];
             }
         }
+        if (c.role === "remote" && c.ingressGateway === true) {
+            problems.add(`${base}.ingressGateway`, "ingress gateways are installed on control-plane clusters", "remove it; the primary's ingress gateway routes to workloads on this cluster", true);
+        }
         // Network.
         let network: string;
         if (mesh.networks === "flat") {

@@ -113,7 +113,7 @@ export const clusterSchema = z.strictObject({
         .default({ public: true }),
     /** ACK deletion protection. */
     deletionProtection: z.boolean().default(true),
-    /** Install an ingress gateway on a public SLB. Default: true on primaries. */
+    /** Install an ingress gateway on a public SLB (control planes only). Default: true on primaries. */
     ingressGateway: z.boolean().optional(),
     /** Extra tags for the cluster's cloud resources. */
     tags: z.record(z.string(), z.string()).optional(),
@@ -154,8 +154,8 @@ export const meshSchema = z.strictObject({
     topology: z.enum(["primary-remote", "multi-primary"]),
     /** `flat`: one network; `multi-network`: one network per cluster (unless `clusters.<n>.network` groups them), joined by east-west gateways. */
     networks: z.enum(["flat", "multi-network"]).default("flat"),
-    /** Mesh-wide mTLS mode (PeerAuthentication). */
-    mtls: z.enum(["STRICT", "PERMISSIVE"]).default("STRICT"),
+    /** Mesh-wide mTLS (a `default` PeerAuthentication in istio-system); `OFF` creates none (Istio's own default, PERMISSIVE). */
+    mtls: z.enum(["STRICT", "PERMISSIVE", "OFF"]).default("STRICT"),
     /** Sidecar DNS capture (`ISTIO_META_DNS_CAPTURE`). */
     dnsCapture: z.boolean().default(false),
     /** Plug-in CA. */

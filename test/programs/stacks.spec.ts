@@ -1,0 +1,261 @@
+/**
+ * Every stack in stacks/ evaluated end to end by the real program on the
+ * simulated cloud, with assertions on the whole topology.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { IPv4CidrRange } from "ip-num";
+import { ConfigError } from "../../config/errors";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult, stackNames, topology, stackRaw } from "../support";
+
+const T = {
+    cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
+    nodePool: "alicloud:cs/nodePool:NodePool",
+    vpc: "alicloud:vpc/network:Network",
+    vswitch: "alicloud:vpc/switch:Switch",
+    cen: "alicloud:cen/instance:Instance",
+    tr: "alicloud:cen/transitRouter:TransitRouter",
+    k8sProvider: "pulumi:providers:kubernetes",
+    aliProvider: "pulumi:providers:alicloud",
+    secret: "kubernetes:core/v1:Secret",
+    release: "kubernetes:helm.sh/v3:Release",
+    deployment: "kubernetes:apps/v1:Deployment",
+    virtualService: "kubernetes:networking.istio.io/v1:VirtualService",
+    destinationRule: "kubernetes:networking.istio.io/v1:DestinationRule",
+    stack: "pulumi:pulumi:Stack",
+} as const;
+
+const results = new Map<string, SimulationResult>();
+
+/** Simulates a stack once and caches the result for the stack's tests. */
+async function run(stack: string): Promise<SimulationResult> {
+    let r = results.get(stack);
+    if (!r) {
+        const { config, secretConfigKeys } = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`));
+        r = await simulate(runAckMesh, { project: "ack-mesh", stack, config, secretConfigKeys });
+        results.set(stack, r);
+    }
+    return r;
+}
+
+function metaName(r: RecordedResource): string {
+    return ((r.inputs.metadata as Record<string, unknown> | undefined)?.name as string) ?? "";
+}
+
+/** The cluster whose Kubernetes provider a resource uses. */
+function clusterOf(result: SimulationResult, r: RecordedResource): string {
+    const provider = result.resources.find((p) => p.urn === r.providerUrn);
+    assert.ok(provider, `${r.name} has no recorded provider`);
+    assert.equal(provider.type, T.k8sProvider, `${r.name} must use a cluster's Kubernetes provider`);
+    return provider.name.replace(/-k8s$/, "");
+}
+
+describe("stacks: every stack evaluates end to end on the simulated cloud", function () {
+    this.timeout(120_000);
+
+    it("finds the three documented stacks", () => {
+        assert.deepEqual(stackNames(), ["dev", "prod", "staging"]);
+    });
+
+    for (const stack of ["dev", "staging", "prod"]) {
+        describe(stack, () => {
+            it("creates one ACK cluster per configured cluster, each with its own Kubernetes provider", async () => {
+                const r = await run(stack);
+                const expected = Object.keys(stackRaw(stack).clusters as object).sort();
+                assert.deepEqual(r.byType(T.cluster).map((c) => c.name.replace(/-cluster$/, "")).sort(), expected);
+                assert.deepEqual(r.byType(T.k8sProvider).map((p) => p.name).sort(), expected.map((c) => `${c}-k8s`));
+                for (const p of r.byType(T.k8sProvider)) {
+                    assert.ok(p.inputs.kubeconfig instanceof Secret, `${p.name}: kubeconfig must be a secret input`);
+                }
+            });
+
+            it("gives every cluster exactly the planned CIDRs, pairwise disjoint", async () => {
+                const r = await run(stack);
+                const { network } = topology(stackRaw(stack));
+                const ranges: [string, string][] = [];
+                for (const c of r.byType(T.cluster)) {
+                    const plan = network.clusters[c.name.replace(/-cluster$/, "")];
+                    assert.equal(c.inputs.serviceCidr, plan.serviceCidr);
+                    assert.equal(c.inputs.podCidr, plan.podCidr);
+                    ranges.push([`${c.name} service`, plan.serviceCidr]);
+                    if (plan.podCidr) ranges.push([`${c.name} pod`, plan.podCidr]);
+                }
+                for (const v of r.byType(T.vpc)) ranges.push([v.name, v.inputs.cidrBlock as string]);
+                for (const v of r.byType(T.vswitch)) {
+                    const vpc = r.byType(T.vpc).find((x) => x.outputs.id === v.inputs.vpcId || x.id === v.inputs.vpcId);
+                    assert.ok(vpc, `${v.name}: its VPC is recorded`);
+                    assert.ok(IPv4CidrRange.fromCidr(vpc.inputs.cidrBlock as string).contains(IPv4CidrRange.fromCidr(v.inputs.cidrBlock as string)), `${v.name} inside its VPC`);
+                }
+                const vswitches = r.byType(T.vswitch).map((v) => [v.name, v.inputs.cidrBlock as string] as [string, string]);
+                const disjoint = (list: [string, string][]) => {
+                    for (let i = 0; i < list.length; i++) {
+                        for (let j = i + 1; j < list.length; j++) {
+                            const a = IPv4CidrRange.fromCidr(list[i][1]);
+                            const b = IPv4CidrRange.fromCidr(list[j][1]);
+                            assert.ok(!(a.isOverlapping(b) || a.contains(b) || b.contains(a)), `${list[i][0]} ${list[i][1]} overlaps ${list[j][0]} ${list[j][1]}`);
+                        }
+                    }
+                };
+                disjoint(ranges);
+                disjoint(vswitches);
+            });
+
+            it("puts every in-cluster resource on its cluster's provider", async () => {
+                const r = await run(stack);
+                const clusters = new Set(r.byType(T.cluster).map((c) => c.name.replace(/-cluster$/, "")));
+                for (const res of r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
+                    assert.ok(clusters.has(clusterOf(r, res)), `${res.name} is on a mesh cluster's provider`);
+                }
+            });
+
+            it("records no simulator warnings and no unknown invoke", async () => {
+                const r = await run(stack);
+                assert.deepEqual(r.warnings, []);
+            });
+        });
+    }
+
+    it("dev: the classic single control plane scenario, with the pinned CIDRs", async () => {
+        const r = await run("dev");
+        const cp = r.get(T.cluster, "istio-control-plane-cluster");
+        const remote = r.get(T.cluster, "istio-remote1-cluster");
+        assert.deepEqual(
+            [cp.inputs.name, cp.inputs.podCidr, cp.inputs.serviceCidr, remote.inputs.name, remote.inputs.podCidr, remote.inputs.serviceCidr],
+            ["Istio-control-plane", "172.16.0.0/16", "172.19.0.0/20", "Istio-remote1", "172.20.0.0/16", "172.21.0.0/20"],
+        );
+        assert.equal(r.byType(T.vpc).length, 1, "two clusters side by side share one VPC");
+        assert.equal(r.byType(T.cen).length, 0, "one VPC needs no CEN");
+        // primary-remote: exactly one remote secret, in the control plane, for the remote.
+        const remoteSecrets = r.byType(T.secret).filter((s) => metaName(s).startsWith("istio-remote-secret-"));
+        assert.deepEqual(
+            remoteSecrets.map((s) => [metaName(s), clusterOf(r, s)]),
+            [["istio-remote-secret-istio-remote1", "istio-control-plane"]],
+        );
+        for (const s of remoteSecrets) assert.ok(s.inputs.stringData instanceof Secret);
+    });
+
+    it("staging: two regions, one VPC each, joined by CEN transit routers with a peer attachment; Terway", async () => {
+        const r = await run("staging");
+        assert.equal(r.byType(T.vpc).length, 2);
+        assert.equal(r.byType(T.cen).length, 1);
+        assert.deepEqual(r.byType(T.tr).map((t) => t.name).sort(), ["net-tr-cn-hangzhou", "net-tr-cn-shanghai"]);
+        assert.equal(r.byType("alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment").length, 1);
+        for (const c of r.byType(T.cluster)) {
+            assert.deepEqual(c.inputs.addons, [{ name: "terway-eniip" }]);
+            assert.ok(Array.isArray(c.inputs.podVswitchIds) && (c.inputs.podVswitchIds as unknown[]).length === 2);
+        }
+        const workers = (cluster: string) =>
+            r.byType(T.nodePool).filter((p) => p.name.startsWith(`${cluster}-np-`)).reduce((n, p) => n + Number(p.inputs.desiredSize), 0);
+        assert.ok(workers("hangzhou") >= 3 && workers("shanghai") >= 3);
+        // Security group rules both ways.
+        const rules = r.byType("alicloud:ecs/securityGroupRule:SecurityGroupRule").map((x) => x.name);
+        assert.ok(rules.some((n) => n.includes("hangzhou-from-shanghai")));
+        assert.ok(rules.some((n) => n.includes("shanghai-from-hangzhou")));
+    });
+
+    it("prod: multi-primary, multi-network, shared root CA, protected infrastructure", async () => {
+        const r = await run("prod");
+        // N·(N−1) remote secrets between the two control planes.
+        const remoteSecrets = r.byType(T.secret).filter((s) => metaName(s).startsWith("istio-remote-secret-"));
+        assert.deepEqual(
+            remoteSecrets.map((s) => `${clusterOf(r, s)} reads ${metaName(s).slice("istio-remote-secret-".length)}`).sort(),
+            ["beijing reads shanghai", "shanghai reads beijing"],
+        );
+        // A cacerts secret in each cluster, from one shared root.
+        assert.deepEqual(
+            r.byType(T.secret).filter((s) => metaName(s) === "cacerts").map((s) => clusterOf(r, s)).sort(),
+            ["beijing", "shanghai"],
+        );
+        assert.equal(r.byType("tls:index/selfSignedCert:SelfSignedCert").length, 1);
+        // East-west gateways on intranet SLBs in both clusters.
+        const eastwest = r.byType(T.release).filter((x) => x.inputs.name === "istio-eastwestgateway");
+        assert.deepEqual(eastwest.map((x) => clusterOf(r, x)).sort(), ["beijing", "shanghai"]);
+        for (const g of eastwest) {
+            const values = g.inputs.values as { service: { annotations: Record<string, string> } };
+            assert.equal(values.service.annotations["service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"], "intranet");
+        }
+        // protect on VPCs, CEN and clusters; deletion protection on clusters.
+        for (const t of [T.vpc, T.cen, T.cluster]) {
+            const all = r.byType(t);
+            assert.ok(all.length > 0);
+            for (const x of all) assert.equal(x.protect, true, `${x.name} must be protected`);
+        }
+        for (const c of r.byType(T.cluster)) assert.equal(c.inputs.deletionProtection, true);
+    });
+
+    it("a broken config is reported whole, before any resource is registered", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-broken-"));
+        const file = path.join(dir, "Pulumi.broken.yaml");
+        fs.writeFileSync(
+            file,
+            [
+                "config:",
+                "  ack-mesh:mesh:",
+                "    id: mesh1",
+                "    topology: primary-remote",
+                "    netwroks: flat",
+                "  ack-mesh:vpcs:",
+                "    shared:",
+                "      region: cn-hangzhou",
+                "      cidr: 192.168.0.0/16",
+                "  ack-mesh:clusters:",
+                "    one:",
+                "      displayName: mesh-cluster",
+                "      region: cn-hangzhou",
+                "      zones: [cn-hangzhou-h]",
+                "      role: primary",
+                "      cni: flannel",
+                "      vpc: shared",
+                "      slot: 0",
+                "      cidrs: { pod: 172.16.0.0/16, service: 172.19.0.0/20 }",
+                "      nodePools: { default: { size: 2 } }",
+                "    two:",
+                "      displayName: mesh-cluster",
+                "      region: cn-hangzhou",
+                "      zones: [cn-hangzhou-i]",
+                "      role: remote",
+                "      cni: flannel",
+                "      vpc: shared",
+                "      slot: 1",
+                "      cidrs: { pod: 172.16.128.0/17, service: 172.21.0.0/20 }",
+                "  ack-mesh:bookinfo:",
+                "    enabled: true",
+                "    placement:",
+                "      productpage-v1: [one]",
+                "      details-v1: [three]",
+                "      ratings-v1: [one]",
+                "      reviews-v1: [one]",
+                "      reviews-v2: [two]",
+                "      reviews-v3: [two]",
+                "",
+            ].join("\n"),
+        );
+        const { config, secretConfigKeys } = readStackConfig(file);
+        const err = await simulate(runAckMesh, { stack: "broken", config, secretConfigKeys }).then(
+            () => assert.fail("the broken config must not evaluate"),
+            (e: unknown) => e,
+        );
+        assert.ok(err instanceof SimulationError);
+        const cause = err.errors.find((e) => ConfigError.is(e));
+        assert.ok(cause, "the program fails with the ConfigError");
+        assert.equal(
+            (cause as ConfigError).message,
+            [
+                "Invalid ack-mesh configuration (5 problems):",
+                '  - bookinfo.placement.details-v1[0]: names a cluster that does not exist (got "three"). Fix: use one of: one, two',
+                "  - clusters.one.nodePools: has 2 workers in total; a cluster needs at least 3 for an available control plane and gateways (got 2). Fix: raise the pool sizes to 3 or more, or set clusters.one.allowFewerThanThreeWorkers: true for a throwaway cluster",
+                '  - clusters.two.cidrs.pod: 172.16.128.0/17 (pod CIDR of cluster two) overlaps 172.16.0.0/16 (pod CIDR of cluster one, at clusters.one.cidrs.pod) (got "172.16.128.0/17"). Fix: choose ranges that do not overlap',
+                '  - clusters.two.displayName: duplicates the ACK cluster name of clusters.one (names are unique per account) (got "mesh-cluster"). Fix: give each cluster its own displayName',
+                '  - mesh.netwroks: unknown key (got "flat"). Fix: did you mean "networks"? remove it or correct the spelling; allowed keys here: id, trustDomain, istioVersion, topology, networks, mtls, dnsCapture, ca',
+            ].join("\n"),
+        );
+        assert.deepEqual(
+            err.result.resources.filter((x) => x.type !== T.stack).map((x) => x.name),
+            [],
+            "nothing is registered before validation",
+        );
+    });
+});
