@@ -96,7 +96,12 @@ export interface VpcConfig {
 
 /** Resolved mesh settings. */
 export interface MeshConfig extends Omit<ParsedMesh, "ca"> {
-    readonly ca: { readonly shared: boolean; readonly source: "generate" | "config"; readonly algorithm: "RSA" | "ECDSA" };
+    readonly ca: {
+        readonly shared: boolean;
+        readonly source: "generate" | "config";
+        readonly algorithm: "RSA" | "ECDSA";
+        readonly additionalTrustedRootCerts: string[];
+    };
 }
 
 /** Resolved Bookinfo settings. */
@@ -538,7 +543,10 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
     const bookinfo = resolveBookinfo(parsed, clusters, problems);
 
     return {
-        mesh: { ...mesh, ca: { shared: caShared, source: mesh.ca.source, algorithm: mesh.ca.algorithm } },
+        mesh: {
+            ...mesh,
+            ca: { shared: caShared, source: mesh.ca.source, algorithm: mesh.ca.algorithm, additionalTrustedRootCerts: [...mesh.ca.additionalTrustedRootCerts] },
+        },
         clusters,
         vpcs: sortedRecord(vpcs),
         cen: { ...parsed.cen, region: cenRegion },

@@ -137,6 +137,22 @@ export const caSchema = z.strictObject({
     source: z.enum(["generate", "config"]).default("generate"),
     /** Key algorithm of generated keys. */
     algorithm: z.enum(["RSA", "ECDSA"]).default("RSA"),
+    /** Extra root certificates (PEM) trusted but not used to sign — for a root rotation (docs/mesh.md). */
+    additionalTrustedRootCerts: z.array(z.string().min(1)).default([]),
+});
+
+const helmValues = z.record(z.string(), z.unknown());
+
+/** Helm values merged last onto what ack-mesh generates, per chart (an escape hatch). */
+export const valuesOverrideSchema = z.strictObject({
+    /** `base` chart, on every cluster. */
+    base: helmValues.optional(),
+    /** `istiod` chart, on every cluster (control planes and remotes). */
+    istiod: helmValues.optional(),
+    /** Ingress `gateway` chart. */
+    ingressGateway: helmValues.optional(),
+    /** East-west `gateway` chart. */
+    eastWestGateway: helmValues.optional(),
 });
 
 /** Mesh-wide settings. */
@@ -159,7 +175,9 @@ export const meshSchema = z.strictObject({
     /** Sidecar DNS capture (`ISTIO_META_DNS_CAPTURE`). */
     dnsCapture: z.boolean().default(false),
     /** Plug-in CA. */
-    ca: caSchema.default({ source: "generate", algorithm: "RSA" }),
+    ca: caSchema.default({ source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] }),
+    /** Helm values merged last, per chart. */
+    valuesOverride: valuesOverrideSchema.default({}),
 });
 
 /** CEN (transit router) settings, used when clusters sit in different VPCs. */

@@ -172,6 +172,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
         ca = new MeshCertificateAuthority("mesh-ca", {
             identity,
             algorithm: mesh.ca.algorithm,
+            additionalTrustedRootCertsPem: mesh.ca.additionalTrustedRootCerts,
             ...(mesh.ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
         });
     }
@@ -187,6 +188,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
             mtls: mesh.mtls,
             dnsCapture: mesh.dnsCapture,
             ingressGateway: config.clusters[name].ingressGateway,
+            valuesOverride: mesh.valuesOverride,
         });
     }
 
@@ -198,6 +200,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
             cluster: handles[c.clusterName],
             controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod] },
             istioVersion: mesh.istioVersion,
+            valuesOverride: { base: mesh.valuesOverride.base, istiod: mesh.valuesOverride.istiod, eastWestGateway: mesh.valuesOverride.eastWestGateway },
         });
     }
 

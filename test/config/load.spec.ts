@@ -215,7 +215,8 @@ describe("config/load: resolved stacks", () => {
                 networks: "flat",
                 mtls: "STRICT",
                 dnsCapture: false,
-                ca: { shared: false, source: "generate", algorithm: "RSA" },
+                ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
+                valuesOverride: {},
             },
             clusters: {
                 hangzhou: cluster("hangzhou", "cn-hangzhou", ["cn-hangzhou-h", "cn-hangzhou-i"], "primary", 10),
@@ -301,7 +302,7 @@ describe("config/load: resolved stacks", () => {
             routing: "plain",
             failover: [],
         });
-        assert.deepStrictEqual(c.mesh.ca, { shared: false, source: "generate", algorithm: "RSA" });
+        assert.deepStrictEqual(c.mesh.ca, { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] });
         assert.equal(c.protect, false);
     });
 
@@ -315,7 +316,8 @@ describe("config/load: resolved stacks", () => {
             networks: "multi-network",
             mtls: "STRICT",
             dnsCapture: false,
-            ca: { shared: true, source: "generate", algorithm: "RSA" },
+            ca: { shared: true, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
+            valuesOverride: {},
         });
         assert.deepStrictEqual(
             Object.values(c.clusters).map((x) => [x.name, x.displayName, x.network, x.controlPlane, x.ingressGateway]),
@@ -346,7 +348,8 @@ describe("config/load: resolved stacks", () => {
                 networks: "flat",
                 mtls: "STRICT",
                 dnsCapture: false,
-                ca: { shared: false, source: "generate", algorithm: "RSA" },
+                ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
+                valuesOverride: {},
             },
             clusters: {
                 a: {
@@ -795,7 +798,7 @@ describe("config/load: exact error messages", () => {
             '  - ack-mesh:caRootCert: is required when mesh.ca.source is config. Fix: run: pulumi config set --secret ack-mesh:caRootCert -- "$(cat root-cert.pem)"',
         ]);
         raw.caRootCert = "[secret]";
-        assert.deepStrictEqual(parse(raw).mesh.ca, { shared: true, source: "config", algorithm: "RSA" });
+        assert.deepStrictEqual(parse(raw).mesh.ca, { shared: true, source: "config", algorithm: "RSA", additionalTrustedRootCerts: [] });
     });
 
     it("mesh.ca.shared: false with several control planes", () => {

@@ -186,6 +186,23 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
         for (const c of r.byType(T.cluster)) assert.equal(c.inputs.deletionProtection, true);
     });
 
+    it("mesh.valuesOverride and mesh.ca.additionalTrustedRootCerts reach the clusters (root rotation from config)", async () => {
+        const raw = stackRaw("prod") as Record<string, any>;
+        const extraRoot = "-----BEGIN CERTIFICATE-----\nTkVXUk9PVA==\n-----END CERTIFICATE-----\n";
+        raw.mesh = { ...raw.mesh, valuesOverride: { istiod: { env: { ISTIO_MULTIROOT_MESH: "true" } } }, ca: { ...raw.mesh.ca, additionalTrustedRootCerts: [extraRoot] } };
+        const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`ack-mesh:${k}`, v]));
+        const r = await simulate(runAckMesh, { stack: "prod", config });
+        for (const istiod of r.byType(T.release).filter((x) => x.inputs.name === "istiod")) {
+            assert.deepEqual((istiod.inputs.values as { env?: unknown }).env, { ISTIO_MULTIROOT_MESH: "true" });
+        }
+        for (const cacerts of r.byType(T.secret).filter((s) => metaName(s) === "cacerts")) {
+            assert.ok(cacerts.inputs.stringData instanceof Secret);
+            const data = cacerts.inputs.stringData.value as Record<string, string>;
+            assert.ok(data["root-cert.pem"].endsWith(extraRoot), "the extra root is appended to the trust bundle");
+            assert.ok(!data["cert-chain.pem"].includes(extraRoot), "but never signs");
+        }
+    });
+
     it("a broken config is reported whole, before any resource is registered", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-broken-"));
         const file = path.join(dir, "Pulumi.broken.yaml");
@@ -249,7 +266,7 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
                 "  - clusters.one.nodePools: has 2 workers in total; a cluster needs at least 3 for an available control plane and gateways (got 2). Fix: raise the pool sizes to 3 or more, or set clusters.one.allowFewerThanThreeWorkers: true for a throwaway cluster",
                 '  - clusters.two.cidrs.pod: 172.16.128.0/17 (pod CIDR of cluster two) overlaps 172.16.0.0/16 (pod CIDR of cluster one, at clusters.one.cidrs.pod) (got "172.16.128.0/17"). Fix: choose ranges that do not overlap',
                 '  - clusters.two.displayName: duplicates the ACK cluster name of clusters.one (names are unique per account) (got "mesh-cluster"). Fix: give each cluster its own displayName',
-                '  - mesh.netwroks: unknown key (got "flat"). Fix: did you mean "networks"? remove it or correct the spelling; allowed keys here: id, trustDomain, istioVersion, topology, networks, mtls, dnsCapture, ca',
+                '  - mesh.netwroks: unknown key (got "flat"). Fix: did you mean "networks"? remove it or correct the spelling; allowed keys here: id, trustDomain, istioVersion, topology, networks, mtls, dnsCapture, ca, valuesOverride',
             ].join("\n"),
         );
         assert.deepEqual(
