@@ -8,3 +8,8 @@ export * from "./vpcWithCen";
 export * from "./securityGroupPeering";
 export * from "./ackCluster";
 export * from "./meshCertificateAuthority";
+export * from "./remoteSecret";
+export * from "./istioControlPlane";
+export * from "./istioRemote";
+export * from "./istioMesh";
+export * from "./bookinfoSplit";

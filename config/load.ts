@@ -594,6 +594,9 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
     } else if (b.routing === "locality-failover") {
         failover = regions.map((from, i) => ({ from, to: regions[(i + 1) % regions.length] })).filter((f) => f.from !== f.to);
     }
+    if (b.failover && b.routing !== "locality-failover") {
+        problems.add("bookinfo.failover", `only applies to routing: locality-failover (routing is ${b.routing})`, "remove it, or set bookinfo.routing: locality-failover");
+    }
     if (b.enabled && b.routing === "locality-failover" && regions.length < 2) {
         problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
     }

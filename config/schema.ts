@@ -209,7 +209,7 @@ export const bookinfoSchema = z.strictObject({
     placement: z.partialRecord(z.enum(BOOKINFO_WORKLOADS), z.array(z.string()).min(1)).default({}),
     /** Routing scenario. */
     routing: z.enum(BOOKINFO_ROUTINGS).default("plain"),
-    /** Failover order for `locality-failover`; default: each region fails over to the others. */
+    /** Failover order for `locality-failover`; default: each region (sorted) fails over to the next, the last to the first. */
     failover: z.array(failoverSchema).optional(),
 });
 

@@ -2,9 +2,9 @@
  * The full-topology program: thin glue from stack config to components.
  *
  * config → plan (CIDRs, mesh identity) → one alicloud.Provider per region →
- * VpcWithCen → SecurityGroupPeering → AckCluster per cluster → shared root CA
- * → IstioControlPlane per primary → IstioRemote per remote → remote secrets
- * between control planes → Bookinfo → stack outputs.
+ * VpcWithCen → SecurityGroupPeering → AckCluster per cluster → IstioMesh
+ * (shared root CA, IstioControlPlane per primary, IstioRemote per remote,
+ * remote secrets) → BookinfoSplit → stack outputs.
  *
  * It loops over the cluster map; nothing here is specific to one cluster.
  */
@@ -13,10 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
-import { IstioControlPlane } from "../../components/istioControlPlane";
-import { IstioRemote, istioRemoteOwnsPair } from "../../components/istioRemote";
-import { MeshCertificateAuthority } from "../../components/meshCertificateAuthority";
-import { RemoteSecret, remoteSecretPairs } from "../../components/remoteSecret";
+import { BookinfoSplit } from "../../components/bookinfoSplit";
+import { IstioMesh } from "../../components/istioMesh";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { VpcWithCen } from "../../components/vpcWithCen";
 import { ClusterHandle, MeshIdentity, meshTags } from "../../components/types";
@@ -119,6 +117,18 @@ export function runAckMesh(): Record<string, unknown> {
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
     const mesh = buildMesh(config, identity, handles);
+    const bookinfo = config.bookinfo.enabled
+        ? new BookinfoSplit("bookinfo", {
+              identity,
+              clusters: handles,
+              placement: config.bookinfo.placement,
+              routing: config.bookinfo.routing,
+              ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
+              tag: config.bookinfo.tag,
+              ingressAddresses: mesh.ingressAddresses,
+              meshReady: mesh.meshReady,
+          })
+        : undefined;
 
     return {
         layout: layoutSummary(planned),
@@ -141,99 +151,30 @@ export function runAckMesh(): Record<string, unknown> {
         ingressAddresses: mesh.ingressAddresses,
         eastWestAddresses: mesh.eastWestAddresses,
         remoteSecrets: mesh.remoteSecrets,
+        ...(bookinfo?.productpageUrl ? { productpageUrl: bookinfo.productpageUrl } : {}),
     };
 }
 
-/** The mesh layer's results the program exports or hands to Bookinfo. */
-export interface MeshResources {
-    controlPlanes: Record<string, IstioControlPlane>;
-    remotes: Record<string, IstioRemote>;
-    /** Ingress gateway LB address per control plane that has one. */
-    ingressAddresses: Record<string, pulumi.Output<string>>;
-    /** East-west gateway LB address per cluster that has one. */
-    eastWestAddresses: Record<string, pulumi.Output<string>>;
-    /** Remote secrets as `<watcher>/<target>` → secret name in the watcher. */
-    remoteSecrets: Record<string, string>;
-    /** Per cluster, what in-mesh workloads must wait for (its istiod). */
-    meshReady: Record<string, pulumi.Resource[]>;
-}
-
 /**
- * Installs Istio on the clusters: a shared root CA when several control
- * planes (or the config) ask for it, one IstioControlPlane per primary, one
- * IstioRemote per remote (which creates its own remote secret in its
- * primary), and the remote secrets between control planes.
+ * Installs Istio on the clusters as the stack config says: an IstioMesh
+ * over the cluster handles.
  */
-export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>): MeshResources {
+export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>): IstioMesh {
     const mesh = config.mesh;
-    let ca: MeshCertificateAuthority | undefined;
-    if (mesh.ca.shared) {
-        const cfg = new pulumi.Config();
-        ca = new MeshCertificateAuthority("mesh-ca", {
-            identity,
+    const cfg = new pulumi.Config();
+    return new IstioMesh("mesh", {
+        identity,
+        clusters: handles,
+        istioVersion: mesh.istioVersion,
+        sharedRoot: mesh.ca.shared,
+        ca: {
             algorithm: mesh.ca.algorithm,
             additionalTrustedRootCertsPem: mesh.ca.additionalTrustedRootCerts,
             ...(mesh.ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
-        });
-    }
-
-    const controlPlanes: Record<string, IstioControlPlane> = {};
-    for (const name of identity.controlPlanes) {
-        controlPlanes[name] = new IstioControlPlane(`${name}-istio`, {
-            identity,
-            cluster: handles[name],
-            istioVersion: mesh.istioVersion,
-            cacerts: ca?.cacerts[name],
-            sharedRoot: mesh.ca.shared,
-            mtls: mesh.mtls,
-            dnsCapture: mesh.dnsCapture,
-            ingressGateway: config.clusters[name].ingressGateway,
-            valuesOverride: mesh.valuesOverride,
-        });
-    }
-
-    const remotes: Record<string, IstioRemote> = {};
-    for (const c of Object.values(identity.clusters).filter((x) => !x.controlPlane)) {
-        const primary = controlPlanes[c.controlledBy];
-        remotes[c.clusterName] = new IstioRemote(`${c.clusterName}-istio`, {
-            identity,
-            cluster: handles[c.clusterName],
-            controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod] },
-            istioVersion: mesh.istioVersion,
-            valuesOverride: { base: mesh.valuesOverride.base, istiod: mesh.valuesOverride.istiod, eastWestGateway: mesh.valuesOverride.eastWestGateway },
-        });
-    }
-
-    // Control planes reading each other (multi-primary). Pairs with a remote target are IstioRemote's.
-    const remoteSecrets: Record<string, string> = {};
-    for (const pair of remoteSecretPairs(identity)) {
-        if (istioRemoteOwnsPair(identity, pair)) {
-            remoteSecrets[`${pair.watcher}/${pair.target}`] = remotes[pair.target].remoteSecret.secretName;
-            continue;
-        }
-        const target = controlPlanes[pair.target];
-        const secret = new RemoteSecret(
-            `${pair.watcher}-reads-${pair.target}`,
-            {
-                watcher: handles[pair.watcher],
-                target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: target.readerToken.token, caData: target.readerToken.caData },
-            },
-            { dependsOn: [controlPlanes[pair.watcher].istiod] },
-        );
-        remoteSecrets[`${pair.watcher}/${pair.target}`] = secret.secretName;
-    }
-
-    const ingressAddresses: Record<string, pulumi.Output<string>> = {};
-    const eastWestAddresses: Record<string, pulumi.Output<string>> = {};
-    const meshReady: Record<string, pulumi.Resource[]> = {};
-    for (const [name, cp] of Object.entries(controlPlanes)) {
-        if (cp.ingressAddress) ingressAddresses[name] = cp.ingressAddress;
-        if (cp.eastWestAddress) eastWestAddresses[name] = cp.eastWestAddress;
-        meshReady[name] = [cp.istiod];
-    }
-    for (const [name, r] of Object.entries(remotes)) {
-        if (r.eastWestAddress) eastWestAddresses[name] = r.eastWestAddress;
-        meshReady[name] = [r.istiod, r.remoteSecret];
-    }
-    return { controlPlanes, remotes, ingressAddresses, eastWestAddresses, remoteSecrets, meshReady };
+        },
+        mtls: mesh.mtls,
+        dnsCapture: mesh.dnsCapture,
+        ingressGateways: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway),
+        valuesOverride: mesh.valuesOverride,
+    });
 }

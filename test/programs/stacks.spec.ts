@@ -186,6 +186,92 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
         for (const c of r.byType(T.cluster)) assert.equal(c.inputs.deletionProtection, true);
     });
 
+    /** Where each Bookinfo Deployment lands: workload → sorted clusters. */
+    async function bookinfoPlacement(stack: string): Promise<Record<string, string[]>> {
+        const r = await run(stack);
+        const out: Record<string, string[]> = {};
+        for (const d of r.byType(T.deployment)) {
+            (out[metaName(d)] ??= []).push(clusterOf(r, d));
+        }
+        for (const k of Object.keys(out)) out[k].sort();
+        return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+    }
+
+    it("Bookinfo lands exactly where each stack places it", async () => {
+        assert.deepEqual(await bookinfoPlacement("dev"), {
+            "details-v1": ["istio-remote1"],
+            "productpage-v1": ["istio-control-plane"],
+            "ratings-v1": ["istio-control-plane"],
+            "reviews-v1": ["istio-control-plane"],
+            "reviews-v2": ["istio-control-plane"],
+            "reviews-v3": ["istio-control-plane"],
+        });
+        const both = ["hangzhou", "shanghai"];
+        assert.deepEqual(await bookinfoPlacement("staging"), {
+            "details-v1": both,
+            "productpage-v1": both,
+            "ratings-v1": both,
+            "reviews-v1": both,
+            "reviews-v2": both,
+            "reviews-v3": both,
+        });
+        assert.deepEqual(await bookinfoPlacement("prod"), {
+            "details-v1": ["beijing"],
+            "productpage-v1": ["beijing"],
+            "ratings-v1": ["beijing", "shanghai"],
+            "reviews-v1": ["beijing"],
+            "reviews-v2": ["shanghai"],
+            "reviews-v3": ["shanghai"],
+        });
+        // Services exist in every cluster (namespace sameness).
+        const r = await run("dev");
+        const services = r.byType("kubernetes:core/v1:Service").filter((x) => x.operation !== "read");
+        for (const cluster of ["istio-control-plane", "istio-remote1"]) {
+            assert.deepEqual(services.filter((x) => clusterOf(r, x) === cluster).map(metaName).sort(), ["details", "productpage", "ratings", "reviews"]);
+        }
+    });
+
+    it("prod: jason gets reviews v2/v3 at 50/50 and everyone else v1, in every control plane", async () => {
+        const r = await run("prod");
+        const vs = r.byType(T.virtualService).filter((x) => metaName(x) === "reviews");
+        assert.deepEqual(vs.map((x) => clusterOf(r, x)).sort(), ["beijing", "shanghai"]);
+        for (const v of vs) {
+            assert.deepEqual((v.inputs.spec as { http: unknown }).http, [
+                {
+                    match: [{ headers: { "end-user": { exact: "jason" } } }],
+                    route: [
+                        { destination: { host: "reviews", subset: "v2" }, weight: 50 },
+                        { destination: { host: "reviews", subset: "v3" }, weight: 50 },
+                    ],
+                },
+                { route: [{ destination: { host: "reviews", subset: "v1" } }] },
+            ]);
+        }
+    });
+
+    it("staging: locality failover rules between the two regions, with outlier detection", async () => {
+        const r = await run("staging");
+        const rules = r.byType(T.destinationRule);
+        assert.deepEqual(rules.map(metaName).sort(), ["details", "productpage", "ratings", "reviews"]);
+        for (const dr of rules) {
+            assert.equal(clusterOf(r, dr), "hangzhou", "routing objects live in the primary");
+            const policy = (dr.inputs.spec as { trafficPolicy: { loadBalancer: { localityLbSetting: unknown }; outlierDetection: unknown } }).trafficPolicy;
+            assert.deepEqual(policy.loadBalancer.localityLbSetting, {
+                enabled: true,
+                failover: [
+                    { from: "cn-hangzhou", to: "cn-shanghai" },
+                    { from: "cn-shanghai", to: "cn-hangzhou" },
+                ],
+            });
+            assert.ok(policy.outlierDetection, "failover needs outlier detection");
+        }
+    });
+
+    it("exports the productpage URL on the ingress gateway's address", async () => {
+        const r = await run("dev");
+        assert.match(String(r.outputs.productpageUrl), /^http:\/\/47\.\d+\.\d+\.\d+\/productpage$/);
+    });
+
     it("mesh.valuesOverride and mesh.ca.additionalTrustedRootCerts reach the clusters (root rotation from config)", async () => {
         const raw = stackRaw("prod") as Record<string, any>;
         const extraRoot = "-----BEGIN CERTIFICATE-----\nTkVXUk9PVA==\n-----END CERTIFICATE-----\n";

@@ -1,0 +1,182 @@
+/**
+ * `IstioMesh`: Istio across a set of clusters, from a mesh identity and one
+ * handle per cluster. It composes the mesh components: a shared root CA when
+ * the mesh has several control planes (or `sharedRoot` asks for it), one
+ * `IstioControlPlane` per control plane, one `IstioRemote` per remote (which
+ * creates its own remote secret in its primary), and a `RemoteSecret` for
+ * every other ordered pair (control plane, watched cluster). Works the same
+ * on clusters created by `AckCluster` and on existing clusters
+ * (`clusterHandleFromKubeconfig`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../config/defaults";
+import { ConfigError, ConfigProblem } from "../config/errors";
+import { IstioControlPlane, MeshMtlsMode } from "./istioControlPlane";
+import { IstioRemote, istioRemoteOwnsPair } from "./istioRemote";
+import type { HelmValues } from "./istioValues";
+import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
+import { RemoteSecret, remoteSecretPairs } from "./remoteSecret";
+import type { ClusterHandle, MeshIdentity } from "./types";
+
+/** Pulumi type token of {@link IstioMesh}. Public contract: renaming it needs an alias. */
+export const ISTIO_MESH_TYPE = "ack-mesh:mesh:IstioMesh";
+
+/** Helm values merged last, per chart, on every cluster. */
+export interface IstioMeshValuesOverride {
+    base?: HelmValues;
+    istiod?: HelmValues;
+    ingressGateway?: HelmValues;
+    eastWestGateway?: HelmValues;
+}
+
+/** Arguments of {@link IstioMesh}. */
+export interface IstioMeshArgs {
+    /** The mesh identity (plain). Every cluster in it needs a handle. */
+    identity: MeshIdentity;
+    /** One handle per mesh cluster, by cluster name. */
+    clusters: Record<string, ClusterHandle>;
+    /** Istio release (Helm chart version). @default DEFAULTS.istioVersion */
+    istioVersion?: string;
+    /** Install `cacerts` from a shared root. @default true when the mesh has more than one control plane */
+    sharedRoot?: boolean;
+    /** Shared root settings: key algorithm, bring-your-own root, extra trusted roots. */
+    ca?: { algorithm?: MeshCaAlgorithm; root?: MeshCaRoot; additionalTrustedRootCertsPem?: ReadonlyArray<pulumi.Input<string>> };
+    /** Mesh-wide mTLS. @default "STRICT" */
+    mtls?: MeshMtlsMode;
+    /** Sidecar DNS capture. @default false */
+    dnsCapture?: boolean;
+    /** Control planes that get an ingress gateway. @default every control plane */
+    ingressGateways?: ReadonlyArray<string>;
+    /** Helm values merged last, per chart. */
+    valuesOverride?: IstioMeshValuesOverride;
+}
+
+/** Validates the arguments. Pure. */
+export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    for (const name of Object.keys(args.identity.clusters)) {
+        if (!Object.hasOwn(args.clusters, name)) {
+            problems.push({ path: `clusters.${name}`, message: "is a mesh cluster without a handle", fix: "pass a ClusterHandle for every cluster of the identity" });
+        }
+    }
+    for (const name of Object.keys(args.clusters)) {
+        if (!Object.hasOwn(args.identity.clusters, name)) {
+            problems.push({ path: `clusters.${name}`, message: "is not a cluster of the mesh identity", fix: `use one of: ${Object.keys(args.identity.clusters).join(", ")}` });
+        }
+    }
+    for (const [i, name] of (args.ingressGateways ?? []).entries()) {
+        if (!args.identity.controlPlanes.includes(name)) {
+            problems.push({ path: `ingressGateways[${i}]`, value: name, message: "is not a control plane", fix: `use one of: ${args.identity.controlPlanes.join(", ")}` });
+        }
+    }
+    return problems;
+}
+
+/** Istio installed across the mesh's clusters. */
+export class IstioMesh extends pulumi.ComponentResource {
+    /** Control planes by cluster name. */
+    public readonly controlPlanes: Readonly<Record<string, IstioControlPlane>>;
+    /** Remotes by cluster name. */
+    public readonly remotes: Readonly<Record<string, IstioRemote>>;
+    /** The shared root CA, when installed. */
+    public readonly ca?: MeshCertificateAuthority;
+    /** Ingress gateway LB address per control plane that has one. */
+    public readonly ingressAddresses: Readonly<Record<string, pulumi.Output<string>>>;
+    /** East-west gateway LB address per cluster that has one (intranet). */
+    public readonly eastWestAddresses: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Remote secrets: `<watcher>/<target>` → the Secret's name in the watcher. */
+    public readonly remoteSecrets: Readonly<Record<string, string>>;
+    /** Per cluster, what in-mesh workloads must wait for (its istiod, and for a remote its remote secret). */
+    public readonly meshReady: Readonly<Record<string, pulumi.Resource[]>>;
+
+    constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = validateIstioMeshArgs(args);
+        if (problems.length) throw new ConfigError(problems, `Invalid IstioMesh "${name}" arguments`);
+        super(ISTIO_MESH_TYPE, name, {}, opts);
+        const { identity, clusters: handles } = args;
+        const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
+        const overrides = args.valuesOverride ?? {};
+        const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
+        const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
+
+        this.ca = sharedRoot
+            ? new MeshCertificateAuthority(`${name}-ca`, { identity, algorithm: args.ca?.algorithm, root: args.ca?.root, additionalTrustedRootCertsPem: args.ca?.additionalTrustedRootCertsPem }, { parent: this })
+            : undefined;
+
+        const controlPlanes: Record<string, IstioControlPlane> = {};
+        for (const cluster of identity.controlPlanes) {
+            controlPlanes[cluster] = new IstioControlPlane(
+                `${name}-${cluster}`,
+                {
+                    identity,
+                    cluster: handles[cluster],
+                    istioVersion,
+                    cacerts: this.ca?.cacerts[cluster],
+                    sharedRoot,
+                    mtls: args.mtls,
+                    dnsCapture: args.dnsCapture,
+                    ingressGateway: ingress.has(cluster),
+                    valuesOverride: overrides,
+                },
+                { parent: this },
+            );
+        }
+
+        const remotes: Record<string, IstioRemote> = {};
+        for (const c of Object.values(identity.clusters).filter((x) => !x.controlPlane)) {
+            const primary = controlPlanes[c.controlledBy];
+            remotes[c.clusterName] = new IstioRemote(
+                `${name}-${c.clusterName}`,
+                {
+                    identity,
+                    cluster: handles[c.clusterName],
+                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod] },
+                    istioVersion,
+                    valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
+                },
+                { parent: this },
+            );
+        }
+
+        // Pairs with a remote target belong to that IstioRemote; the others are control planes reading each other.
+        const remoteSecrets: Record<string, string> = {};
+        for (const pair of remoteSecretPairs(identity)) {
+            const key = `${pair.watcher}/${pair.target}`;
+            if (istioRemoteOwnsPair(identity, pair)) {
+                remoteSecrets[key] = remotes[pair.target].remoteSecret.secretName;
+                continue;
+            }
+            const target = controlPlanes[pair.target];
+            const secret = new RemoteSecret(
+                `${name}-${pair.watcher}-reads-${pair.target}`,
+                {
+                    watcher: handles[pair.watcher],
+                    target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: target.readerToken.token, caData: target.readerToken.caData },
+                },
+                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod] },
+            );
+            remoteSecrets[key] = secret.secretName;
+        }
+
+        const ingressAddresses: Record<string, pulumi.Output<string>> = {};
+        const eastWestAddresses: Record<string, pulumi.Output<string>> = {};
+        const meshReady: Record<string, pulumi.Resource[]> = {};
+        for (const [cluster, cp] of Object.entries(controlPlanes)) {
+            if (cp.ingressAddress) ingressAddresses[cluster] = cp.ingressAddress;
+            if (cp.eastWestAddress) eastWestAddresses[cluster] = cp.eastWestAddress;
+            meshReady[cluster] = [cp.istiod];
+        }
+        for (const [cluster, r] of Object.entries(remotes)) {
+            if (r.eastWestAddress) eastWestAddresses[cluster] = r.eastWestAddress;
+            meshReady[cluster] = [r.istiod, r.remoteSecret];
+        }
+        this.controlPlanes = controlPlanes;
+        this.remotes = remotes;
+        this.ingressAddresses = ingressAddresses;
+        this.eastWestAddresses = eastWestAddresses;
+        this.remoteSecrets = remoteSecrets;
+        this.meshReady = meshReady;
+
+        this.registerOutputs({ ingressAddresses, eastWestAddresses, remoteSecrets });
+    }
+}
