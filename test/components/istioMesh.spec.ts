@@ -1,0 +1,90 @@
+/**
+ * IstioMesh: Istio across clusters from an identity and handles.
+ */
+import * as assert from "node:assert/strict";
+import { IstioMesh } from "../../components/istioMesh";
+import { clusterHandleFromKubeconfig, ClusterHandle, createMeshIdentity, MeshIdentity } from "../../components/types";
+import { ConfigError } from "../../config/errors";
+import { Secret, simulate, SimulationResult } from "../support";
+
+const kubeconfig = (i: number) => `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://47.0.0.${i}:6443"}\n`;
+
+function identityOf(names: string[], primaries: string[], networks: (n: string) => string = () => "network1"): MeshIdentity {
+    return createMeshIdentity({
+        meshId: "mesh1",
+        clusters: names.map((n) => ({ clusterName: n, network: networks(n), region: "cn-hangzhou", controlPlane: primaries.includes(n), controlledBy: primaries[0] })),
+    });
+}
+
+function handles(identity: MeshIdentity): Record<string, ClusterHandle> {
+    return Object.fromEntries(
+        Object.values(identity.clusters).map((c, i) => [
+            c.clusterName,
+            clusterHandleFromKubeconfig(c.clusterName, { name: c.clusterName, region: c.region, network: c.network, kubeconfig: kubeconfig(i + 1), apiServerUrl: `https://10.0.${i}.1:6443`, cni: "terway" }),
+        ]),
+    );
+}
+
+const metaName = (r: { inputs: Record<string, unknown> }) => (r.inputs.metadata as { name?: string } | undefined)?.name;
+const providerName = (result: SimulationResult, urn?: string) => result.resources.find((p) => p.urn === urn)?.name.replace(/-k8s$/, "");
+
+describe("IstioMesh", () => {
+    it("primary-remote: one control plane, one remote (with its own remote secret), no CA", async () => {
+        const identity = identityOf(["cp", "r1"], ["cp"]);
+        let mesh: IstioMesh | undefined;
+        const r = await simulate(() => {
+            mesh = new IstioMesh("mesh", { identity, clusters: handles(identity) });
+        });
+        assert.deepEqual(
+            r.resources.filter((x) => x.type.startsWith("ack-mesh:")).map((x) => `${x.type} ${x.name}`),
+            ["ack-mesh:mesh:IstioMesh mesh", "ack-mesh:mesh:IstioControlPlane mesh-cp", "ack-mesh:mesh:IstioRemote mesh-r1", "ack-mesh:mesh:RemoteSecret mesh-r1-remote-secret"],
+        );
+        assert.deepEqual(mesh!.remoteSecrets, { "cp/r1": "istio-remote-secret-r1" });
+        assert.equal(mesh!.ca, undefined);
+        assert.deepEqual(Object.keys(mesh!.meshReady).sort(), ["cp", "r1"]);
+        assert.deepEqual(Object.keys(mesh!.ingressAddresses), ["cp"]);
+    });
+
+    it("multi-primary with 5 clusters: a shared CA and N·(N−1) = 20 remote secrets on the watchers' providers", async () => {
+        const names = ["a", "b", "c", "d", "e"];
+        const identity = identityOf(names, names, (n) => `net-${n}`);
+        let mesh: IstioMesh | undefined;
+        const r = await simulate(() => {
+            mesh = new IstioMesh("mesh", { identity, clusters: handles(identity) });
+        });
+        assert.equal(r.byType("ack-mesh:mesh:MeshCertificateAuthority").length, 1);
+        const secrets = r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s)?.startsWith("istio-remote-secret-"));
+        const pairs = secrets.map((s) => `${providerName(r, s.providerUrn)}->${metaName(s)!.slice("istio-remote-secret-".length)}`).sort();
+        const expected = names.flatMap((w) => names.filter((t) => t !== w).map((t) => `${w}->${t}`)).sort();
+        assert.deepEqual(pairs, expected);
+        assert.equal(pairs.length, 20);
+        for (const s of secrets) {
+            assert.ok(s.inputs.stringData instanceof Secret);
+            assert.deepEqual((s.inputs.metadata as { labels: unknown }).labels, { "istio/multiCluster": "true" });
+        }
+        assert.equal(Object.keys(mesh!.remoteSecrets).length, 20);
+        // Each control plane got its cacerts before istiod.
+        assert.equal(r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s) === "cacerts").length, 5);
+    });
+
+    it("validates before creating anything", async () => {
+        const identity = identityOf(["cp", "r1"], ["cp"]);
+        const all = handles(identity);
+        await assert.rejects(
+            simulate(() => new IstioMesh("mesh", { identity, clusters: { cp: all.cp }, ingressGateways: ["r1"] })),
+            (e: unknown) => {
+                const cause = (e as { errors: unknown[] }).errors.find((x) => ConfigError.is(x)) as ConfigError;
+                assert.equal(
+                    cause.message,
+                    [
+                        'Invalid IstioMesh "mesh" arguments (2 problems):',
+                        "  - clusters.r1: is a mesh cluster without a handle. Fix: pass a ClusterHandle for every cluster of the identity",
+                        '  - ingressGateways[0]: is not a control plane (got "r1"). Fix: use one of: cp',
+                    ].join("\n"),
+                );
+                assert.deepEqual((e as { result: SimulationResult }).result.resources.filter((x) => x.type.startsWith("ack-mesh:")), []);
+                return true;
+            },
+        );
+    });
+});
