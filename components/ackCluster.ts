@@ -497,6 +497,13 @@ export class AckCluster extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AckClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = validateAckClusterArgs(args);
+        // Providers come from the caller: without one for alicloud, the default provider (global config) would be used.
+        const given = opts?.provider ?? (Array.isArray(opts?.providers) ? opts.providers.find((p) => alicloud.Provider.isInstance(p)) : (opts?.providers as Record<string, pulumi.ProviderResource> | undefined)?.alicloud);
+        if (given === undefined && opts?.parent === undefined) {
+            problems.push({ path: "opts.provider", message: "no alicloud provider was passed", fix: "pass the region's alicloud.Provider as opts.provider (the component never uses global config)" });
+        } else if (given !== undefined && !alicloud.Provider.isInstance(given)) {
+            problems.push({ path: "opts.provider", message: "is not an alicloud.Provider", fix: "pass the region's alicloud.Provider as opts.provider" });
+        }
         if (problems.length > 0) throw new ConfigError(problems, `Invalid AckCluster "${name}"`);
         super(ACK_CLUSTER_TYPE, name, {}, opts);
 

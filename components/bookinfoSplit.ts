@@ -128,6 +128,11 @@ export interface BookinfoSplitArgs {
      */
     tag?: string;
     /**
+     * Image registry of the Bookinfo images, e.g. a mirror (ACR) reachable from
+     * mainland China. @default "registry.istio.io/release"
+     */
+    registry?: string;
+    /**
      * Namespace of everything Bookinfo creates, the same in every cluster
      * (namespace sameness). A DNS-1123 label. Changing it replaces everything.
      * @default "bookinfo"
@@ -168,6 +173,8 @@ export interface BookinfoPlan {
     readonly namespace: string;
     /** Image tag. */
     readonly tag: string;
+    /** Image registry. */
+    readonly registry: string;
     /** Routing scenario. */
     readonly routing: BookinfoRouting;
     /** Resolved failover pairs; empty unless routing is `locality-failover`. */
@@ -184,8 +191,8 @@ export function workloadParts(workload: BookinfoWorkload): [BookinfoService, str
 }
 
 /** Image of a workload: `registry.istio.io/release/examples-bookinfo-reviews-v2:1.20.3`. */
-export function bookinfoImage(workload: BookinfoWorkload, tag: string): string {
-    return `${BOOKINFO_IMAGE_REGISTRY}/examples-bookinfo-${workload}:${tag}`;
+export function bookinfoImage(workload: BookinfoWorkload, tag: string, registry: string = BOOKINFO_IMAGE_REGISTRY): string {
+    return `${registry.replace(/\/+$/, "")}/examples-bookinfo-${workload}:${tag}`;
 }
 
 /**
@@ -331,6 +338,10 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
     // --- tag, namespace.
     const tag = args.tag ?? DEFAULTS.bookinfoTag;
     if (typeof tag !== "string" || !IMAGE_TAG.test(tag)) add("tag", "is not an image tag", `use a published Bookinfo tag such as "${DEFAULTS.bookinfoTag}"`, tag);
+    const registry = args.registry ?? BOOKINFO_IMAGE_REGISTRY;
+    if (typeof registry !== "string" || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(registry)) {
+        add("registry", "is not an image registry path", `use a registry path such as "${BOOKINFO_IMAGE_REGISTRY}"`, registry);
+    }
     const namespace = args.namespace ?? DEFAULT_BOOKINFO_NAMESPACE;
     if (typeof namespace !== "string" || !DNS_LABEL.test(namespace) || namespace.length > 63) {
         add("namespace", "must be a DNS-1123 label", "use lowercase letters, digits and '-'", namespace);
@@ -360,7 +371,7 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
             return [c, plan];
         }),
     );
-    return { namespace, tag, routing, failover, clusters };
+    return { namespace, tag, registry, routing, failover, clusters };
 }
 
 // --- Pure builders: Kubernetes objects ---------------------------------------------------------------
@@ -396,7 +407,7 @@ export function bookinfoServices(namespace = DEFAULT_BOOKINFO_NAMESPACE): Record
  * and emptyDirs `tmp` (/tmp) and `wlp-output` (/opt/ibm/wlp/output);
  * productpage gets emptyDir `tmp` and the prometheus scrape annotations.
  */
-export function bookinfoDeployment(workload: BookinfoWorkload, tag: string, namespace = DEFAULT_BOOKINFO_NAMESPACE): k8s.apps.v1.DeploymentArgs {
+export function bookinfoDeployment(workload: BookinfoWorkload, tag: string, namespace = DEFAULT_BOOKINFO_NAMESPACE, registry: string = BOOKINFO_IMAGE_REGISTRY): k8s.apps.v1.DeploymentArgs {
     const [svc, version] = workloadParts(workload);
     const labels = { app: svc, version };
     const mounts: Record<string, string> =
@@ -404,7 +415,7 @@ export function bookinfoDeployment(workload: BookinfoWorkload, tag: string, name
     const volumes = Object.keys(mounts);
     const container: k8s.types.input.core.v1.Container = {
         name: svc,
-        image: bookinfoImage(workload, tag),
+        image: bookinfoImage(workload, tag, registry),
         imagePullPolicy: "IfNotPresent",
         ...(svc === "reviews" ? { env: [{ name: "LOG_DIR", value: "/tmp/logs" }] } : {}),
         ports: [{ containerPort: BOOKINFO_PORT }],
@@ -614,7 +625,7 @@ export class BookinfoSplit extends pulumi.ComponentResource {
             }
             for (const workload of cp.workloads) {
                 const [svc] = workloadParts(workload);
-                new k8s.apps.v1.Deployment(`${prefix}-deploy-${workload}`, bookinfoDeployment(workload, plan.tag, plan.namespace), { ...local, dependsOn: [ns, accounts[svc]] });
+                new k8s.apps.v1.Deployment(`${prefix}-deploy-${workload}`, bookinfoDeployment(workload, plan.tag, plan.namespace, plan.registry), { ...local, dependsOn: [ns, accounts[svc]] });
             }
 
             // The Istio CRDs come from the base chart, which meshReady (istiod) follows.

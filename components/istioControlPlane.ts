@@ -38,6 +38,7 @@ import {
     RELEASE_NAMES,
     baseValues,
     eastWestGatewayValues,
+    istioChartSource,
     ingressGatewayValues,
     istiodValues,
     servesRemotes,
@@ -108,6 +109,12 @@ export interface IstioControlPlaneArgs {
      * @default "1.30.3" (`DEFAULTS.istioVersion`)
      */
     istioVersion?: string;
+    /**
+     * Helm chart repository: an HTTP repository URL or an OCI registry
+     * (`oci://…`), e.g. a mirror reachable from mainland China.
+     * @default "https://istio-release.storage.googleapis.com/charts"
+     */
+    chartRepository?: string;
     /**
      * This cluster's plug-in CA (from `MeshCertificateAuthority`), written
      * to the Secret `cacerts` before istiod starts. Required when the mesh
@@ -262,7 +269,7 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
 
     const override = args.valuesOverride ?? {};
     for (const path of outputsIn(override, "valuesOverride")) {
-        // deepMerge copies the values with structuredClone, which cannot copy an Output.
+        // Overrides are merged and checked when the component is planned, before any resource exists, so they must be plain.
         add(path, "is a Pulumi Output; values overrides must be plain values", "resolve it before the component, or set it through the chart's own inputs");
     }
     const ewName = pick(override.eastWestGateway, "name");
@@ -272,6 +279,15 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
             `is fixed to "${RELEASE_NAMES.eastwest}": the east-west Istio Gateways select istio=${RELEASE_NAMES.eastwest.replace(/^istio-/, "")}`,
             "remove name from the override",
             ewName,
+        );
+    }
+    const ingressName = pick(override.ingressGateway, "name");
+    if (ingressName !== undefined && ingressName !== RELEASE_NAMES.ingress) {
+        add(
+            "valuesOverride.ingressGateway.name",
+            `is fixed to "${RELEASE_NAMES.ingress}": Bookinfo's and users' Gateways select istio=${RELEASE_NAMES.ingress.replace(/^istio-/, "")}`,
+            "remove name from the override",
+            ingressName,
         );
     }
     if (pick(override.base, "global", "enableReaderRBAC") === false) {
@@ -383,9 +399,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         const local: pulumi.CustomResourceOptions = { parent: this, provider };
         const chart = (chartName: string, releaseName: string, values: HelmValues): k8s.helm.v3.ReleaseArgs => ({
             name: releaseName,
-            chart: chartName,
-            version: plan.istioVersion,
-            repositoryOpts: { repo: ISTIO_CHARTS.repository },
+            ...istioChartSource(chartName, plan.istioVersion, args.chartRepository),
             namespace: ISTIO_CHARTS.namespace,
             createNamespace: false,
             skipAwait: false,

@@ -15,7 +15,7 @@ import { IstioControlPlane, MeshMtlsMode } from "./istioControlPlane";
 import { IstioRemote, istioRemoteOwnsPair } from "./istioRemote";
 import type { HelmValues } from "./istioValues";
 import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
-import { RemoteSecret, remoteSecretPairs } from "./remoteSecret";
+import { ReaderToken, readerTokenFromSecret, RemoteSecret, remoteSecretPairs } from "./remoteSecret";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Pulumi type token of {@link IstioMesh}. Public contract: renaming it needs an alias. */
@@ -37,6 +37,15 @@ export interface IstioMeshArgs {
     clusters: Record<string, ClusterHandle>;
     /** Istio release (Helm chart version). @default DEFAULTS.istioVersion */
     istioVersion?: string;
+    /** Helm chart repository (HTTP URL or `oci://…` mirror). @default the official Istio repository */
+    chartRepository?: string;
+    /**
+     * What cross-cluster steps must wait for: the network between the clusters
+     * (CEN attachments and routes, security group rules). Remote secrets, and a
+     * remote's remote secret (hence its east-west gateway and workloads), depend on these.
+     * @default []
+     */
+    networkReady?: ReadonlyArray<pulumi.Resource>;
     /** Install `cacerts` from a shared root. @default true when the mesh has more than one control plane */
     sharedRoot?: boolean;
     /** Shared root settings: key algorithm, bring-your-own root, extra trusted roots. */
@@ -98,6 +107,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         const overrides = args.valuesOverride ?? {};
         const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
         const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
+        const networkReady = [...(args.networkReady ?? [])];
 
         this.ca = sharedRoot
             ? new MeshCertificateAuthority(`${name}-ca`, { identity, algorithm: args.ca?.algorithm, root: args.ca?.root, additionalTrustedRootCertsPem: args.ca?.additionalTrustedRootCertsPem }, { parent: this })
@@ -117,6 +127,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                     dnsCapture: args.dnsCapture,
                     ingressGateway: ingress.has(cluster),
                     valuesOverride: overrides,
+                    chartRepository: args.chartRepository,
                 },
                 { parent: this },
             );
@@ -130,8 +141,9 @@ export class IstioMesh extends pulumi.ComponentResource {
                 {
                     identity,
                     cluster: handles[c.clusterName],
-                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod] },
+                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod, ...networkReady] },
                     istioVersion,
+                    chartRepository: args.chartRepository,
                     valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
                 },
                 { parent: this },
@@ -146,14 +158,15 @@ export class IstioMesh extends pulumi.ComponentResource {
                 remoteSecrets[key] = remotes[pair.target].remoteSecret.secretName;
                 continue;
             }
-            const target = controlPlanes[pair.target];
+            // The target is another control plane, or (with several primaries) another primary's remote.
+            const token: ReaderToken = controlPlanes[pair.target]?.readerToken ?? readerTokenFromSecret(remotes[pair.target].readerToken);
             const secret = new RemoteSecret(
                 `${name}-${pair.watcher}-reads-${pair.target}`,
                 {
                     watcher: handles[pair.watcher],
-                    target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: target.readerToken.token, caData: target.readerToken.caData },
+                    target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: token.token, caData: token.caData },
                 },
-                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod] },
+                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod, ...networkReady] },
             );
             remoteSecrets[key] = secret.secretName;
         }

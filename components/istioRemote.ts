@@ -33,6 +33,7 @@ import {
     RELEASE_NAMES,
     baseValues,
     eastWestGatewayValues,
+    istioChartSource,
     remoteIstiodValues,
 } from "./istioValues";
 import { RemoteSecret, RemoteSecretPair, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
@@ -92,6 +93,12 @@ export interface IstioRemoteArgs {
      * @default "1.30.3" (`DEFAULTS.istioVersion`)
      */
     istioVersion?: string;
+    /**
+     * Helm chart repository: an HTTP repository URL or an OCI registry
+     * (`oci://…`), e.g. a mirror reachable from mainland China.
+     * @default "https://istio-release.storage.googleapis.com/charts"
+     */
+    chartRepository?: string;
     /**
      * Whether to install an east-west gateway in X (needed when X's network
      * is reached from other networks).
@@ -213,7 +220,7 @@ export class IstioRemote extends pulumi.ComponentResource {
         const { identity, cluster, controlPlane, istioVersion, valuesOverride } = resolved;
         const self = identity.clusters[cluster.name];
         const local: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider };
-        const chart = (chartName: string) => ({ chart: chartName, version: istioVersion, repositoryOpts: { repo: ISTIO_CHARTS.repository } });
+        const chart = (chartName: string) => istioChartSource(chartName, istioVersion, args.chartRepository);
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,

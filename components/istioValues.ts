@@ -32,6 +32,17 @@ export const ISTIO_CHARTS = {
     namespace: "istio-system",
 } as const;
 
+/**
+ * Where a release's chart comes from: the official HTTP repository by
+ * default, or a mirror — an HTTP repository URL, or an OCI registry
+ * (`oci://<registry>/<path>`, e.g. an ACR mirror for regions that cannot reach
+ * storage.googleapis.com). For OCI, the chart reference is `<repo>/<chart>`.
+ */
+export function istioChartSource(chartName: string, version: string, repository: string = ISTIO_CHARTS.repository): { chart: string; version: string; repositoryOpts?: { repo: string } } {
+    if (repository.startsWith("oci://")) return { chart: `${repository.replace(/\/+$/, "")}/${chartName}`, version };
+    return { chart: chartName, version, repositoryOpts: { repo: repository } };
+}
+
 /** Helm release names (also the gateway Service/Deployment names). */
 export const RELEASE_NAMES = {
     base: "istio-base",
@@ -49,6 +60,14 @@ export const SLB_ADDRESS_TYPE_ANNOTATION = "service.beta.kubernetes.io/alibaba-c
  * ports; without it the SLB forwards to node NodePorts. Flannel cannot use `eni`.
  */
 export const SLB_BACKEND_TYPE_ANNOTATION = "service.beta.kubernetes.io/backend-type";
+
+/**
+ * Alibaba CCM annotation choosing listener protocols. The ingress gateway's
+ * port 80 gets a Layer-7 HTTP listener: its traffic then reaches the gateway
+ * from the SLB's own range (100.64.0.0/10), which the cluster's security
+ * group admits, instead of from every internet client address.
+ */
+export const SLB_PROTOCOL_PORT_ANNOTATION = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-protocol-port";
 
 /** Container network plugin of a cluster, as far as gateway Services care. */
 export type GatewayCni = "terway" | "flannel";
@@ -171,7 +190,7 @@ export function ingressGatewayValues(valuesOverride?: HelmValues, cni?: GatewayC
     return deepMerge(
         {
             name: RELEASE_NAMES.ingress,
-            service: { type: "LoadBalancer", annotations: gatewayAnnotations("internet", cni) },
+            service: { type: "LoadBalancer", annotations: { ...gatewayAnnotations("internet", cni), [SLB_PROTOCOL_PORT_ANNOTATION]: "http:80" } },
         },
         valuesOverride,
     );

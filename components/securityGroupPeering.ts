@@ -133,7 +133,37 @@ export interface SelfRule {
 }
 
 /** Any planned rule of {@link SecurityGroupPeering}. */
-export type PlannedRule = PeerRule | SelfRule;
+/**
+ * A rule admitting Alibaba's load balancers to a cluster's gateways: SLB
+ * health checks and Layer-7 listeners reach backends from `100.64.0.0/10`
+ * (never the internet's addresses, so no `0.0.0.0/0` is needed).
+ */
+export interface LoadBalancerRule {
+    /** Child-name suffix, `<cluster>-slb-<port>` or `<cluster>-slb-nodeports`. */
+    readonly key: string;
+    readonly toCluster: string;
+    /** Always `"slb"`. */
+    readonly fromCluster: "slb";
+    readonly purpose: "slb";
+    readonly ipProtocol: "tcp";
+    readonly portRange: string;
+    /** Always {@link SLB_SOURCE_CIDR}. */
+    readonly cidrIp: string;
+    readonly description: string;
+    readonly priority: number;
+}
+
+export type PlannedRule = PeerRule | SelfRule | LoadBalancerRule;
+
+/** Where Alibaba SLB health checks and Layer-7 (HTTP) listener traffic come from. */
+export const SLB_SOURCE_CIDR = "100.64.0.0/10";
+
+/**
+ * Gateway target ports an SLB reaches on Terway (ENI backends): the ingress
+ * gateway's HTTP and status ports; the east-west gateway's cross-network and
+ * status ports; and, where it exposes istiod to remotes, 15012 and 15017.
+ */
+export const GATEWAY_TARGET_PORTS = { ingress: [80, 15021], crossNetwork: [15021, 15443], istiod: [15012, 15017, 15021] } as const;
 
 /** Options of {@link planPeerRules}. */
 export interface PeerRuleOptions {
@@ -177,6 +207,11 @@ export interface SecurityGroupPeeringArgs {
      * @default [9080] ({@link DEFAULT_APP_PORTS}, Bookinfo's port)
      */
     appPorts?: number[];
+    /**
+     * Clusters running an ingress gateway (its SLB must reach port 80 and the
+     * status port). @default every control plane of `identity`
+     */
+    ingressClusters?: ReadonlyArray<string>;
     /** Extra tags for the groups, merged over {@link meshTags}. @default {} */
     tags?: Record<string, string>;
 }
@@ -329,6 +364,46 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
 }
 
 // --- Planning -------------------------------------------------------------------
+
+/**
+ * The load-balancer rules: per cluster with a gateway, TCP from
+ * {@link SLB_SOURCE_CIDR} to the gateway's target ports on Terway (the SLB's
+ * backends are the gateway pods' ENIs), or to the NodePort range on Flannel
+ * (node backends). The ingress gateway's port 80 uses a Layer-7 HTTP listener,
+ * whose traffic also arrives from that range. East-west gateways: every
+ * cluster of a multi-network mesh, and every control plane serving remotes.
+ */
+export function planLoadBalancerRules(identity: MeshIdentity, network: NetworkPlan, ingressClusters?: ReadonlyArray<string>): LoadBalancerRule[] {
+    const ingress = new Set(ingressClusters ?? identity.controlPlanes);
+    const rules: LoadBalancerRule[] = [];
+    for (const name of Object.keys(identity.clusters).sort()) {
+        const c = identity.clusters[name];
+        const servesRemotes = c.controlPlane && Object.values(identity.clusters).some((x) => !x.controlPlane && x.controlledBy === name);
+        if (!ingress.has(name) && !identity.multiNetwork && !servesRemotes) continue;
+        const rule = (key: string, portRange: string, what: string): LoadBalancerRule => ({
+            key: `${name}-slb-${key}`,
+            toCluster: name,
+            fromCluster: "slb",
+            purpose: "slb",
+            ipProtocol: "tcp",
+            portRange,
+            cidrIp: SLB_SOURCE_CIDR,
+            description: `Alibaba SLB health checks and Layer-7 listener traffic (${SLB_SOURCE_CIDR}) to ${what} of ${name}`,
+            priority: PEER_RULE_PRIORITY,
+        });
+        if (network.clusters[name].cni === "flannel") {
+            rules.push(rule("nodeports", `${NODE_PORT_RANGE.from}/${NODE_PORT_RANGE.to}`, "the gateway NodePorts (Flannel: node backends)"));
+            continue;
+        }
+        const ports = new Set<number>([
+            ...(ingress.has(name) ? GATEWAY_TARGET_PORTS.ingress : []),
+            ...(identity.multiNetwork ? GATEWAY_TARGET_PORTS.crossNetwork : []),
+            ...(servesRemotes ? GATEWAY_TARGET_PORTS.istiod : []),
+        ]);
+        for (const port of [...ports].sort((a, b) => a - b)) rules.push(rule(String(port), `${port}/${port}`, `gateway port ${port} (Terway: pod ENI backends)`));
+    }
+    return rules;
+}
 
 /**
  * The intra-cluster rules: per cluster, all protocols (`-1/-1`) from each of
@@ -512,8 +587,10 @@ function keyCollisions(rules: ReadonlyArray<PlannedRule>): ConfigProblem[] {
 export class SecurityGroupPeering extends pulumi.ComponentResource {
     /** Security group id per cluster name. Pass it to `AckCluster` and its node pools. */
     public readonly securityGroupIds: Record<string, pulumi.Output<string>>;
-    /** Cloud rule id per rule key (`PlannedRule.key`). */
+    /** Cloud rule id (`sgr-…`, the `securityGroupRuleId` output) per rule key (`PlannedRule.key`). */
     public readonly ruleIds: Record<string, pulumi.Output<string>>;
+    /** Every rule resource: cross-cluster steps depend on these so traffic is admitted before it flows. */
+    public readonly ready: ReadonlyArray<pulumi.Resource>;
     /** The plan the rules were created from: self rules first, then peer rules. */
     public readonly rules: ReadonlyArray<PlannedRule>;
 
@@ -525,6 +602,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
         const rules: PlannedRule[] = [
             ...planSelfRules(args.identity, args.network),
             ...planPeerRules(args.identity, args.network, { appPorts: args.appPorts }),
+            ...planLoadBalancerRules(args.identity, args.network, args.ingressClusters),
         ];
         const collisions = keyCollisions(rules);
         if (collisions.length) throw new ConfigError(collisions, `Invalid SecurityGroupPeering "${name}"`);
@@ -548,6 +626,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
         }
 
         const ruleIds: Record<string, pulumi.Output<string>> = {};
+        const ready: pulumi.Resource[] = [];
         for (const rule of rules) {
             const net = args.network.clusters[rule.toCluster];
             const r = new alicloud.ecs.SecurityGroupRule(
@@ -565,11 +644,13 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
                 },
                 { parent: this, provider: args.providers[net.region] },
             );
-            ruleIds[rule.key] = r.id;
+            ruleIds[rule.key] = r.securityGroupRuleId;
+            ready.push(r);
         }
 
         this.securityGroupIds = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, g.id]));
         this.ruleIds = ruleIds;
+        this.ready = ready;
         this.rules = rules;
         this.registerOutputs({ securityGroupIds: this.securityGroupIds, ruleIds: this.ruleIds, ruleCount: rules.length });
     }

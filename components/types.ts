@@ -47,7 +47,11 @@ export interface ExistingClusterArgs {
     network: string;
     /** Admin kubeconfig of the cluster. Wrapped as a secret. */
     kubeconfig: pulumi.Input<string>;
-    /** API server URL reachable from the other clusters' istiod. @default the `server` of the kubeconfig's current context */
+    /**
+     * API server URL reachable from the other clusters' istiod. Pass the
+     * intranet endpoint on ACK: an ACK kubeconfig usually points at the public one.
+     * @default the first `server:` of the kubeconfig
+     */
     apiServerUrl?: pulumi.Input<string>;
     /** Container network plugin, if known (`terway` lets gateway SLBs use pod ENI backends). @default unknown: NodePort backends */
     cni?: "terway" | "flannel";
@@ -73,7 +77,7 @@ export function clusterHandleFromKubeconfig(resourceName: string, args: Existing
     return { name: args.name, region: args.region, network: args.network, kubeconfig, provider, apiServerUrl, ...(args.cni ? { cni: args.cni } : {}) };
 }
 
-/** The `server` of a kubeconfig's current context (or its first cluster). */
+/** The first `server:` of a kubeconfig (its first cluster). */
 export function serverOfKubeconfig(kubeconfig: string): string {
     // Kubeconfigs are YAML; a regex keeps this module free of a YAML parser dependency at runtime.
     const m = /server:\s*["']?([^\s"']+)/.exec(kubeconfig);

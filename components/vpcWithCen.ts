@@ -13,6 +13,7 @@
  */
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import type { NetworkPlan } from "../plan/network";
 import { meshTags } from "./types";
@@ -36,8 +37,8 @@ export const VPC_WITH_CEN_CHILD_TYPES = {
 /** How cross-region bandwidth of the transit router peer attachments is paid. */
 export type CenBandwidthType = "DataTransfer" | "BandwidthPackage";
 
-/** Default cross-region bandwidth, Mbps, of each transit router peer attachment. */
-export const DEFAULT_CEN_BANDWIDTH_MBPS = 10;
+/** Default cross-region bandwidth, Mbps, of each transit router peer attachment (`DEFAULTS.cenBandwidthMbps`). */
+export const DEFAULT_CEN_BANDWIDTH_MBPS: number = DEFAULTS.cenBandwidthMbps;
 
 /** CEN settings. Only used when the plan has more than one VPC. */
 export interface VpcWithCenCenArgs {
@@ -426,6 +427,12 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
     public readonly vpcAttachmentIds: Record<string, pulumi.Output<string>>;
     /** The layout this instance was built from. */
     public readonly layout: VpcWithCenLayout;
+    /**
+     * The CEN resources traffic between VPCs needs (attachments, peer
+     * attachments, route table associations and propagations); empty without
+     * CEN. Cross-cluster steps depend on these.
+     */
+    public readonly ready: ReadonlyArray<pulumi.Resource>;
 
     /**
      * @param name resource name; prefixes every child and cloud name. Changing it replaces everything.
@@ -486,6 +493,7 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
         this.transitRouterIds = {};
         this.routeTableIds = {};
         this.vpcAttachmentIds = {};
+        const ready: pulumi.Resource[] = [];
 
         // --- CEN (only with more than one VPC) -----------------------------------
         if (layout.cen) {
@@ -528,8 +536,10 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
             // Propagation: an attachment may propagate into several tables, no such constraint.
             const bind = (assocRole: string, propRole: string, region: string, attachmentId: pulumi.Output<string>) => {
                 const binding = { transitRouterAttachmentId: attachmentId, transitRouterRouteTableId: rts[region].transitRouterRouteTableId };
-                new alicloud.cen.TransitRouterRouteTableAssociation(`${name}-${assocRole}`, binding, on(region, { deleteBeforeReplace: true }));
-                new alicloud.cen.TransitRouterRouteTablePropagation(`${name}-${propRole}`, binding, on(region));
+                ready.push(
+                    new alicloud.cen.TransitRouterRouteTableAssociation(`${name}-${assocRole}`, binding, on(region, { deleteBeforeReplace: true })),
+                    new alicloud.cen.TransitRouterRouteTablePropagation(`${name}-${propRole}`, binding, on(region)),
+                );
             };
 
             for (const v of layout.vpcs) {
@@ -549,6 +559,7 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
                     on(v.region, { dependsOn: own }),
                 );
                 this.vpcAttachmentIds[v.key] = attachment.transitRouterAttachmentId;
+                ready.push(attachment);
                 bind(`assoc-${v.key}`, `prop-${v.key}`, v.region, attachment.transitRouterAttachmentId);
             }
 
@@ -577,11 +588,13 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
                     },
                     on(a),
                 );
+                ready.push(peer);
                 for (const region of [a, b]) {
                     bind(`peer-assoc-${a}-${b}-${region}`, `peer-prop-${a}-${b}-${region}`, region, peer.transitRouterAttachmentId);
                 }
             }
         }
+        this.ready = ready;
 
         this.registerOutputs({
             vpcIds: this.vpcIds,

@@ -108,6 +108,7 @@ export interface MeshConfig extends Omit<ParsedMesh, "ca"> {
 export interface BookinfoConfig {
     readonly enabled: boolean;
     readonly tag: string;
+    readonly registry: string;
     readonly placement: Record<BookinfoWorkload, string[]>;
     readonly routing: BookinfoRouting;
     readonly failover: { from: string; to: string }[];
@@ -600,7 +601,7 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
     if (b.enabled && b.routing === "locality-failover" && regions.length < 2) {
         problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
     }
-    return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
+    return { enabled: b.enabled, tag: b.tag, registry: b.registry, placement, routing: b.routing, failover };
 }
 
 /** Narrow helper for tests and tools: parse without extra checks, returning problems instead of throwing. */

@@ -178,6 +178,11 @@ export const meshSchema = z.strictObject({
     ca: caSchema.default({ source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] }),
     /** Helm values merged last, per chart. */
     valuesOverride: valuesOverrideSchema.default({}),
+    /**
+     * Istio Helm chart repository: an HTTP URL or an OCI registry (`oci://…`).
+     * Mainland-China regions usually need a mirror (e.g. ACR) of the official one.
+     */
+    chartRepository: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: "must be an http(s):// or oci:// URL" }).default(DEFAULTS.istioHelmRepository),
 });
 
 /** CEN (transit router) settings, used when clusters sit in different VPCs. */
@@ -205,6 +210,8 @@ export const bookinfoSchema = z.strictObject({
     enabled: z.boolean().default(false),
     /** Image tag of `registry.istio.io/release/examples-bookinfo-*`. */
     tag: z.string().min(1).default(DEFAULTS.bookinfoTag),
+    /** Image registry (e.g. an ACR mirror reachable from mainland China). */
+    registry: z.string().min(1).default("registry.istio.io/release"),
     /** Workload → clusters it runs on. */
     placement: z.partialRecord(z.enum(BOOKINFO_WORKLOADS), z.array(z.string()).min(1)).default({}),
     /** Routing scenario. */
@@ -219,7 +226,7 @@ export const stackConfigSchema = z.strictObject({
     clusters: z.record(z.string(), clusterSchema),
     vpcs: z.record(z.string(), vpcSchema).default({}),
     cen: cenSchema.default({ bandwidthType: "DataTransfer", bandwidthMbps: DEFAULTS.cenBandwidthMbps }),
-    bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, placement: {}, routing: "plain" }),
+    bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, registry: "registry.istio.io/release", placement: {}, routing: "plain" }),
     /** Pulumi `protect` on VPCs, CEN, clusters and node pools. */
     protect: z.boolean().default(false),
 });

@@ -161,12 +161,19 @@ export function computeNetworkPlan(config: StackConfig): { plan?: NetworkPlan; p
         const { slot, derived } = slotOf.get(c.name)!;
         const owner = clusterSlotOwner.get(slot);
         if (owner !== undefined) {
-            add(
-                `clusters.${c.name}.slot`,
-                `address-plan slot ${slot}${derived ? " (derived from the name)" : ""} is already used by clusters.${owner}`,
-                slotFix(`clusters.${c.name}.slot`),
-                slot,
-            );
+            // Which of the two already exists is unknown here. Never advise moving a live cluster:
+            // when both slots are derived, pin the existing one where it is and move the newcomer.
+            const ownerDerived = slotOf.get(owner)!.derived;
+            const free = freeSlot();
+            const fix =
+                derived && ownerDerived
+                    ? `pin "slot: ${slot}" on whichever of clusters.${owner} and clusters.${c.name} already exists (moving it would replace it), and give the other a free slot${free === undefined ? "" : `, e.g. ${free}`}`
+                    : derived
+                      ? slotFix(`clusters.${c.name}.slot`)
+                      : ownerDerived
+                        ? `if clusters.${owner} already exists, pin "slot: ${slot}" on it and choose another slot here${free === undefined ? "" : `, e.g. ${free}`}; otherwise set clusters.${owner}.slot to a free slot`
+                        : slotFix(`clusters.${c.name}.slot`);
+            add(`clusters.${c.name}.slot`, `address-plan slot ${slot}${derived ? " (derived from the name)" : ""} is already used by clusters.${owner}${ownerDerived ? " (derived from its name)" : ""}`, fix, slot);
         } else {
             clusterSlotOwner.set(slot, c.name);
         }

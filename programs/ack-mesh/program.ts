@@ -56,10 +56,18 @@ export function runAckMesh(): Record<string, unknown> {
     const { config, network, identity } = planned;
     const tags = meshTags({ "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id });
 
-    // One provider per region; clusters in different regions never wait on each other.
+    // One provider per region; clusters in different regions never wait on each other. Explicit
+    // providers do not read `alicloud:*` stack config themselves, so pass the credentials on
+    // (when unset, the provider falls back to ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY).
+    const aliConfig = new pulumi.Config("alicloud");
+    const credentials = {
+        accessKey: aliConfig.getSecret("accessKey"),
+        secretKey: aliConfig.getSecret("secretKey"),
+        securityToken: aliConfig.getSecret("securityToken"),
+    };
     const providers: Record<string, alicloud.Provider> = {};
     for (const region of network.regions) {
-        providers[region] = new alicloud.Provider(`alicloud-${region}`, { region });
+        providers[region] = new alicloud.Provider(`alicloud-${region}`, { region, ...credentials });
     }
 
     const net = new VpcWithCen("net", {
@@ -70,7 +78,14 @@ export function runAckMesh(): Record<string, unknown> {
         tags,
     });
 
-    const sg = new SecurityGroupPeering("sg", { identity, network, vpcIds: net.vpcIds, providers, tags });
+    const sg = new SecurityGroupPeering("sg", {
+        identity,
+        network,
+        vpcIds: net.vpcIds,
+        providers,
+        ingressClusters: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway),
+        tags,
+    });
 
     const clusters: Record<string, AckCluster> = {};
     for (const c of Object.values(config.clusters)) {
@@ -116,7 +131,7 @@ export function runAckMesh(): Record<string, unknown> {
     }
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
-    const mesh = buildMesh(config, identity, handles);
+    const mesh = buildMesh(config, identity, handles, [...net.ready, ...sg.ready]);
     const bookinfo = config.bookinfo.enabled
         ? new BookinfoSplit("bookinfo", {
               identity,
@@ -125,6 +140,7 @@ export function runAckMesh(): Record<string, unknown> {
               routing: config.bookinfo.routing,
               ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
               tag: config.bookinfo.tag,
+              registry: config.bookinfo.registry,
               ingressAddresses: mesh.ingressAddresses,
               meshReady: mesh.meshReady,
           })
@@ -159,13 +175,15 @@ export function runAckMesh(): Record<string, unknown> {
  * Installs Istio on the clusters as the stack config says: an IstioMesh
  * over the cluster handles.
  */
-export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>): IstioMesh {
+export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: pulumi.Resource[] = []): IstioMesh {
     const mesh = config.mesh;
     const cfg = new pulumi.Config();
     return new IstioMesh("mesh", {
         identity,
         clusters: handles,
         istioVersion: mesh.istioVersion,
+        chartRepository: mesh.chartRepository,
+        networkReady,
         sharedRoot: mesh.ca.shared,
         ca: {
             algorithm: mesh.ca.algorithm,

@@ -577,10 +577,11 @@ describe("AckCluster", () => {
             assert.equal(
                 (caught as Error).message,
                 [
-                    'Invalid AckCluster "bad" (6 problems):',
+                    'Invalid AckCluster "bad" (7 problems):',
                     "  - clusterName: must be a DNS-1123 label (it is the mesh cluster name and prefixes the node pool names) (got \"Bad_Name\"). Fix: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
                     '  - displayName: must be 1 to 63 characters (ACK cluster name) (got ""). Fix: use a shorter, non-empty name',
                     "  - nodePools: hold 1 worker(s) in total, fewer than the minimum of 3 (got 1). Fix: raise the size of a node pool, or set allowFewerThanThreeWorkers: true (dev only; Istio wants ≥ 3 workers for HA)",
+                    "  - opts.provider: no alicloud provider was passed. Fix: pass the region's alicloud.Provider as opts.provider (the component never uses global config)",
                     '  - podCidr: is Flannel-only (Terway takes pod IPs from podVswitchIds) (got "10.129.0.0/16"). Fix: remove podCidr, or set cni to "flannel"',
                     "  - podVswitchIds: is required with Terway (pods take their IPs from these vSwitches). Fix: pass one pod vSwitch per zone of vswitchIds",
                     '  - vswitchIds: must list 1 to 5 node vSwitch IDs (ACK limit) (got ["vsw-1","vsw-2","vsw-3","vsw-4","vsw-5","vsw-6"]). Fix: pass one node vSwitch per zone, at most 5',

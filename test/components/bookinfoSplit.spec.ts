@@ -399,6 +399,7 @@ describe("BookinfoSplit: planBookinfo", () => {
         assert.deepEqual(planBookinfo({ identity: dev, clusters: dummies(dev), placement: devPlacement }), {
             namespace: "bookinfo",
             tag: "1.20.3",
+            registry: "registry.istio.io/release",
             routing: "plain",
             failover: [],
             clusters: {

@@ -196,7 +196,7 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
         const valuesOverride = {
             base: { defaultRevision: "default" },
             istiod: { global: { hub: "registry.cn-hangzhou.aliyuncs.com/istio" } },
-            ingressGateway: { name: "public-gateway", service: { annotations: { "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-spec": "slb.s2.small" } } },
+            ingressGateway: { service: { annotations: { "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-spec": "slb.s2.small" } } },
             eastWestGateway: { replicaCount: 2 },
         };
         const plan = planIstioControlPlane("cp", { identity: flat, cluster: dummy("hz", "network1"), dnsCapture: true, valuesOverride });
@@ -206,7 +206,18 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
             ingressGateway: ingressGatewayValues(valuesOverride.ingressGateway),
             eastWestGateway: eastWestGatewayValues(flat, "hz", valuesOverride.eastWestGateway),
         });
-        assert.strictEqual(plan.ingressServiceName, "public-gateway", "the Service read follows the gateway's name");
+        assert.strictEqual(plan.ingressServiceName, "istio-ingressgateway");
+    });
+
+    it("rejects renaming the ingress gateway: Gateways select istio=ingressgateway", () => {
+        assert.throws(
+            () => planIstioControlPlane("cp", { identity: flat, cluster: dummy("hz", "network1"), valuesOverride: { ingressGateway: { name: "public-gateway" } } }),
+            {
+                message:
+                    'Invalid IstioControlPlane "cp" (1 problem):\n' +
+                    '  - valuesOverride.ingressGateway.name: is fixed to "istio-ingressgateway": Bookinfo\'s and users\' Gateways select istio=ingressgateway (got "public-gateway"). Fix: remove name from the override',
+            },
+        );
     });
 
     const problems = (name: string, args: IstioControlPlaneArgs): string => {

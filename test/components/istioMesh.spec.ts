@@ -59,12 +59,46 @@ describe("IstioMesh", () => {
         assert.deepEqual(pairs, expected);
         assert.equal(pairs.length, 20);
         for (const s of secrets) {
-            assert.ok(s.inputs.stringData instanceof Secret);
-            assert.deepEqual((s.inputs.metadata as { labels: unknown }).labels, { "istio/multiCluster": "true" });
+            const target = metaName(s)!.slice("istio-remote-secret-".length);
+            const meta = s.inputs.metadata as { namespace: string; labels: unknown; annotations: unknown };
+            assert.equal(meta.namespace, "istio-system");
+            assert.deepEqual(meta.labels, { "istio/multiCluster": "true" });
+            assert.deepEqual(meta.annotations, { "networking.istio.io/cluster": target });
+            assert.ok(s.inputs.stringData instanceof Secret, "the whole kubeconfig is a secret");
+            const data = s.inputs.stringData.value as Record<string, string>;
+            assert.deepEqual(Object.keys(data), [target], "one key: the target cluster's name");
+            assert.match(data[target], new RegExp(`current-context: ${target}`));
+            // It waits for the watcher's istiod (hence its istio-system) before it is written.
+            const watcher = providerName(r, s.providerUrn)!;
+            const istiod = r.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && x.name === `mesh-${watcher}-istiod`)!;
+            assert.ok(s.dependencies.includes(istiod.urn) || r.resources.find((x) => x.urn === s.parent)!.dependencies.includes(istiod.urn), `${s.name} depends on ${istiod.name}`);
         }
         assert.equal(Object.keys(mesh!.remoteSecrets).length, 20);
         // Each control plane got its cacerts before istiod.
         assert.equal(r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s) === "cacerts").length, 5);
+    });
+
+    it("removing a cluster removes exactly its remote secrets (and its own resources), nothing else", async () => {
+        const names = ["a", "b", "c", "d", "e"];
+        const run = async (ns: string[]) => {
+            const identity = identityOf(ns, ns, (n) => `net-${n}`);
+            return simulate(() => new IstioMesh("mesh", { identity, clusters: handles(identity) }));
+        };
+        const before = await run(names);
+        const after = await run(names.filter((n) => n !== "c"));
+        const keys = (r: SimulationResult) => new Set(r.resources.map((x) => `${x.type} ${x.name}`));
+        const removed = [...keys(before)].filter((k) => !keys(after).has(k));
+        const added = [...keys(after)].filter((k) => !keys(before).has(k));
+        assert.deepEqual(added, []);
+        const secretsRemoved = before
+            .byType("kubernetes:core/v1:Secret")
+            .filter((s) => metaName(s)?.startsWith("istio-remote-secret-") && !keys(after).has(`${s.type} ${s.name}`))
+            .map((s) => `${providerName(before, s.providerUrn)}->${metaName(s)!.slice("istio-remote-secret-".length)}`)
+            .sort();
+        assert.deepEqual(secretsRemoved, ["a->c", "b->c", "c->a", "c->b", "c->d", "c->e", "d->c", "e->c"]);
+        // Everything else removed belongs to c: its control plane's children, its CA intermediate, its provider.
+        for (const k of removed) assert.match(k, /( mesh-c-| mesh-c$| mesh-ca-c-|-reads-c$|-reads-c-|^pulumi:providers:kubernetes c-k8s$)/, k);
+        assert.ok(removed.length > 8);
     });
 
     it("validates before creating anything", async () => {

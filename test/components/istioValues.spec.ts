@@ -276,7 +276,7 @@ describe("istioValues: gateway values", () => {
     it("ingress: istio-ingressgateway on an internet SLB", () => {
         assert.deepStrictEqual(ingressGatewayValues(), {
             name: "istio-ingressgateway",
-            service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": "internet" } },
+            service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": "internet", "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-protocol-port": "http:80" } },
         });
     });
 
@@ -287,6 +287,7 @@ describe("istioValues: gateway values", () => {
                 type: "LoadBalancer",
                 annotations: {
                     "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": "internet",
+                    "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-protocol-port": "http:80",
                     "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-spec": "slb.s2.small",
                 },
             },
@@ -345,6 +346,7 @@ describe("istioValues: gateway values", () => {
                 type: "LoadBalancer",
                 annotations: {
                     "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": "internet",
+                    "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-protocol-port": "http:80",
                     "service.beta.kubernetes.io/backend-type": "eni",
                 },
             },

@@ -6,6 +6,7 @@ import { ConfigError } from "../../config/errors";
 import {
     PEER_RULE_PRIORITY,
     PeerRule,
+    planLoadBalancerRules,
     planPeerRules,
     planSelfRules,
     PlannedRule,
@@ -91,6 +92,16 @@ const sharedVpcMultiNetworkRaw = () => ({
 type Row = [key: string, portRange: string, cidrIp: string];
 const rows = (rules: ReadonlyArray<PlannedRule>): Row[] => rules.map((r) => [r.key, r.portRange, r.cidrIp]);
 const plan = (t: Topology, appPorts?: number[]) => [...planSelfRules(t.identity, t.network), ...planPeerRules(t.identity, t.network, { appPorts })];
+/** Everything the component creates: self, peer and load-balancer rules. */
+const allRules = (t: Topology, appPorts?: number[]) => [...plan(t, appPorts), ...planLoadBalancerRules(t.identity, t.network)];
+
+/** Load-balancer rules of the staging-like topology: hz has the ingress and exposes istiod (Terway: exact ports). */
+const STAGING_SLB_ROWS: Row[] = [
+    ["hz-slb-80", "80/80", "100.64.0.0/10"],
+    ["hz-slb-15012", "15012/15012", "100.64.0.0/10"],
+    ["hz-slb-15017", "15017/15017", "100.64.0.0/10"],
+    ["hz-slb-15021", "15021/15021", "100.64.0.0/10"],
+];
 
 /** staging-like (twoRegionRaw): hz primary (h, i), sh remote (l), Terway, flat, own VPCs. */
 const STAGING_ROWS: Row[] = [
@@ -278,6 +289,23 @@ describe("SecurityGroupPeering", () => {
                 ["b-from-a-gw-status-pods-cn-hangzhou-h", "15021/15021", "10.8.46.0/23"],
             ]);
             assertPlanInvariants(t, rules);
+        });
+
+        it("load balancers reach the gateways from 100.64.0.0/10 only: exact ports on Terway, NodePorts on Flannel", () => {
+            assert.deepEqual(rows(planLoadBalancerRules(topology(twoRegionRaw()).identity, topology(twoRegionRaw()).network)), STAGING_SLB_ROWS);
+            const dev = topology(devLikeRaw());
+            assert.deepEqual(rows(planLoadBalancerRules(dev.identity, dev.network)), [["cp-slb-nodeports", "30000/32767", "100.64.0.0/10"]]);
+            const prod = topology(prodLikeRaw());
+            assert.deepEqual(rows(planLoadBalancerRules(prod.identity, prod.network)), [
+                ["bj-slb-80", "80/80", "100.64.0.0/10"],
+                ["bj-slb-15021", "15021/15021", "100.64.0.0/10"],
+                ["bj-slb-15443", "15443/15443", "100.64.0.0/10"],
+                ["sh-slb-80", "80/80", "100.64.0.0/10"],
+                ["sh-slb-15021", "15021/15021", "100.64.0.0/10"],
+                ["sh-slb-15443", "15443/15443", "100.64.0.0/10"],
+            ]);
+            // Without an ingress gateway there, a multi-network cluster still gets its east-west ports.
+            assert.deepEqual(rows(planLoadBalancerRules(prod.identity, prod.network, ["bj"])).map((r) => r[0]), ["bj-slb-80", "bj-slb-15021", "bj-slb-15443", "sh-slb-15021", "sh-slb-15443"]);
         });
 
         it("gives every rule its full shape and a description saying why", () => {
@@ -490,11 +518,11 @@ describe("SecurityGroupPeering", () => {
                 .sort();
             assert.deepEqual(
                 children,
-                [`${SG} mesh-sg-hz`, `${SG} mesh-sg-sh`, ...STAGING_ROWS.map(([key]) => `${RULE} mesh-${key}`)].sort(),
+                [`${SG} mesh-sg-hz`, `${SG} mesh-sg-sh`, ...[...STAGING_ROWS, ...STAGING_SLB_ROWS].map(([key]) => `${RULE} mesh-${key}`)].sort(),
             );
             // Nothing else of these types exists outside the component.
             assert.equal(result.byType(SG).length, 2);
-            assert.equal(result.byType(RULE).length, STAGING_ROWS.length);
+            assert.equal(result.byType(RULE).length, STAGING_ROWS.length + STAGING_SLB_ROWS.length);
         });
 
         it("sets the group inputs: name, the cluster's VPC, normal type, inner access, tags; provider of the region", async () => {
@@ -520,7 +548,7 @@ describe("SecurityGroupPeering", () => {
         it("sets every rule's inputs from the plan, on the destination's group, with the destination's provider", async () => {
             const t = topology(twoRegionRaw());
             const result = await run(t);
-            const planned = new Map(plan(t).map((r) => [`mesh-${r.key}`, r]));
+            const planned = new Map(allRules(t).map((r) => [`mesh-${r.key}`, r]));
             const rules = result.byType(RULE);
             assert.equal(rules.length, planned.size);
             for (const rec of rules) {
@@ -547,12 +575,17 @@ describe("SecurityGroupPeering", () => {
             for (const raw of [devLikeRaw(), twoRegionRaw(), prodLikeRaw(), threeRaw(), sharedVpcMultiNetworkRaw()]) {
                 const t = topology(raw);
                 const result = await run(t);
-                const planned = new Map(plan(t).map((r) => [`mesh-${r.key}`, r]));
+                const planned = new Map(allRules(t).map((r) => [`mesh-${r.key}`, r]));
                 for (const rec of result.byType(RULE)) {
                     const cidr = String(rec.inputs["cidrIp"]);
                     assert.notEqual(cidr, "0.0.0.0/0");
                     assert.ok(IPv4CidrRange.fromCidr(cidr).getPrefix().getValue() >= 8n, cidr);
-                    const from = planned.get(rec.name)!.fromCluster;
+                    const rule = planned.get(rec.name)!;
+                    if (rule.purpose === "slb") {
+                        assert.equal(cidr, "100.64.0.0/10", `${rec.name}: load balancers only, from their own range`);
+                        continue;
+                    }
+                    const from = rule.fromCluster;
                     const ranges = rangesOf(t, from);
                     assert.ok(ranges.some((r) => contained(cidr, r)), `${rec.name}: ${cidr} not inside ${ranges.join(", ")}`);
                 }
@@ -652,7 +685,7 @@ describe("SecurityGroupPeering", () => {
                 result.resources.filter((r) => r.type === SG || r.type === RULE).filter((r) => r.name.startsWith(`${prefix}-`)).map((r) => `${r.type} ${r.name}`);
             const a = names("mesh-a");
             const b = names("mesh-b");
-            assert.equal(a.length, 2 + STAGING_ROWS.length);
+            assert.equal(a.length, 2 + STAGING_ROWS.length + STAGING_SLB_ROWS.length);
             assert.equal(b.length, a.length);
             assert.deepEqual(a.filter((x) => b.includes(x)), []);
             assert.equal(new Set(result.resources.map((r) => `${r.type} ${r.name}`)).size, result.resources.length);

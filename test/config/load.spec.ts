@@ -217,6 +217,7 @@ describe("config/load: resolved stacks", () => {
                 dnsCapture: false,
                 ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
                 valuesOverride: {},
+                chartRepository: "https://istio-release.storage.googleapis.com/charts",
             },
             clusters: {
                 hangzhou: cluster("hangzhou", "cn-hangzhou", ["cn-hangzhou-h", "cn-hangzhou-i"], "primary", 10),
@@ -230,6 +231,7 @@ describe("config/load: resolved stacks", () => {
             bookinfo: {
                 enabled: true,
                 tag: "1.20.3",
+                registry: "registry.istio.io/release",
                 placement: {
                     "productpage-v1": ["hangzhou", "shanghai"],
                     "details-v1": ["hangzhou", "shanghai"],
@@ -291,6 +293,7 @@ describe("config/load: resolved stacks", () => {
         assert.deepStrictEqual(c.bookinfo, {
             enabled: true,
             tag: "1.20.3",
+            registry: "registry.istio.io/release",
             placement: {
                 "productpage-v1": ["istio-control-plane"],
                 "details-v1": ["istio-remote1"],
@@ -318,6 +321,7 @@ describe("config/load: resolved stacks", () => {
             dnsCapture: false,
             ca: { shared: true, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
             valuesOverride: {},
+            chartRepository: "https://istio-release.storage.googleapis.com/charts",
         });
         assert.deepStrictEqual(
             Object.values(c.clusters).map((x) => [x.name, x.displayName, x.network, x.controlPlane, x.ingressGateway]),
@@ -350,6 +354,7 @@ describe("config/load: resolved stacks", () => {
                 dnsCapture: false,
                 ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
                 valuesOverride: {},
+                chartRepository: "https://istio-release.storage.googleapis.com/charts",
             },
             clusters: {
                 a: {
@@ -381,6 +386,7 @@ describe("config/load: resolved stacks", () => {
             bookinfo: {
                 enabled: false,
                 tag: "1.20.3",
+                registry: "registry.istio.io/release",
                 placement: { "productpage-v1": [], "details-v1": [], "ratings-v1": [], "reviews-v1": [], "reviews-v2": [], "reviews-v3": [] },
                 routing: "plain",
                 failover: [],

@@ -783,7 +783,7 @@ describe("plan/network: exact CIDR error messages", () => {
         };
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            "  - clusters.c9.slot: address-plan slot 113 (derived from the name) is already used by clusters.c12 (got 113). Fix: set clusters.c9.slot to a free slot, e.g. 0",
+            '  - clusters.c9.slot: address-plan slot 113 (derived from the name) is already used by clusters.c12 (derived from its name) (got 113). Fix: pin "slot: 113" on whichever of clusters.c12 and clusters.c9 already exists (moving it would replace it), and give the other a free slot, e.g. 0',
         ]);
     });
 
