@@ -23,9 +23,13 @@ export const ISTIO_MESH_TYPE = "ack-mesh:mesh:IstioMesh";
 
 /** Helm values merged last, per chart, on every cluster. */
 export interface IstioMeshValuesOverride {
+    /** `base` chart values (control planes and remotes). @default {} */
     base?: HelmValues;
+    /** `istiod` chart values (control planes and remotes), e.g. `global.hub` for a mirror. @default {} */
     istiod?: HelmValues;
+    /** Ingress `gateway` chart values (control planes); its `name` is fixed. @default {} */
     ingressGateway?: HelmValues;
+    /** East-west `gateway` chart values; its `name` is fixed. @default {} */
     eastWestGateway?: HelmValues;
 }
 
@@ -48,7 +52,12 @@ export interface IstioMeshArgs {
     networkReady?: ReadonlyArray<pulumi.Resource>;
     /** Install `cacerts` from a shared root. @default true when the mesh has more than one control plane */
     sharedRoot?: boolean;
-    /** Shared root settings: key algorithm, bring-your-own root, extra trusted roots. */
+    /**
+     * Shared root settings: key algorithm (changing it replaces every key and
+     * certificate), a bring-your-own root (no root key is generated), and extra
+     * trusted roots for a root rotation (docs/mesh.md).
+     * @default { algorithm: "RSA" } with a generated root
+     */
     ca?: { algorithm?: MeshCaAlgorithm; root?: MeshCaRoot; additionalTrustedRootCertsPem?: ReadonlyArray<pulumi.Input<string>> };
     /** Mesh-wide mTLS. @default "STRICT" */
     mtls?: MeshMtlsMode;
@@ -56,7 +65,7 @@ export interface IstioMeshArgs {
     dnsCapture?: boolean;
     /** Control planes that get an ingress gateway. @default every control plane */
     ingressGateways?: ReadonlyArray<string>;
-    /** Helm values merged last, per chart. */
+    /** Helm values merged last, per chart, on every cluster. @default {} */
     valuesOverride?: IstioMeshValuesOverride;
 }
 

@@ -82,9 +82,13 @@ export function meshPeerAuthentication(mode: "STRICT" | "PERMISSIVE"): K8sObject
 
 /** Outlier detection that locality failover needs: without it Envoy never drops to a lower-priority locality. */
 export interface OutlierDetection {
+    /** Consecutive 5xx responses before an endpoint is ejected. @default 1 (failover helper) */
     consecutive5xxErrors?: number;
+    /** Time between ejection sweeps, an Istio duration such as "1s". @default "1s" (failover helper) */
     interval?: string;
+    /** Minimum ejection duration, e.g. "1m". @default "1m" (failover helper) */
     baseEjectionTime?: string;
+    /** Largest share of endpoints that may be ejected, percent. @default Istio's (10) */
     maxEjectionPercent?: number;
 }
 
@@ -107,7 +111,7 @@ export interface LocalityFailoverArgs {
     failover: { from: string; to: string }[];
     /** @default FAILOVER_OUTLIER_DETECTION */
     outlierDetection?: OutlierDetection;
-    /** Subsets (e.g. versions), passed through. */
+    /** Subsets (e.g. one per version, `{ name: "v1", labels: { version: "v1" } }`), passed through. @default none */
     subsets?: { name: string; labels: Record<string, string> }[];
 }
 
