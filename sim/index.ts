@@ -33,6 +33,16 @@ export { ALI, ALI_INVOKES, CREDENTIAL_EXPIRATION, SIM_ACCOUNT_ID, clusterCaPem, 
 export { K8S, ALIBABA_LB_ADDRESS_TYPE, parseKubeconfig } from "./kubernetes";
 export { TLS_RANDOM } from "./tlsrandom";
 export { SIM_EPOCH } from "./ids";
+export { canonicalPlan, canonicalResource, canonicalValue, compareResources, makeCanonicalPlan, makeCanonicalResource, parseCanonicalPlan, stableStringify, CANONICAL_PLAN_VERSION, DEFAULT_OPTIONS, PlanFormatError, REDACTED, UNKNOWN_VALUE } from "./canonical";
+export type { CanonicalOptions, CanonicalPlan, CanonicalPlanMeta, CanonicalResource } from "./canonical";
+export { dependencyGraph, topologicalOrder, criticalPath, defaultWeight, describeNode, DependencyCycleError } from "./graph";
+export type { CriticalPath, CriticalStep, DependencyGraph, EdgeKind, GraphEdge, GraphNode, GraphSource, NodeKind, WeightFn } from "./graph";
+export { ALICLOUD_FORCE_NEW, KUBERNETES_KIND_FORCE_NEW, OTHER_FORCE_NEW, forceNewRule, formatPath, parsePath, pathUnder, pathsOverlap, replacementFields } from "./forceNew";
+export type { ForceNewContext, ForceNewRule, PropertyPath } from "./forceNew";
+export { CHANGE_KINDS, STATEFUL_TYPES, describeChange, diffExitCode, diffPlans, diffValues, jsonEqual, markdownCell, markdownTable, renderDiff, shortType, textTable } from "./diff";
+export type { ChangeKind, DiffOptions, InputChange, PlanDiff, RenderDiffOptions, RenderFormat, ReplaceReason, ResourceChange } from "./diff";
+export { cenLinksOf, gatewaysOf, kubernetesProviderClusters, mermaidFlowchart, mermaidId, mermaidText } from "./mermaid";
+export type { CenLink, GatewayInfo, MeshTopology, MeshTopologyCluster } from "./mermaid";
 
 /** Internal members of `pulumi.Output` used by {@link resolveOutput}. */
 interface OutputInternals<T> {

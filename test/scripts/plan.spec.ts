@@ -1,0 +1,202 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse as yamlParse } from "yaml";
+import { main, parseArgs, PlanIO } from "../../scripts/plan";
+import { CanonicalPlan } from "../../sim";
+import { ROOT, stackNames } from "../support";
+
+/** Runs the CLI in-process and captures its output. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: PlanIO = { out: (t) => out.push(t), err: (t) => err.push(t) };
+  const code = await main(argv, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("npm run plan (scripts/plan.ts)", () => {
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-plan-"));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`plans ${stack}: exit 0 with every section`, async () => {
+      const { code, out, err } = await run(stack);
+      assert.equal(code, 0, err);
+      for (const section of ["ack-mesh offline plan: stack", "Mesh layout", "CIDR plan", "Bookinfo", "Resources: ", "Critical path: ", "Resource tree"]) {
+        assert.ok(out.includes(section), `${stack}: missing ${section}`);
+      }
+      assert.match(out, /cluster +region +role +network +ingress +east-west/);
+      assert.match(out, /istio-ingressgateway \(internet SLB\)/);
+      assert.match(out, /istio-eastwestgateway \(intranet SLB\)/);
+      assert.match(out, /\n +1\. alicloud-cn-[a-z]+ +\(pulumi:providers:alicloud\)/, "the critical path starts at a region provider");
+      assert.match(out, /cs\/managedKubernetes:ManagedKubernetes\)/);
+    });
+  }
+
+  it("covers every stack file", () => assert.deepEqual(stackNames(), ["dev", "prod", "staging"]));
+
+  it("prints Bookinfo placement and routing from the config", async () => {
+    const { out } = await run("prod");
+    assert.match(out, /reviews-v2 +shanghai \(cn-shanghai\)/);
+    assert.match(out, /ratings-v1 +beijing \(cn-beijing\), shanghai \(cn-shanghai\)/);
+    assert.match(out, /Routing: header-split: requests of user jason/);
+  });
+
+  it("a broken stack file (--stack-file) exits 2 with the validation message", async () => {
+    const file = path.join(tmp, "Pulumi.broken.yaml");
+    const doc = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8").replace("networks: flat", "netwroks: flat");
+    fs.writeFileSync(file, doc);
+    const { code, out, err } = await run("--stack-file", file);
+    assert.equal(code, 2);
+    assert.equal(out, "");
+    assert.match(err, /Pulumi\.broken\.yaml: Invalid ack-mesh configuration/);
+    assert.match(err, /mesh\.netwroks: unknown key .*did you mean "networks"\?/);
+  });
+
+  it("usage errors and unknown stacks exit 1", async () => {
+    assert.equal((await run()).code, 1);
+    assert.match((await run("dev", "--format", "html")).err, /--format must be text or markdown/);
+    const unknown = await run("nope");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /no stack file stacks\/Pulumi\.nope\.yaml; stacks: dev, prod, staging/);
+    assert.deepEqual(parseArgs(["dev", "--json=a.json", "--diff", "b.json", "--mermaid", "--allow-replace"]), {
+      stack: "dev",
+      json: "a.json",
+      diff: "b.json",
+      mermaid: true,
+      format: "text",
+      allowReplace: true,
+      help: false,
+    });
+  });
+
+  it("--json writes the same bytes twice, and a diff against it is empty", async () => {
+    const a = path.join(tmp, "a.json");
+    const b = path.join(tmp, "b.json");
+    assert.equal((await run("staging", "--json", a)).code, 0);
+    assert.equal((await run("staging", "--json", b)).code, 0);
+    assert.ok(fs.readFileSync(a).equals(fs.readFileSync(b)));
+    const doc = JSON.parse(fs.readFileSync(a, "utf8")) as CanonicalPlan;
+    assert.deepEqual([doc.stack, doc.project, doc.version], ["staging", "ack-mesh", 1]);
+    const { code, out } = await run("staging", "--diff", a);
+    assert.equal(code, 0);
+    assert.match(out, /0 to create, 0 to update, 0 to replace, 0 to delete, \d+ unchanged/);
+    assert.doesNotMatch(out, /Resource tree/, "--diff prints only the diff");
+  });
+
+  it("--diff against a plan with another podCidr exits 3 and names podCidr; --allow-replace exits 0", async () => {
+    const file = path.join(tmp, "dev.json");
+    assert.equal((await run("dev", "--json", file)).code, 0);
+    const doc = JSON.parse(fs.readFileSync(file, "utf8")) as CanonicalPlan;
+    const cluster = doc.resources.find((r) => r.name === "istio-control-plane-cluster")!;
+    cluster.inputs["podCidr"] = "172.30.0.0/16";
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const blocked = await run("dev", "--diff", file, "--format", "markdown");
+    assert.equal(blocked.code, 3);
+    assert.match(blocked.out, /\| \*\*REPLACE\*\* ⛔ \| `istio-control-plane-cluster` \| `alicloud:ManagedKubernetes` \| podCidr: "172\.30\.0\.0\/16" → "172\.16\.0\.0\/16" forces replacement/);
+    assert.match(blocked.out, /`istio-control-plane-np-default` .* clusterId comes from replaced istio-control-plane-cluster/);
+    assert.match(blocked.out, /BLOCKED \(exit 3\)/);
+    const allowed = await run("dev", "--diff", file, "--allow-replace");
+    assert.equal(allowed.code, 0);
+    assert.match(allowed.out, /REPLACE \(blocking\) +istio-control-plane-cluster/);
+    assert.match(allowed.out, /ALLOWED \(--allow-replace\)/);
+  });
+
+  it("--diff against a missing or foreign file exits 1", async () => {
+    assert.equal((await run("dev", "--diff", path.join(tmp, "missing.json"))).code, 1);
+    const bad = path.join(tmp, "v9.json");
+    fs.writeFileSync(bad, '{"version":9,"stack":"dev","project":"ack-mesh","resources":[]}');
+    const { code, err } = await run("dev", "--diff", bad);
+    assert.equal(code, 1);
+    assert.match(err, /canonical plan version 9 is not supported/);
+  });
+
+  it("--mermaid prints a flowchart (fenced with --format markdown)", async () => {
+    const text = await run("prod", "--mermaid");
+    assert.equal(text.code, 0);
+    assert.match(text.out, /^flowchart LR\n/);
+    assert.match(text.out, /<-- "CEN peer attachment" -->/);
+    assert.match(text.out, /<-- "cross-network mTLS 15443" -->/);
+    assert.match(text.out, /-\. "peer: reads API 6443" \.->/);
+    const md = await run("prod", "--mermaid", "--format", "markdown");
+    assert.match(md.out, /^```mermaid\nflowchart LR\n[\s\S]*\n```$/);
+  });
+});
+
+describe("GitHub workflows", () => {
+  const dir = path.join(ROOT, ".github", "workflows");
+  const load = (f: string) => yamlParse(fs.readFileSync(path.join(dir, f), "utf8"), { strict: true, uniqueKeys: true }) as any;
+
+  it("are valid YAML with jobs", () => {
+    const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    assert.deepEqual(files, ["deploy.yml", "pr.yml", "pulumi-up.yml"]);
+    for (const f of files) assert.ok(Object.keys(load(f).jobs ?? {}).length > 0, f);
+  });
+
+  it("pr.yml: a preview matrix gated on secrets, an offline matrix that fails on exit 3 unless labelled", () => {
+    const wf = load("pr.yml");
+    assert.ok(wf.on.pull_request.types.includes("labeled") && wf.on.pull_request.types.includes("unlabeled"));
+    const stacks = ["dev", "staging", "prod"];
+    // Secrets cannot appear in `if:`; the gate maps them to env and tests env in a step.
+    const gate = wf.jobs.gate;
+    assert.equal(gate.env.PULUMI_BACKEND_URL, "${{ secrets.PULUMI_BACKEND_URL }}");
+    assert.equal(gate.env.ALICLOUD_ACCESS_KEY, "${{ secrets.ALICLOUD_ACCESS_KEY }}");
+    assert.equal(gate.env.ALICLOUD_SECRET_KEY, "${{ secrets.ALICLOUD_SECRET_KEY }}");
+    assert.match(gate.steps[0].if, /env\.PULUMI_BACKEND_URL != '' && env\.ALICLOUD_ACCESS_KEY != '' && env\.ALICLOUD_SECRET_KEY != ''/);
+    for (const job of Object.values<any>(wf.jobs)) assert.doesNotMatch(JSON.stringify([job.if, (job.steps ?? []).map((s: any) => s.if)]), /secrets\./);
+
+    const preview = wf.jobs.preview;
+    assert.deepEqual(preview.strategy.matrix.stack, stacks);
+    assert.equal(preview.needs, "gate");
+    assert.match(preview.if, /needs\.gate\.outputs\.preview == 'true'/);
+    const action = preview.steps.find((s: any) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@"));
+    assert.equal(action.uses, "pulumi/actions@v7");
+    assert.deepEqual([action.with.command, action.with["stack-name"], action.with["comment-on-pr"]], ["preview", "${{ matrix.stack }}", true]);
+    assert.equal(action.with["cloud-url"], "${{ secrets.PULUMI_BACKEND_URL }}");
+
+    const offline = wf.jobs.offline;
+    assert.deepEqual(offline.strategy.matrix.stack, stacks);
+    assert.equal(offline.needs, undefined, "runs without credentials, always");
+    const script = offline.steps.map((s: any) => s.run ?? "").join("\n");
+    assert.match(script, /npm run --silent plan -- "\$STACK" --json "\$RUNNER_TEMP\/base\.json"/);
+    assert.match(script, /--diff "\$RUNNER_TEMP\/base\.json" --mermaid --format markdown/);
+    assert.match(script, /printf '\{"project":"ack-mesh","resources":\[\],"stack":"%s","version":1\}\\n'/, "an empty base plan when the base branch has none");
+    assert.ok(offline.steps.some((s: any) => s.with?.ref === "${{ github.event.pull_request.base.sha }}" && s.with?.path === "base"));
+    const plan = offline.steps.find((s: any) => s.id === "plan");
+    assert.equal(plan.env.ALLOW_REPLACE, "${{ contains(github.event.pull_request.labels.*.name, 'allow-replace') }}");
+    assert.match(plan.run, /flags\+=\(--allow-replace\)/);
+    const comment = offline.steps.find((s: any) => typeof s.uses === "string" && s.uses.startsWith("marocchino/sticky-pull-request-comment@"));
+    assert.equal(comment.uses, "marocchino/sticky-pull-request-comment@v3");
+    assert.equal(comment.with.header, "ack-mesh-offline-plan-${{ matrix.stack }}");
+    const fail = offline.steps.find((s: any) => s.if === "${{ steps.plan.outputs.code == '3' }}");
+    assert.match(fail.run, /exit 3/);
+    assert.ok(wf.jobs.test.steps.some((s: any) => s.run === "npm test"));
+  });
+
+  it("deploy.yml: on push to main, dev → staging → prod, staging and prod behind environments", () => {
+    const wf = load("deploy.yml");
+    assert.deepEqual(wf.on.push.branches, ["main"]);
+    assert.deepEqual(wf.jobs.dev.needs, ["gate", "test"]);
+    assert.match(wf.jobs.dev.if, /needs\.gate\.outputs\.deploy == 'true'/);
+    assert.equal(wf.jobs.staging.needs, "dev");
+    assert.equal(wf.jobs.prod.needs, "staging");
+    for (const stage of ["dev", "staging", "prod"]) {
+      const job = wf.jobs[stage];
+      assert.equal(job.uses, "./.github/workflows/pulumi-up.yml");
+      assert.deepEqual(job.with, { stack: stage, environment: stage });
+      assert.equal(job.secrets, "inherit");
+    }
+    assert.equal(wf.concurrency["cancel-in-progress"], false);
+    const up = load("pulumi-up.yml");
+    assert.ok(up.on.workflow_call.inputs.stack.required && up.on.workflow_call.inputs.environment.required);
+    assert.equal(up.jobs.up.environment, "${{ inputs.environment }}");
+    const action = up.jobs.up.steps.find((s: any) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@"));
+    assert.deepEqual([action.uses, action.with.command, action.with["stack-name"]], ["pulumi/actions@v7", "up", "${{ inputs.stack }}"]);
+    assert.equal(up.jobs.up.env.ALICLOUD_ACCESS_KEY, "${{ secrets.ALICLOUD_ACCESS_KEY }}");
+  });
+});
