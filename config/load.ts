@@ -150,6 +150,22 @@ function withoutPaths(obj: unknown, paths: PropertyKey[][]): unknown {
     return copy;
 }
 
+/** Keys that would hit Object.prototype when parsed into a plain object. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Dotted paths of every reserved key (own property) anywhere in `value`. */
+function reservedKeyPaths(value: unknown, path: string[] = []): string[] {
+    if (value === null || typeof value !== "object") return [];
+    const out: string[] = [];
+    for (const key of Object.getOwnPropertyNames(value)) {
+        const child = (value as Record<string, unknown>)[key];
+        if (RESERVED_KEYS.has(key)) out.push([...path, key].join("."));
+        else if (Array.isArray(value)) out.push(...reservedKeyPaths(child, [...path.slice(0, -1), `${path[path.length - 1] ?? ""}[${key}]`]));
+        else out.push(...reservedKeyPaths(child, [...path, key]));
+    }
+    return out;
+}
+
 /**
  * Schema-level parse. Unknown keys are reported and then removed so that the
  * rest of the configuration can still be checked in the same run.
@@ -207,6 +223,9 @@ export function parseStackConfig(
                 `${hint ? `did you mean "${CONFIG_NAMESPACE}:${hint}"? ` : ""}remove it; known keys: ${[...known].map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
             );
         }
+    }
+    for (const path of reservedKeyPaths(schemaInput)) {
+        problems.add(path, "is a reserved JavaScript name and cannot be a key here", "rename it");
     }
     const parsed = parseSchema(schemaInput, problems);
     if (!parsed) {
@@ -531,6 +550,9 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
 
     // CEN.
     const regionsInUse = [...new Set(Object.values(clusters).map((c) => c.region))].sort();
+    // The CEN instance is created by one region's provider; moving it replaces the CEN and every
+    // transit router. The default (the first primary's region) can move when a primary is added:
+    // stacks pin it, and the offline diff blocks such a replacement (exit 3) in pull requests.
     const firstPrimary = Object.values(clusters).find((c) => c.role === "primary") ?? Object.values(clusters)[0];
     const cenRegion = parsed.cen.region ?? firstPrimary.region;
     if (parsed.cen.region !== undefined && !regionsInUse.includes(parsed.cen.region)) {

@@ -236,7 +236,8 @@ const vswitch: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
   const cidr = cidrInput(ctx, "cidrBlock", i["cidrBlock"]);
   const zoneId = str(i["zoneId"]) ?? str(i["availabilityZone"]);
   if (i["zoneId"] === undefined && i["availabilityZone"] === undefined) ctx.fail("zoneId is required");
-  if (zoneId && !zoneId.startsWith(`${ctx.region}-`)) {
+  // Zone ids are `<region>-<letter>` (cn-hangzhou-h) or `<region><letter>` (ap-southeast-1a).
+  if (zoneId && !new RegExp(`^${ctx.region.replace(/-/g, "\\-")}-?[a-z]$`).test(zoneId)) {
     ctx.fail(`zoneId '${zoneId}' is not a zone of region ${ctx.region} (wrong provider?)`);
   }
   const vpcCidr = outCidr(vpc);
