@@ -1,0 +1,324 @@
+/**
+ * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary] [--runs k] [--heap-mb m]`
+ *
+ * For each mode × N: the evaluation time of the whole program on the simulated cloud (median
+ * of 5 timed runs for N ≤ 10, 3 for N = 50, after one warm-up), the peak RSS, the resources
+ * (total and by type, remote secrets), how they grow with N, and the simulated `pulumi up`
+ * time — critical path of the recorded dependency graph with the reference times of
+ * `bench/weights.ts` — against a sequential one-cluster-at-a-time procedure.
+ *
+ * Each case runs in its own child process (`bench/case.ts`), one after another: V8 never gives
+ * a grown heap back to the OS, so in one process the 50-cluster case would set the RSS of every
+ * later case; a fresh process per case gives each its own kernel high-water mark and the same
+ * cold-heap starting point. A case that fails (e.g. out of memory) is reported and the others
+ * still run; the exit status is then 2. Method and results: `bench/README.md`.
+ *
+ * @module
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { classifyGrowth, Growth } from "./analysis";
+import { CaseResult, median } from "./case";
+import { caseKey, Mode, MODES, SIZES } from "./topology";
+import { READ_TIME, REFERENCE_TIMES, RELEASE_TIMES } from "./weights";
+
+/** Timed runs per case: 5 up to 10 clusters, 3 beyond. */
+export function runsFor(n: number): number {
+    return n <= 10 ? 5 : 3;
+}
+
+/** The ratio the issue asks about: critical path at N=10 over N=2, and whether it is within 10%. */
+export const RATIO_LIMIT = 1.1;
+
+interface Options {
+    json?: string;
+    sizes: number[];
+    modes: Mode[];
+    runs?: number;
+    heapMb?: number;
+}
+
+function parseArgs(argv: string[]): Options {
+    const opts: Options = { sizes: [...SIZES], modes: [...MODES] };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined) throw new Error(`${a} needs a value`);
+            return v;
+        };
+        if (a === "--json") opts.json = value();
+        else if (a === "--sizes") opts.sizes = value().split(",").map(Number);
+        else if (a === "--modes") opts.modes = value().split(",") as Mode[];
+        else if (a === "--runs") opts.runs = Number(value());
+        else if (a === "--heap-mb") opts.heapMb = Number(value());
+        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary] [--runs k] [--heap-mb m]`);
+    }
+    for (const m of opts.modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
+    for (const n of opts.sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
+    return opts;
+}
+
+/** A case whose child process failed. */
+export interface CaseFailure {
+    readonly key: string;
+    readonly mode: Mode;
+    readonly n: number;
+    /** `out of memory`, or the exit status. */
+    readonly reason: string;
+    /** Seconds until the failure. */
+    readonly afterSeconds: number;
+}
+
+/** Runs one case in a child process and returns its result (or why it failed; its stderr is passed through). */
+function runChild(mode: Mode, n: number, runs: number, tmp: string, heapMb?: number): Promise<CaseResult | CaseFailure> {
+    const out = path.join(tmp, `${mode}-${n}.json`);
+    const args = [
+        "--expose-gc",
+        ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+        "-r",
+        require.resolve("ts-node/register/transpile-only"),
+        path.join(__dirname, "case.ts"),
+        mode,
+        String(n),
+        String(runs),
+        out,
+    ];
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "pipe"], cwd: path.resolve(__dirname, "..") });
+        let tail = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+            process.stderr.write(chunk);
+            tail = (tail + chunk.toString()).slice(-8192);
+        });
+        child.on("error", reject);
+        child.on("close", (code, signal) => {
+            if (code === 0) return resolve(JSON.parse(fs.readFileSync(out, "utf8")) as CaseResult);
+            const oom = /heap out of memory|Reached heap limit/.test(tail);
+            resolve({
+                key: caseKey(mode, n),
+                mode,
+                n,
+                reason: oom ? `out of memory (V8 heap limit ${heapMb ? `${heapMb} MB` : "default"})` : `failed (${signal ?? `exit ${code}`})`,
+                afterSeconds: Math.round((Date.now() - started) / 1000),
+            });
+        });
+    });
+}
+
+function isFailure(r: CaseResult | CaseFailure): r is CaseFailure {
+    return "reason" in r;
+}
+
+/** Renders rows as an aligned text table. */
+function table(headers: string[], rows: string[][], right: boolean[] = []): string {
+    const width = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd();
+    return [line(headers), line(width.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** Renders rows as a Markdown table. */
+function markdown(headers: string[], rows: string[][], right: boolean[] = []): string {
+    const sep = headers.map((_, i) => (right[i] ? "---:" : "---"));
+    return [headers, sep, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+const SG_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
+
+/** The JSON document `--json` writes. */
+export interface BenchJson {
+    evalMs: Record<string, number>;
+    peakRssMb: Record<string, number>;
+    resources: Record<string, { total: number; custom: number; components: number; reads: number; recordedDependencies: number; maxDependencies: { count: number; type: string }; byType: Record<string, number> }>;
+    simulatedUpMinutes: Record<string, number>;
+    sequentialUpMinutes: Record<string, number>;
+    remoteSecrets: Record<string, number>;
+    serialSumMinutes: Record<string, number>;
+    evalMsRuns: Record<string, number[]>;
+    cpuMsRuns: Record<string, number[]>;
+    criticalPathRatio10to2: Record<string, number>;
+    criticalOperations: Record<string, number>;
+    criticalPaths: Record<string, { type: string; name: string; minutes: number; finish: number }[]>;
+    growth: Record<string, { total: Growth; quadraticTypes: string[]; totalWithoutQuadratic: Growth; byType: Record<string, Growth> }>;
+    referenceMinutes: { byType: Record<string, number>; helmReleases: Record<string, number>; reads: number };
+    machine: { node: string; platform: string; cpus: number; cpuModel: string; totalMemMb: number; loadAvgStart: number[]; loadAvgEnd: number[] };
+    benchSeconds: number;
+    /** Cases that did not complete (absent from every other key). */
+    failures: Record<string, { reason: string; afterSeconds: number }>;
+}
+
+function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: number, loadAvgStart: number[]): BenchJson {
+    const by = <T>(fn: (r: CaseResult) => T) => Object.fromEntries(results.map((r) => [r.key, fn(r)]));
+    const growth: BenchJson["growth"] = {};
+    const ratio: Record<string, number> = {};
+    for (const mode of MODES) {
+        const rs = results.filter((r) => r.mode === mode).sort((a, b) => a.n - b.n);
+        if (!rs.length) continue;
+        const types = [...new Set(rs.flatMap((r) => Object.keys(r.analysis.counts.byType)))].sort();
+        const byType = Object.fromEntries(types.map((t) => [t, classifyGrowth(new Map(rs.map((r) => [r.n, r.analysis.counts.byType[t] ?? 0])))]));
+        const quadraticTypes = types.filter((t) => byType[t].model === "quadratic");
+        const rest = (r: CaseResult) => r.analysis.counts.total - quadraticTypes.reduce((a, t) => a + (r.analysis.counts.byType[t] ?? 0), 0);
+        growth[mode] = {
+            total: classifyGrowth(new Map(rs.map((r) => [r.n, r.analysis.counts.total]))),
+            quadraticTypes,
+            totalWithoutQuadratic: classifyGrowth(new Map(rs.map((r) => [r.n, rest(r)]))),
+            byType,
+        };
+        const two = rs.find((r) => r.n === 2);
+        const ten = rs.find((r) => r.n === 10);
+        if (two && ten) ratio[mode] = Math.round((ten.analysis.up.criticalPath / two.analysis.up.criticalPath) * 10000) / 10000;
+    }
+    const cpus = os.cpus();
+    return {
+        evalMs: by((r) => r.medianMs),
+        peakRssMb: by((r) => r.peakRssMb),
+        resources: by((r) => ({
+            total: r.analysis.counts.total,
+            custom: r.analysis.counts.custom,
+            components: r.analysis.counts.components,
+            reads: r.analysis.counts.reads,
+            recordedDependencies: r.analysis.counts.recordedDependencies,
+            maxDependencies: r.analysis.counts.maxDependencies,
+            byType: r.analysis.counts.byType,
+        })),
+        simulatedUpMinutes: by((r) => r.analysis.up.criticalPath),
+        sequentialUpMinutes: by((r) => r.analysis.up.sequential),
+        remoteSecrets: by((r) => r.analysis.remoteSecrets),
+        serialSumMinutes: by((r) => r.analysis.up.serialSum),
+        evalMsRuns: by((r) => r.evalMs),
+        cpuMsRuns: by((r) => r.cpuMs),
+        criticalPathRatio10to2: ratio,
+        criticalOperations: by((r) => r.analysis.up.criticalOperations),
+        criticalPaths: by((r) => r.analysis.up.criticalSteps),
+        growth,
+        referenceMinutes: {
+            byType: Object.fromEntries(Object.entries(REFERENCE_TIMES).map(([k, v]) => [k, v.minutes])),
+            helmReleases: Object.fromEntries(Object.entries(RELEASE_TIMES).map(([k, v]) => [k, v.minutes])),
+            reads: READ_TIME.minutes,
+        },
+        machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "", totalMemMb: Math.round(os.totalmem() / 1024 / 1024), loadAvgStart, loadAvgEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+        benchSeconds: Math.round(seconds),
+        failures: Object.fromEntries(failures.map((f) => [f.key, { reason: f.reason, afterSeconds: f.afterSeconds }])),
+    };
+}
+
+/** The expected remote-secret count: N−1 (primary-remote), N·(N−1) (multi-primary). */
+export function expectedRemoteSecrets(mode: Mode, n: number): number {
+    return mode === "primary-remote" ? n - 1 : n * (n - 1);
+}
+
+/** How far a growth formula is checked. */
+function fitNote(g: Growth): string {
+    if (g.verified === true) return " (checked on the other N)";
+    if (g.verified === false) return g.model === "quadratic" ? " (exact on the 3 largest N; N=1 differs: no peers)" : " (does not fit the other N)";
+    return g.model === "linear" || g.model === "quadratic" ? " (fit only, no other N to check)" : "";
+}
+
+function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson): string {
+    const headers = ["case", "eval ms (median)", "runs ms", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
+    const right = [false, true, false, true, true, true, true, true, true, true, true, true, true];
+    const rows = results.map((r) => [
+        r.key,
+        String(r.medianMs),
+        r.evalMs.join("/"),
+        String(Math.round(median(r.cpuMs))),
+        f1(r.peakRssMb),
+        String(r.analysis.counts.total),
+        String(r.analysis.counts.custom),
+        String(r.analysis.counts.byType[SG_RULE] ?? 0),
+        `${r.analysis.remoteSecrets}${r.analysis.remoteSecrets === expectedRemoteSecrets(r.mode, r.n) ? "" : " (!)"}`,
+        String(r.analysis.counts.recordedDependencies),
+        f2(r.analysis.up.criticalPath),
+        f2(r.analysis.up.sequential),
+        f1(r.analysis.up.serialSum),
+    ]);
+    for (const f of failures) rows.push([f.key, `${f.reason} after ${f.afterSeconds} s`, ...headers.slice(2).map(() => "—")]);
+    const order = (key: string) => {
+        const [mode, n] = key.split(":");
+        return MODES.indexOf(mode as Mode) * 1e6 + Number(n);
+    };
+    rows.sort((a, b) => order(a[0]) - order(b[0]));
+    const out: string[] = [];
+    out.push(table(headers, rows, right), "");
+    out.push("Markdown:", "", markdown(headers, rows, right), "");
+    for (const mode of MODES) {
+        const g = json.growth[mode];
+        if (!g) continue;
+        const w = g.totalWithoutQuadratic;
+        out.push(`${mode} (N = ${Object.keys(g.total.counts).join(", ")}): total ${Object.values(g.total.counts).join(" / ")}`);
+        if (g.quadraticTypes.length) out.push(`  quadratic (pairwise): ${g.quadraticTypes.join(", ")}`);
+        out.push(`  all ${g.quadraticTypes.length ? "other " : ""}resources: ${Object.values(w.counts).join(" / ")}: ${w.model}${w.formula ? ` = ${w.formula}${fitNote(w)}` : ""}`);
+        for (const [t, gt] of Object.entries(g.byType)) {
+            if (gt.model === "constant") continue;
+            out.push(`  ${gt.model.padEnd(14)} ${t}: ${Object.values(gt.counts).join(" / ")}${gt.formula ? `  = ${gt.formula}${fitNote(gt)}` : ""}`);
+        }
+        const ratio = json.criticalPathRatio10to2[mode];
+        if (ratio !== undefined) {
+            const ops = (n: number) => results.find((r) => r.mode === mode && r.n === n)?.analysis.up.criticalOperations;
+            out.push(`  critical path N=10 / N=2 = ${ratio.toFixed(4)} → ${ratio <= RATIO_LIMIT ? "within" : "NOT within"} 10% (weight-free: ${ops(10)} / ${ops(2)} operations on the longest chain)`);
+        }
+        out.push("");
+    }
+    for (const r of results.filter((x) => x.n === 10)) {
+        out.push(`critical path ${r.key} (${f2(r.analysis.up.criticalPath)} min):`);
+        out.push("  " + r.analysis.up.criticalSteps.map((s) => `${s.name} (+${f2(s.minutes)})`).join(" → "));
+    }
+    const unknown = [...new Set(results.flatMap((r) => r.analysis.up.unknownTypes))];
+    if (unknown.length) out.push("", `types without a reference time (0.5 min used): ${unknown.join(", ")}`);
+    const warned = results.filter((r) => r.warnings > 0);
+    if (warned.length) out.push("", `simulator warnings in: ${warned.map((r) => r.key).join(", ")}`);
+    return out.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    const opts = parseArgs(argv);
+    const started = Date.now();
+    const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-bench-"));
+    const results: CaseResult[] = [];
+    const failures: CaseFailure[] = [];
+    try {
+        for (const mode of opts.modes) {
+            for (const n of opts.sizes) {
+                const runs = opts.runs ?? runsFor(n);
+                const t0 = Date.now();
+                process.stderr.write(`${caseKey(mode, n)}: warm-up + ${runs} runs … `);
+                const r = await runChild(mode, n, runs, tmp, opts.heapMb);
+                if (isFailure(r)) {
+                    process.stderr.write(`${r.key}: ${r.reason} after ${r.afterSeconds} s\n`);
+                    failures.push(r);
+                    continue;
+                }
+                process.stderr.write(`median ${r.medianMs} ms, peak ${f1(r.peakRssMb)} MB, ${r.analysis.counts.total} resources (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+                results.push(r);
+            }
+        }
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const json = buildJson(results, failures, seconds, loadAvgStart);
+    console.log(report(results, failures, json));
+    console.log(`\n${results.length} cases in ${Math.round(seconds)} s on ${json.machine.cpus}× ${json.machine.cpuModel}, Node ${json.machine.node}; load average ${json.machine.loadAvgStart.join(" ")} → ${json.machine.loadAvgEnd.join(" ")}`);
+    if (opts.json) {
+        fs.writeFileSync(opts.json, JSON.stringify(json, null, 2) + "\n");
+        console.log(`wrote ${opts.json}`);
+    }
+    return failures.length ? 2 : 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            console.error(e instanceof Error ? e.message : e);
+            process.exit(1);
+        },
+    );
+}
