@@ -10,15 +10,22 @@ import { CONFIG_NAMESPACE } from "./load";
  */
 export function namespaceConfig(all: Record<string, string>, namespace = CONFIG_NAMESPACE): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const prefix = `${namespace}:`;
-    for (const [key, value] of Object.entries(all)) {
-        if (!key.startsWith(prefix)) continue;
-        const name = key.slice(prefix.length);
+    for (const [name, value] of Object.entries(namespaceValues(all, namespace))) {
         try {
-            out[name] = JSON.parse(value);
+            out[name] = JSON.parse(value as string);
         } catch {
             out[name] = value;
         }
     }
     return out;
+}
+
+/** The values of the `ack-mesh:` keys of an already-parsed config map (e.g. a stack file's), without the namespace. */
+export function namespaceValues(config: Record<string, unknown>, namespace = CONFIG_NAMESPACE): Record<string, unknown> {
+    const prefix = `${namespace}:`;
+    return Object.fromEntries(
+        Object.entries(config)
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
 }

@@ -22,6 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as yamlParse } from "yaml";
 import { ConfigError } from "../config/errors";
+import { namespaceValues } from "../config/pulumiConfig";
 import { BOOKINFO_WORKLOADS } from "../config/schema";
 import { planTopology, layoutSummary, runAckMesh, PlannedTopology } from "../programs/ack-mesh/program";
 import { cidrTable } from "../plan/network";
@@ -350,11 +351,7 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         return 1;
     }
     const label = path.relative(process.cwd(), cfg.file) || cfg.file;
-    const raw = Object.fromEntries(
-        Object.entries(cfg.config)
-            .filter(([k]) => k.startsWith("ack-mesh:"))
-            .map(([k, v]) => [k.slice("ack-mesh:".length), v]),
-    );
+    const raw = namespaceValues(cfg.config);
     let planned: PlannedTopology;
     try {
         planned = planTopology(raw);

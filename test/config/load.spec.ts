@@ -3,9 +3,7 @@
  * every problem a user can hit (path, quoted value, why, how to fix).
  */
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackRaw } from "../support";
 import { CONFIG_NAMESPACE, MAX_CLUSTER_KEY_LENGTH, parseStackConfig, SECRET_CONFIG_KEYS, StackConfig, tryParseStackConfig, zoneLetter } from "../../config/load";
 import { ConfigError, formatPath, formatProblem, ProblemCollector, quote } from "../../config/errors";
 import { CONFIG_KEYS } from "../../config/schema";
@@ -14,18 +12,7 @@ import { networkProblems } from "../../plan/network";
 
 // test/support re-exports ../../sim, which is still being written; these
 // specs therefore use the source modules directly.
-const ROOT = path.resolve(__dirname, "..", "..");
 
-/** The raw `ack-mesh:` config of stacks/Pulumi.<env>.yaml, keys without namespace. */
-function stackRaw(env: string): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8"));
-    const cfg = (doc?.config ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(
-        Object.entries(cfg)
-            .filter(([k]) => k.startsWith("ack-mesh:"))
-            .map(([k, v]) => [k.slice("ack-mesh:".length), v]),
-    );
-}
 
 /** Two Terway clusters in their own VPCs (slots 1 and 2), primary-remote, flat. */
 function base(): any {

@@ -3,9 +3,7 @@
  * createMeshIdentity (components/types.ts).
  */
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackRaw } from "../support";
 import { parseStackConfig } from "../../config/load";
 import { ConfigError } from "../../config/errors";
 import { networkProblems } from "../../plan/network";
@@ -14,17 +12,7 @@ import { createMeshIdentity, MeshIdentity, MeshIdentityInput } from "../../compo
 
 // test/support re-exports ../../sim, which is still being written; these
 // specs therefore use the source modules directly.
-const ROOT = path.resolve(__dirname, "..", "..");
 
-function stackRaw(env: string): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8"));
-    const cfg = (doc?.config ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(
-        Object.entries(cfg)
-            .filter(([k]) => k.startsWith("ack-mesh:"))
-            .map(([k, v]) => [k.slice("ack-mesh:".length), v]),
-    );
-}
 
 function identityOf(env: string): MeshIdentity {
     return meshIdentityFromConfig(parseStackConfig(stackRaw(env), networkProblems));

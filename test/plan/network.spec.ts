@@ -11,27 +11,14 @@
  * <slot> of /20 in 172.24.0.0/13).
  */
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackRaw } from "../support";
 import { parseStackConfig } from "../../config/load";
 import { ConfigError } from "../../config/errors";
 import { ADDRESS_PLAN, cidrTable, computeNetworkPlan, NetworkPlan, networkProblems, planNetwork, slotFromName } from "../../plan/network";
 
 // test/support re-exports ../../sim, which is still being written; these
 // specs therefore use the source modules directly.
-const ROOT = path.resolve(__dirname, "..", "..");
 
-/** The raw `ack-mesh:` config of stacks/Pulumi.<env>.yaml, keys without namespace. */
-function stackRaw(env: string): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8"));
-    const cfg = (doc?.config ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(
-        Object.entries(cfg)
-            .filter(([k]) => k.startsWith("ack-mesh:"))
-            .map(([k, v]) => [k.slice("ack-mesh:".length), v]),
-    );
-}
 
 /** Parses (with the planner's checks, as the program does) and plans. */
 function plan(raw: Record<string, unknown>): NetworkPlan {

@@ -1,3 +1,4 @@
+import { namespaceValues } from "../../config/pulumiConfig";
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
@@ -362,7 +363,7 @@ describe("mermaid", () => {
 
   it("draws the dev stack: one region, the shared VPC, both clusters, the mesh edges and the gateways", async () => {
     const { config } = readStackConfig(`${ROOT}/stacks/Pulumi.dev.yaml`);
-    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("ack-mesh:")).map(([k, v]) => [k.slice(9), v]));
+    const raw = namespaceValues(config);
     const p = canonicalPlan(await simulateStack("dev"), { stack: "dev", project: "ack-mesh" });
     const chart = mermaidFlowchart(p, meshTopologyOf(planTopology(raw)));
     const cp = mermaidId("cl", "istio-control-plane");
@@ -385,7 +386,7 @@ describe("mermaid", () => {
 
   it("draws the CEN peering of the staging stack", async () => {
     const { config } = readStackConfig(`${ROOT}/stacks/Pulumi.staging.yaml`);
-    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("ack-mesh:")).map(([k, v]) => [k.slice(9), v]));
+    const raw = namespaceValues(config);
     const chart = mermaidFlowchart(canonicalPlan(await simulateStack("staging"), { stack: "staging", project: "ack-mesh" }), meshTopologyOf(planTopology(raw)));
     assert.ok(chart.includes(`${mermaidId("tr", "cn-hangzhou")} <-- "CEN peer attachment" --> ${mermaidId("tr", "cn-shanghai")}`));
     assert.ok(chart.includes(`${mermaidId("vpc", "cn-shanghai/shanghai")} --- ${mermaidId("tr", "cn-shanghai")}`));

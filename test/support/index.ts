@@ -7,6 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config/load";
+import { namespaceValues } from "../../config/pulumiConfig";
 import { NetworkPlan, parseAndPlanNetwork } from "../../plan/network";
 import { meshIdentityFromConfig } from "../../plan/mesh";
 import type { MeshIdentity } from "../../components/types";
@@ -42,12 +43,7 @@ export function topology(raw: Record<string, unknown>): Topology {
 /** The raw `ack-mesh:` config of `stacks/Pulumi.<env>.yaml`, keys without namespace. */
 export function stackRaw(env: string): Record<string, unknown> {
     const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8"));
-    const cfg = (doc?.config ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(
-        Object.entries(cfg)
-            .filter(([k]) => k.startsWith("ack-mesh:"))
-            .map(([k, v]) => [k.slice("ack-mesh:".length), v]),
-    );
+    return namespaceValues((doc?.config ?? {}) as Record<string, unknown>);
 }
 
 /** Environments that have a stack file. */
