@@ -33,6 +33,15 @@ export interface IstioMeshValuesOverride {
     eastWestGateway?: HelmValues;
 }
 
+/**
+ * The network a cross-cluster step between two clusters waits for: the CEN
+ * route and the security group rules between `watcher` (whose istiod reads)
+ * and `target` (whose API server it reads; for a remote target, also where
+ * the remote's workloads come from). Called once per ordered pair, before
+ * any child exists.
+ */
+export type NetworkReadyFor = (watcher: string, target: string) => ReadonlyArray<pulumi.Resource>;
+
 /** Arguments of {@link IstioMesh}. */
 export interface IstioMeshArgs {
     /** The mesh identity (plain). Every cluster in it needs a handle. */
@@ -45,11 +54,15 @@ export interface IstioMeshArgs {
     chartRepository?: string;
     /**
      * What cross-cluster steps must wait for: the network between the clusters
-     * (CEN attachments and routes, security group rules). Remote secrets, and a
-     * remote's remote secret (hence its east-west gateway and workloads), depend on these.
-     * @default []
+     * (CEN attachments and routes, security group rules). Each remote secret,
+     * and a remote's remote secret (hence its east-west gateway and
+     * workloads), depends on these. Prefer the per-pair function
+     * ({@link NetworkReadyFor}): one list for every pair makes the number of
+     * recorded dependencies pairs × network resources, which is O(N⁴) with
+     * several control planes.
+     * @default [] (nothing to wait for, e.g. existing clusters on a working network)
      */
-    networkReady?: ReadonlyArray<pulumi.Resource>;
+    networkReady?: ReadonlyArray<pulumi.Resource> | NetworkReadyFor;
     /** Install `cacerts` from a shared root. @default true when the mesh has more than one control plane */
     sharedRoot?: boolean;
     /**
@@ -90,6 +103,20 @@ export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
     return problems;
 }
 
+/**
+ * Resolves `networkReady` once per ordered pair of {@link remoteSecretPairs}
+ * (so a throwing callback fails before any child exists) and returns the
+ * lookup.
+ */
+function networkReadiness(identity: MeshIdentity, given: IstioMeshArgs["networkReady"]): (watcher: string, target: string) => pulumi.Resource[] {
+    if (given === undefined || typeof given !== "function") {
+        const all = [...(given ?? [])];
+        return () => all;
+    }
+    const byPair = new Map(remoteSecretPairs(identity).map((p) => [`${p.watcher}\u0000${p.target}`, [...given(p.watcher, p.target)]]));
+    return (watcher, target) => byPair.get(`${watcher}\u0000${target}`) ?? [];
+}
+
 /** Istio installed across the mesh's clusters. */
 export class IstioMesh extends pulumi.ComponentResource {
     /** Control planes by cluster name. */
@@ -110,13 +137,13 @@ export class IstioMesh extends pulumi.ComponentResource {
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = validateIstioMeshArgs(args);
         if (problems.length) throw new ConfigError(problems, `Invalid IstioMesh "${name}" arguments`);
+        const networkReady = networkReadiness(args.identity, args.networkReady);
         super(ISTIO_MESH_TYPE, name, {}, opts);
         const { identity, clusters: handles } = args;
         const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
         const overrides = args.valuesOverride ?? {};
         const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
         const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
-        const networkReady = [...(args.networkReady ?? [])];
 
         this.ca = sharedRoot
             ? new MeshCertificateAuthority(`${name}-ca`, { identity, algorithm: args.ca?.algorithm, root: args.ca?.root, additionalTrustedRootCertsPem: args.ca?.additionalTrustedRootCertsPem }, { parent: this })
@@ -150,7 +177,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 {
                     identity,
                     cluster: handles[c.clusterName],
-                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod, ...networkReady] },
+                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod, ...networkReady(c.controlledBy, c.clusterName)] },
                     istioVersion,
                     chartRepository: args.chartRepository,
                     valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
@@ -175,7 +202,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                     watcher: handles[pair.watcher],
                     target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: token.token, caData: token.caData },
                 },
-                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod, ...networkReady] },
+                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod, ...networkReady(pair.watcher, pair.target)] },
             );
             remoteSecrets[key] = secret.secretName;
         }

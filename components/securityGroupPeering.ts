@@ -589,8 +589,10 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     public readonly securityGroupIds: Record<string, pulumi.Output<string>>;
     /** Cloud rule id (`sgr-…`, the `securityGroupRuleId` output) per rule key (`PlannedRule.key`). */
     public readonly ruleIds: Record<string, pulumi.Output<string>>;
-    /** Every rule resource: cross-cluster steps depend on these so traffic is admitted before it flows. */
+    /** Every rule resource. To wait for the rules between two clusters only, use {@link rulesBetween}. */
     public readonly ready: ReadonlyArray<pulumi.Resource>;
+    /** Peer rule resources per ordered (to, from) pair. */
+    private readonly byPair = new Map<string, pulumi.Resource[]>();
     /** The plan the rules were created from: self rules first, then peer rules. */
     public readonly rules: ReadonlyArray<PlannedRule>;
 
@@ -646,6 +648,11 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
             );
             ruleIds[rule.key] = r.securityGroupRuleId;
             ready.push(r);
+            if (rule.purpose !== "self" && rule.purpose !== "slb") {
+                const pair = `${rule.toCluster}\u0000${rule.fromCluster}`;
+                if (!this.byPair.has(pair)) this.byPair.set(pair, []);
+                this.byPair.get(pair)!.push(r);
+            }
         }
 
         this.securityGroupIds = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, g.id]));
@@ -653,5 +660,21 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
         this.ready = ready;
         this.rules = rules;
         this.registerOutputs({ securityGroupIds: this.securityGroupIds, ruleIds: this.ruleIds, ruleCount: rules.length });
+    }
+
+    /**
+     * The peer rules between two clusters, both directions (`a` admitting
+     * `b`, then `b` admitting `a`): what a cross-cluster step between them
+     * waits for, so traffic is admitted before it flows. Empty when the plan
+     * has no rule between them (for example a flat network without app ports).
+     * @throws Error when a name is not a cluster of the identity
+     */
+    public rulesBetween(a: string, b: string): pulumi.Resource[] {
+        for (const c of [a, b]) {
+            if (!Object.hasOwn(this.securityGroupIds, c)) {
+                throw new Error(`SecurityGroupPeering: no cluster "${c}"; use one of: ${Object.keys(this.securityGroupIds).join(", ")}`);
+            }
+        }
+        return [...(this.byPair.get(`${a}\u0000${b}`) ?? []), ...(this.byPair.get(`${b}\u0000${a}`) ?? [])];
     }
 }

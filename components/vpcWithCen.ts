@@ -430,9 +430,13 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
     /**
      * The CEN resources traffic between VPCs needs (attachments, peer
      * attachments, route table associations and propagations); empty without
-     * CEN. Cross-cluster steps depend on these.
+     * CEN. To wait for the route between two VPCs only, use {@link readyBetween}.
      */
     public readonly ready: ReadonlyArray<pulumi.Resource>;
+    /** Per VPC key: its attachment, association and propagation. */
+    private readonly vpcReady = new Map<string, pulumi.Resource[]>();
+    /** Per region pair (`a`, `b` as in the layout): the peer attachment and its four bindings. */
+    private readonly peerReady = new Map<string, pulumi.Resource[]>();
 
     /**
      * @param name resource name; prefixes every child and cloud name. Changing it replaces everything.
@@ -534,9 +538,9 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
 
             // Association: one route table per attachment, so a replacement must delete the old one first.
             // Propagation: an attachment may propagate into several tables, no such constraint.
-            const bind = (assocRole: string, propRole: string, region: string, attachmentId: pulumi.Output<string>) => {
+            const bind = (into: pulumi.Resource[], assocRole: string, propRole: string, region: string, attachmentId: pulumi.Output<string>) => {
                 const binding = { transitRouterAttachmentId: attachmentId, transitRouterRouteTableId: rts[region].transitRouterRouteTableId };
-                ready.push(
+                into.push(
                     new alicloud.cen.TransitRouterRouteTableAssociation(`${name}-${assocRole}`, binding, on(region, { deleteBeforeReplace: true })),
                     new alicloud.cen.TransitRouterRouteTablePropagation(`${name}-${propRole}`, binding, on(region)),
                 );
@@ -559,8 +563,10 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
                     on(v.region, { dependsOn: own }),
                 );
                 this.vpcAttachmentIds[v.key] = attachment.transitRouterAttachmentId;
-                ready.push(attachment);
-                bind(`assoc-${v.key}`, `prop-${v.key}`, v.region, attachment.transitRouterAttachmentId);
+                const routed: pulumi.Resource[] = [attachment];
+                bind(routed, `assoc-${v.key}`, `prop-${v.key}`, v.region, attachment.transitRouterAttachmentId);
+                this.vpcReady.set(v.key, routed);
+                ready.push(...routed);
             }
 
             // Full mesh of inter-region connections. Follows Alibaba's two-region example
@@ -588,10 +594,12 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
                     },
                     on(a),
                 );
-                ready.push(peer);
+                const link: pulumi.Resource[] = [peer];
                 for (const region of [a, b]) {
-                    bind(`peer-assoc-${a}-${b}-${region}`, `peer-prop-${a}-${b}-${region}`, region, peer.transitRouterAttachmentId);
+                    bind(link, `peer-assoc-${a}-${b}-${region}`, `peer-prop-${a}-${b}-${region}`, region, peer.transitRouterAttachmentId);
                 }
+                this.peerReady.set(`${a}\u0000${b}`, link);
+                ready.push(...link);
             }
         }
         this.ready = ready;
@@ -605,6 +613,27 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
             routeTableIds: this.routeTableIds,
             vpcAttachmentIds: this.vpcAttachmentIds,
         });
+    }
+
+    /**
+     * The CEN resources the route between two VPCs needs: both VPC
+     * attachments with their association and propagation, and, across
+     * regions, the peer attachment between the two transit routers with its
+     * four bindings. Empty for the same VPC and without CEN. Cross-cluster
+     * steps wait for these only, so the dependency count grows with the
+     * number of cluster pairs, not with pairs × every CEN resource.
+     * @throws Error when a key is not a VPC of the plan
+     */
+    public readyBetween(vpcA: string, vpcB: string): pulumi.Resource[] {
+        const regionOf = (key: string): string => {
+            const v = this.layout.vpcs.find((x) => x.key === key);
+            if (v === undefined) throw new Error(`VpcWithCen: no VPC "${key}" in the network plan; use one of: ${this.layout.vpcs.map((x) => x.key).join(", ")}`);
+            return v.region;
+        };
+        const [ra, rb] = [regionOf(vpcA), regionOf(vpcB)];
+        if (vpcA === vpcB) return [];
+        const peer = ra === rb ? [] : (this.peerReady.get(`${ra}\u0000${rb}`) ?? this.peerReady.get(`${rb}\u0000${ra}`) ?? []);
+        return [...(this.vpcReady.get(vpcA) ?? []), ...(this.vpcReady.get(vpcB) ?? []), ...peer];
     }
 
     /**

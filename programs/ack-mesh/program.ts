@@ -14,7 +14,7 @@ import type { StackConfig } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
 import { BookinfoSplit } from "../../components/bookinfoSplit";
-import { IstioMesh } from "../../components/istioMesh";
+import { IstioMesh, IstioMeshArgs, NetworkReadyFor } from "../../components/istioMesh";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { VpcWithCen } from "../../components/vpcWithCen";
 import { ClusterHandle, MeshIdentity, meshTags } from "../../components/types";
@@ -131,7 +131,12 @@ export function runAckMesh(): Record<string, unknown> {
     }
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
-    const mesh = buildMesh(config, identity, handles, [...net.ready, ...sg.ready]);
+    // Each cross-cluster step waits for the route and the rules between its two clusters only.
+    const networkReady: NetworkReadyFor = (watcher, target) => [
+        ...net.readyBetween(network.clusters[watcher].vpc, network.clusters[target].vpc),
+        ...sg.rulesBetween(watcher, target),
+    ];
+    const mesh = buildMesh(config, identity, handles, networkReady);
     const bookinfo = config.bookinfo.enabled
         ? new BookinfoSplit("bookinfo", {
               identity,
@@ -175,7 +180,7 @@ export function runAckMesh(): Record<string, unknown> {
  * Installs Istio on the clusters as the stack config says: an IstioMesh
  * over the cluster handles.
  */
-export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: pulumi.Resource[] = []): IstioMesh {
+export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: IstioMeshArgs["networkReady"] = []): IstioMesh {
     const mesh = config.mesh;
     const cfg = new pulumi.Config();
     return new IstioMesh("mesh", {

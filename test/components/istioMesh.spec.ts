@@ -2,6 +2,7 @@
  * IstioMesh: Istio across clusters from an identity and handles.
  */
 import * as assert from "node:assert/strict";
+import * as random from "@pulumi/random";
 import { IstioMesh } from "../../components/istioMesh";
 import { clusterHandleFromKubeconfig, ClusterHandle, createMeshIdentity, MeshIdentity } from "../../components/types";
 import { ConfigError } from "../../config/errors";
@@ -99,6 +100,65 @@ describe("IstioMesh", () => {
         // Everything else removed belongs to c: its control plane's children, its CA intermediate, its provider.
         for (const k of removed) assert.match(k, /( mesh-c-| mesh-c$| mesh-ca-c-|-reads-c$|-reads-c-|^pulumi:providers:kubernetes c-k8s$)/, k);
         assert.ok(removed.length > 8);
+    });
+
+    it("networkReady per pair: each cross-cluster step waits for its own pair's network, and only for it", async () => {
+        // a and b are primaries; r is a's remote. Pairs: a→b, a→r (IstioRemote's), b→a, b→r.
+        const identity = identityOf(["a", "b", "r"], ["a", "b"], (n) => (n === "b" ? "net-b" : "net-a"));
+        const calls: string[] = [];
+        const r = await simulate(() => {
+            const net: Record<string, random.RandomId> = {};
+            for (const [w, t] of [["a", "b"], ["a", "r"], ["b", "a"], ["b", "r"], ["x", "y"]]) net[`${w}->${t}`] = new random.RandomId(`net-${w}-${t}`, { byteLength: 4 });
+            new IstioMesh("mesh", {
+                identity,
+                clusters: handles(identity),
+                networkReady: (w, t) => {
+                    calls.push(`${w}->${t}`);
+                    return [net[`${w}->${t}`]];
+                },
+            });
+        });
+        assert.deepEqual(calls, ["a->b", "a->r", "b->a", "b->r"], "called once per ordered pair, in remoteSecretPairs order");
+        const urnOf = (name: string) => r.resources.find((x) => x.name === name)!.urn;
+        const secrets = r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s)?.startsWith("istio-remote-secret-"));
+        assert.equal(secrets.length, 4);
+        for (const s of secrets) {
+            const pair = `${providerName(r, s.providerUrn)}->${metaName(s)!.slice("istio-remote-secret-".length)}`;
+            const network = s.dependencies.filter((d) => d.includes("RandomId"));
+            assert.deepEqual(network, [urnOf(`net-${pair.replace("->", "-")}`)], `${s.name} waits for its pair's network only`);
+        }
+    });
+
+    it("networkReady as one list applies to every pair (kept for existing programs)", async () => {
+        const identity = identityOf(["a", "b"], ["a", "b"], (n) => `net-${n}`);
+        const r = await simulate(() => {
+            const all = new random.RandomId("net-all", { byteLength: 4 });
+            new IstioMesh("mesh", { identity, clusters: handles(identity), networkReady: [all] });
+        });
+        const all = r.resources.find((x) => x.name === "net-all")!.urn;
+        const secrets = r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s)?.startsWith("istio-remote-secret-"));
+        assert.equal(secrets.length, 2);
+        for (const s of secrets) assert.ok(s.dependencies.includes(all), `${s.name} waits for the list`);
+    });
+
+    it("a throwing networkReady fails before any mesh child exists", async () => {
+        const identity = identityOf(["a", "b"], ["a", "b"], (n) => `net-${n}`);
+        await assert.rejects(
+            simulate(() => {
+                new IstioMesh("mesh", {
+                    identity,
+                    clusters: handles(identity),
+                    networkReady: (w, t) => {
+                        throw new Error(`no route ${w}->${t}`);
+                    },
+                });
+            }),
+            (e: unknown) => {
+                assert.match(String((e as { errors: unknown[] }).errors.map(String)), /no route a->b/);
+                assert.deepEqual((e as { result: SimulationResult }).result.resources.filter((x) => x.type.startsWith("ack-mesh:")), []);
+                return true;
+            },
+        );
     });
 
     it("validates before creating anything", async () => {

@@ -691,6 +691,36 @@ describe("SecurityGroupPeering", () => {
             assert.equal(new Set(result.resources.map((r) => `${r.type} ${r.name}`)).size, result.resources.length);
         });
 
+        it("rulesBetween(a, b): exactly the peer rules between a and b, both directions; no self or SLB rule", async () => {
+            const t = topology(threeRaw());
+            const names = Object.keys(t.identity.clusters).sort();
+            const result = await simulate(() => {
+                const sg = new SecurityGroupPeering("mesh", args(t, infra(t)));
+                let error = "";
+                try {
+                    sg.rulesBetween(names[0], "nope");
+                } catch (e) {
+                    error = (e as Error).message;
+                }
+                const pairs: Record<string, pulumi.Output<string>[]> = {};
+                for (const a of names) for (const b of names) pairs[`${a}/${b}`] = sg.rulesBetween(a, b).map((r) => r.urn);
+                return { pairs, error };
+            });
+            const o = result.outputs as { pairs: Record<string, string[]>; error: string };
+            assert.equal(o.error, `SecurityGroupPeering: no cluster "nope"; use one of: ${names.join(", ")}`);
+            const rules = plan(t);
+            for (const a of names) {
+                for (const b of names) {
+                    const expected = [
+                        ...rules.filter((r) => r.purpose !== "self" && r.toCluster === a && r.fromCluster === b),
+                        ...rules.filter((r) => r.purpose !== "self" && r.toCluster === b && r.fromCluster === a),
+                    ].map((r) => `mesh-${r.key}`);
+                    assert.deepEqual(o.pairs[`${a}/${b}`].map((u) => u.slice(u.lastIndexOf("::") + 2)), expected, `${a}/${b}`);
+                    if (a !== b) assert.ok(expected.length > 0, `${a}/${b} has rules to wait for`);
+                }
+            }
+        });
+
         it("growth: adding a cluster only adds children; every existing input stays identical", async () => {
             const before = await run(topology(twoRegionRaw()));
             const grownRaw = twoRegionRaw() as { clusters: Record<string, unknown> };

@@ -588,3 +588,61 @@ describe("VpcWithCen under the simulated cloud", () => {
         });
     });
 });
+
+describe("VpcWithCen: readyBetween (what a step between two VPCs waits for)", () => {
+    /** hz and hz2 share a region; sh and bj are in their own regions. */
+    const fourRaw = () => {
+        const raw = threeRegionRaw() as { clusters: Record<string, unknown> };
+        return { ...raw, clusters: { ...raw.clusters, hz2: { region: "cn-hangzhou", zones: ["cn-hangzhou-h"], role: "remote", cni: "terway", slot: 4 } } };
+    };
+    const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+    it("returns the two VPCs' attachments and bindings, plus the peering (and its bindings) across regions", async () => {
+        const plan = network(fourRaw());
+        assert.deepEqual(Object.keys(plan.vpcs).sort(), ["bj", "hz", "hz2", "sh"]);
+        const res = await simulate(() => {
+            const net = new VpcWithCen("net", { network: plan, providers: providers(plan.regions) });
+            const urns = (a: string, b: string) => net.readyBetween(a, b).map((r) => r.urn);
+            return {
+                same: urns("hz", "hz"),
+                sameRegion: urns("hz", "hz2"),
+                crossRegion: urns("sh", "bj"),
+                reversed: urns("bj", "sh"),
+                all: net.ready.map((r) => r.urn),
+                union: ["bj", "hz", "hz2", "sh"].flatMap((a) => ["bj", "hz", "hz2", "sh"].flatMap((b) => net.readyBetween(a, b).map((r) => r.urn))),
+            };
+        });
+        const o = res.outputs as Record<string, string[]>;
+        const names = (k: string) => o[k].map(nameOf);
+        const routed = (vpc: string) => [`net-attach-${vpc}`, `net-assoc-${vpc}`, `net-prop-${vpc}`];
+        assert.deepEqual(names("same"), []);
+        assert.deepEqual(names("sameRegion"), [...routed("hz"), ...routed("hz2")]);
+        const peer = "cn-beijing-cn-shanghai";
+        const link = [
+            `net-peer-${peer}`,
+            `net-peer-assoc-${peer}-cn-beijing`,
+            `net-peer-prop-${peer}-cn-beijing`,
+            `net-peer-assoc-${peer}-cn-shanghai`,
+            `net-peer-prop-${peer}-cn-shanghai`,
+        ];
+        assert.deepEqual(names("crossRegion"), [...routed("sh"), ...routed("bj"), ...link]);
+        assert.deepEqual(names("reversed"), [...routed("bj"), ...routed("sh"), ...link]);
+        // Every CEN resource traffic needs is waited for by some pair, and nothing else is.
+        assert.deepEqual([...new Set(o.union)].sort(), [...o.all].sort());
+    });
+
+    it("is empty without CEN, and names the VPCs of the plan for an unknown key", async () => {
+        const plan = network(sharedVpcRaw());
+        const res = await simulate(() => {
+            const net = new VpcWithCen("net", { network: plan, providers: providers(plan.regions) });
+            let error = "";
+            try {
+                net.readyBetween("shared", "nope");
+            } catch (e) {
+                error = (e as Error).message;
+            }
+            return { shared: net.readyBetween("shared", "shared").length, error };
+        });
+        assert.deepEqual(res.outputs, { shared: 0, error: 'VpcWithCen: no VPC "nope" in the network plan; use one of: shared' });
+    });
+});

@@ -111,6 +111,29 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
                 }
             });
 
+            it("each remote secret waits for the route and the rules between its two clusters, and for nothing of other pairs", async () => {
+                const r = await run(stack);
+                const { network } = topology(stackRaw(stack));
+                const byUrn = new Map(r.resources.map((x) => [x.urn, x]));
+                const secrets = r.byType(T.secret).filter((x) => metaName(x).startsWith("istio-remote-secret-"));
+                assert.ok(secrets.length > 0);
+                const cenAll = r.resources.filter((x) => x.type.startsWith("alicloud:cen/") && /^net-(attach|assoc|prop|peer)/.test(x.name));
+                const rulesAll = r.byType("alicloud:ecs/securityGroupRule:SecurityGroupRule");
+                for (const s of secrets) {
+                    const [w, t] = [clusterOf(r, s), metaName(s).slice("istio-remote-secret-".length)];
+                    const deps = s.dependencies.map((u) => byUrn.get(u)!);
+                    const [vw, vt] = [network.clusters[w], network.clusters[t]];
+                    const routed = (vpc: string) => [`net-attach-${vpc}`, `net-assoc-${vpc}`, `net-prop-${vpc}`];
+                    const cenExpected = cenAll
+                        .map((x) => x.name)
+                        .filter((n) => vw.vpc !== vt.vpc && ([...routed(vw.vpc), ...routed(vt.vpc)].includes(n) || (vw.region !== vt.region && n.startsWith("net-peer-") && n.includes(vw.region) && n.includes(vt.region))));
+                    const rulesExpected = rulesAll.map((x) => x.name).filter((n) => n.startsWith(`sg-${w}-from-${t}-`) || n.startsWith(`sg-${t}-from-${w}-`));
+                    assert.deepEqual(deps.filter((d) => d.type.startsWith("alicloud:cen/")).map((d) => d.name).sort(), cenExpected.sort(), `${w} reads ${t}: CEN`);
+                    assert.deepEqual(deps.filter((d) => d.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule").map((d) => d.name).sort(), rulesExpected.sort(), `${w} reads ${t}: rules`);
+                    assert.ok(rulesExpected.some((n) => n.includes("-apiserver-")), `${w} reads ${t}: the API server rule is among them`);
+                }
+            });
+
             it("records no simulator warnings and no unknown invoke", async () => {
                 const r = await run(stack);
                 assert.deepEqual(r.warnings, []);
