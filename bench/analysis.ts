@@ -31,6 +31,7 @@ export const TYPES = {
     k8sProvider: "pulumi:providers:kubernetes",
     secret: "kubernetes:core/v1:Secret",
     remoteSecretComponent: "ack-mesh:mesh:RemoteSecret",
+    securityGroupRule: "alicloud:ecs/securityGroupRule:SecurityGroupRule",
 } as const;
 
 /** Name prefix of an Istio remote secret (`istioctl create-remote-secret`'s naming). */
@@ -55,6 +56,8 @@ export interface ResourceCounts {
     readonly recordedDependencies: number;
     /** The most dependencies of one registration, and its type. */
     readonly maxDependencies: { readonly count: number; readonly type: string };
+    /** The most security-group rules in one group (by the rules' `securityGroupId` input); Alibaba allows 200. */
+    readonly largestSecurityGroupRules: number;
 }
 
 /** Counts the registrations and reads of a simulation. */
@@ -65,6 +68,10 @@ export function countResources(result: Pick<SimulationResult, "resources" | "rea
     const custom = result.resources.filter((r) => r.custom).length;
     let recordedDependencies = 0;
     let maxDependencies = { count: 0, type: "" };
+    const rulesPerGroup = new Map<unknown, number>();
+    for (const r of result.resources) {
+        if (r.type === TYPES.securityGroupRule) rulesPerGroup.set(r.inputs.securityGroupId, (rulesPerGroup.get(r.inputs.securityGroupId) ?? 0) + 1);
+    }
     for (const r of result.resources) {
         let d = r.dependencies.length;
         for (const list of Object.values(r.propertyDependencies)) d += list.length;
@@ -79,6 +86,7 @@ export function countResources(result: Pick<SimulationResult, "resources" | "rea
         byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
         recordedDependencies,
         maxDependencies,
+        largestSecurityGroupRules: Math.max(0, ...rulesPerGroup.values()),
     };
 }
 

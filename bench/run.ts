@@ -19,6 +19,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DEFAULTS } from "../config/defaults";
 import { classifyGrowth, Growth } from "./analysis";
 import { CaseResult, median } from "./case";
 import { caseKey, Mode, MODES, SIZES } from "./topology";
@@ -135,7 +136,7 @@ const SG_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
 export interface BenchJson {
     evalMs: Record<string, number>;
     peakRssMb: Record<string, number>;
-    resources: Record<string, { total: number; custom: number; components: number; reads: number; recordedDependencies: number; maxDependencies: { count: number; type: string }; byType: Record<string, number> }>;
+    resources: Record<string, { total: number; custom: number; components: number; reads: number; recordedDependencies: number; maxDependencies: { count: number; type: string }; largestSecurityGroupRules: number; byType: Record<string, number> }>;
     simulatedUpMinutes: Record<string, number>;
     sequentialUpMinutes: Record<string, number>;
     remoteSecrets: Record<string, number>;
@@ -185,6 +186,7 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
             reads: r.analysis.counts.reads,
             recordedDependencies: r.analysis.counts.recordedDependencies,
             maxDependencies: r.analysis.counts.maxDependencies,
+            largestSecurityGroupRules: r.analysis.counts.largestSecurityGroupRules,
             byType: r.analysis.counts.byType,
         })),
         simulatedUpMinutes: by((r) => r.analysis.up.criticalPath),
@@ -221,8 +223,8 @@ function fitNote(g: Growth): string {
 }
 
 function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson): string {
-    const headers = ["case", "eval ms (median)", "runs ms", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
-    const right = [false, true, false, true, true, true, true, true, true, true, true, true, true];
+    const headers = ["case", "eval ms (median)", "runs ms", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "largest SG", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
+    const right = [false, true, false, true, true, true, true, true, true, true, true, true, true, true];
     const rows = results.map((r) => [
         r.key,
         String(r.medianMs),
@@ -232,6 +234,7 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson)
         String(r.analysis.counts.total),
         String(r.analysis.counts.custom),
         String(r.analysis.counts.byType[SG_RULE] ?? 0),
+        `${r.analysis.counts.largestSecurityGroupRules}${r.analysis.counts.largestSecurityGroupRules > DEFAULTS.maxRulesPerSecurityGroup ? " (!)" : ""}`,
         `${r.analysis.remoteSecrets}${r.analysis.remoteSecrets === expectedRemoteSecrets(r.mode, r.n) ? "" : " (!)"}`,
         String(r.analysis.counts.recordedDependencies),
         f2(r.analysis.up.criticalPath),

@@ -16,6 +16,7 @@
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem, quote } from "../config/errors";
+import { DEFAULTS } from "../config/defaults";
 import type { ClusterNetworkPlan, NetworkPlan } from "../plan/network";
 import { MeshIdentity, meshTags } from "./types";
 
@@ -212,6 +213,13 @@ export interface SecurityGroupPeeringArgs {
      * status port). @default every control plane of `identity`
      */
     ingressClusters?: ReadonlyArray<string>;
+    /**
+     * Most rules one group may get; the plan is checked before any child
+     * exists. Alibaba allows 200 per group, inbound and outbound together.
+     * Raise it only when your account's limit is higher.
+     * @default 200 ({@link DEFAULTS}.maxRulesPerSecurityGroup)
+     */
+    maxRulesPerGroup?: number;
     /** Extra tags for the groups, merged over {@link meshTags}. @default {} */
     tags?: Record<string, string>;
 }
@@ -321,6 +329,10 @@ function planProblems(identity: MeshIdentity, network: NetworkPlan, appPorts: Re
  */
 export function validateSecurityGroupPeering(name: string, args: SecurityGroupPeeringArgs): ConfigProblem[] {
     const problems = planProblems(args.identity, args.network, args.appPorts ?? DEFAULT_APP_PORTS, "appPorts");
+    const max = args.maxRulesPerGroup;
+    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+        problems.push({ path: "maxRulesPerGroup", value: max, message: "must be a positive integer", fix: `leave it unset for Alibaba's limit of ${DEFAULTS.maxRulesPerSecurityGroup}` });
+    }
     const clusters = Object.keys(args.identity.clusters)
         .map((c) => args.network.clusters[c])
         .filter((c): c is ClusterNetworkPlan => c !== undefined);
@@ -542,6 +554,52 @@ export function planPeerRules(identity: MeshIdentity, network: NetworkPlan, opti
     return rules;
 }
 
+/**
+ * Every rule the component creates, in its order: self rules, peer rules,
+ * then load-balancer rules. Pure.
+ * @throws ConfigError as {@link planPeerRules}
+ */
+export function planSecurityGroupRules(identity: MeshIdentity, network: NetworkPlan, options: PeerRuleOptions & { ingressClusters?: ReadonlyArray<string> } = {}): PlannedRule[] {
+    return [...planSelfRules(identity, network), ...planPeerRules(identity, network, options), ...planLoadBalancerRules(identity, network, options.ingressClusters)];
+}
+
+/**
+ * One problem per group whose planned rules exceed `max`, naming the cluster
+ * (at `pathOf(cluster)`), the count, where the rules come from and the ways
+ * out. A flat primary-remote mesh is what reaches the limit first: the
+ * control plane admits its istiod and gateway ports from the node and pod
+ * ranges of every remote, about 14 rules per remote with two zones. Pure.
+ */
+export function ruleQuotaProblems(
+    identity: MeshIdentity,
+    rules: ReadonlyArray<PlannedRule>,
+    max: number,
+    pathOf: (cluster: string) => string,
+    maxPath: string,
+): ConfigProblem[] {
+    const perGroup = new Map<string, { total: number; peers: Set<string> }>();
+    for (const r of rules) {
+        const g = perGroup.get(r.toCluster) ?? { total: 0, peers: new Set<string>() };
+        g.total += 1;
+        if (r.purpose !== "self" && r.purpose !== "slb") g.peers.add(r.fromCluster);
+        perGroup.set(r.toCluster, g);
+    }
+    const problems: ConfigProblem[] = [];
+    const layout = identity.multiNetwork
+        ? "split the clusters into several smaller meshes"
+        : "put fewer clusters on this flat network, or use mesh.networks: multi-network (one VPC-wide rule per port and peer cluster)";
+    for (const [cluster, g] of [...perGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (g.total <= max) continue;
+        problems.push({
+            path: pathOf(cluster),
+            value: g.total,
+            message: `needs ${g.total} rules in its security group (admitting ${g.peers.size} peer clusters), more than the ${max} one group may hold`,
+            fix: `${layout}; raise ${maxPath} only if your account allows more than ${DEFAULTS.maxRulesPerSecurityGroup} rules per group`,
+        });
+    }
+    return problems;
+}
+
 /** Keys used twice (only possible with cluster names containing `-from-` or `-self-`). */
 function keyCollisions(rules: ReadonlyArray<PlannedRule>): ConfigProblem[] {
     const seen = new Map<string, PlannedRule>();
@@ -601,13 +659,12 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
 
         const problems = validateSecurityGroupPeering(name, args);
         if (problems.length) throw new ConfigError(problems, `Invalid SecurityGroupPeering "${name}"`);
-        const rules: PlannedRule[] = [
-            ...planSelfRules(args.identity, args.network),
-            ...planPeerRules(args.identity, args.network, { appPorts: args.appPorts }),
-            ...planLoadBalancerRules(args.identity, args.network, args.ingressClusters),
+        const rules = planSecurityGroupRules(args.identity, args.network, { appPorts: args.appPorts, ingressClusters: args.ingressClusters });
+        const planProblemList = [
+            ...keyCollisions(rules),
+            ...ruleQuotaProblems(args.identity, rules, args.maxRulesPerGroup ?? DEFAULTS.maxRulesPerSecurityGroup, (c) => `identity.clusters.${c}`, "maxRulesPerGroup"),
         ];
-        const collisions = keyCollisions(rules);
-        if (collisions.length) throw new ConfigError(collisions, `Invalid SecurityGroupPeering "${name}"`);
+        if (planProblemList.length) throw new ConfigError(planProblemList, `Invalid SecurityGroupPeering "${name}"`);
 
         const tags = meshTags(args.tags);
         const groups: Record<string, alicloud.ecs.SecurityGroup> = {};

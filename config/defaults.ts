@@ -47,4 +47,10 @@ export const DEFAULTS = {
     bookinfoTag: "1.20.3",
     /** CEN cross-region bandwidth, Mbps, for the transit router peer attachments. */
     cenBandwidthMbps: 10,
+    /**
+     * Rules one ECS security group can hold, inbound and outbound together:
+     * "The total number of outbound and inbound rules in each security group
+     * cannot exceed 200" (ECS AuthorizeSecurityGroup API reference).
+     */
+    maxRulesPerSecurityGroup: 200,
 } as const;

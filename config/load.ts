@@ -14,6 +14,7 @@ import {
     CONFIG_KEYS,
     DNS_LABEL,
     ParsedCen,
+    ParsedSecurityGroups,
     ParsedCluster,
     ParsedMesh,
     ParsedStackConfig,
@@ -123,6 +124,8 @@ export interface StackConfig {
     readonly vpcs: Record<string, VpcConfig>;
     /** CEN settings; `region` resolved (the first control plane's region unless pinned). */
     readonly cen: ParsedCen & { readonly region: string };
+    /** Security group settings (`maxRulesPerGroup`). */
+    readonly securityGroups: ParsedSecurityGroups;
     readonly bookinfo: BookinfoConfig;
     readonly protect: boolean;
 }
@@ -573,6 +576,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         clusters,
         vpcs: sortedRecord(vpcs),
         cen: { ...parsed.cen, region: cenRegion },
+        securityGroups: { ...parsed.securityGroups },
         bookinfo,
         protect: parsed.protect,
     };

@@ -201,6 +201,15 @@ export const cenSchema = z.strictObject({
     region: z.string().regex(REGION_ID, { message: "must be an Alibaba region id such as cn-hangzhou" }).optional(),
 });
 
+/** Security groups of the clusters (one per cluster, created by ack-mesh). */
+export const securityGroupsSchema = z.strictObject({
+    /**
+     * Most rules one group may get. The plan is checked against it before
+     * anything is created. Raise it only when your account's limit is higher.
+     */
+    maxRulesPerGroup: z.number().int().min(1).max(10000).default(DEFAULTS.maxRulesPerSecurityGroup),
+});
+
 /** Locality failover pair. */
 export const failoverSchema = z.strictObject({ from: z.string(), to: z.string() });
 
@@ -226,6 +235,7 @@ export const stackConfigSchema = z.strictObject({
     clusters: z.record(z.string(), clusterSchema),
     vpcs: z.record(z.string(), vpcSchema).default({}),
     cen: cenSchema.default({ bandwidthType: "DataTransfer", bandwidthMbps: DEFAULTS.cenBandwidthMbps }),
+    securityGroups: securityGroupsSchema.default({ maxRulesPerGroup: DEFAULTS.maxRulesPerSecurityGroup }),
     bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, registry: "registry.istio.io/release", placement: {}, routing: "plain" }),
     /** Pulumi `protect` on VPCs, CEN, clusters and node pools. */
     protect: z.boolean().default(false),
@@ -240,6 +250,7 @@ export type ParsedVpc = z.output<typeof vpcSchema>;
 export type ParsedMesh = z.output<typeof meshSchema>;
 export type ParsedBookinfo = z.output<typeof bookinfoSchema>;
 export type ParsedCen = z.output<typeof cenSchema>;
+export type ParsedSecurityGroups = z.output<typeof securityGroupsSchema>;
 
 /** Top-level config keys, in the `ack-mesh:` namespace. */
 export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof ParsedStackConfig>;

@@ -15,7 +15,8 @@ import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
 import { BookinfoSplit } from "../../components/bookinfoSplit";
 import { IstioMesh, IstioMeshArgs, NetworkReadyFor } from "../../components/istioMesh";
-import { SecurityGroupPeering } from "../../components/securityGroupPeering";
+import { planSecurityGroupRules, ruleQuotaProblems, SecurityGroupPeering } from "../../components/securityGroupPeering";
+import { ConfigError } from "../../config/errors";
 import { VpcWithCen } from "../../components/vpcWithCen";
 import { ClusterHandle, MeshIdentity, meshTags } from "../../components/types";
 import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network";
@@ -29,12 +30,23 @@ export interface PlannedTopology {
 }
 
 /**
- * Validates the `ack-mesh:` config and plans the topology. Pure.
+ * Validates the `ack-mesh:` config and plans the topology: CIDRs, the mesh
+ * identity, and the security group rules, whose count per group is checked
+ * against `securityGroups.maxRulesPerGroup`. Pure.
  * @throws ConfigError listing every problem
  */
 export function planTopology(raw: Record<string, unknown>): PlannedTopology {
     const { config, network } = parseAndPlanNetwork(raw);
-    return { config, network, identity: meshIdentityFromConfig(config) };
+    const identity = meshIdentityFromConfig(config);
+    const rules = planSecurityGroupRules(identity, network, { ingressClusters: ingressClusters(config, identity) });
+    const problems = ruleQuotaProblems(identity, rules, config.securityGroups.maxRulesPerGroup, (c) => `clusters.${c}`, "securityGroups.maxRulesPerGroup");
+    if (problems.length) throw new ConfigError(problems);
+    return { config, network, identity };
+}
+
+/** Control planes that run an ingress gateway (`clusters.<c>.ingressGateway`). */
+function ingressClusters(config: StackConfig, identity: MeshIdentity): string[] {
+    return identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway);
 }
 
 /** A one-line summary of the layout, e.g. `primary-remote, flat (network1): istio-control-plane ← istio-remote1`. */
@@ -83,7 +95,8 @@ export function runAckMesh(): Record<string, unknown> {
         network,
         vpcIds: net.vpcIds,
         providers,
-        ingressClusters: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway),
+        ingressClusters: ingressClusters(config, identity),
+        maxRulesPerGroup: config.securityGroups.maxRulesPerGroup,
         tags,
     });
 
@@ -197,7 +210,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
         },
         mtls: mesh.mtls,
         dnsCapture: mesh.dnsCapture,
-        ingressGateways: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway),
+        ingressGateways: ingressClusters(config, identity),
         valuesOverride: mesh.valuesOverride,
     });
 }

@@ -4,7 +4,7 @@
  * sequential accounting on a hand-made graph.
  */
 import * as assert from "node:assert/strict";
-import { analyze, classifyGrowth, ownership, SHARED, upTimes } from "../../bench/analysis";
+import { analyze, classifyGrowth, ownership, remoteSecrets as remoteSecretsOf, SHARED, upTimes } from "../../bench/analysis";
 import { benchmarkTopologies, generateTopology, MODES, REGIONS, SIZES, validateTopology, zoneIds } from "../../bench/topology";
 import { REFERENCE_TIMES, referenceWeight, RELEASE_TIMES } from "../../bench/weights";
 import { runAckMesh } from "../../programs/ack-mesh/program";
@@ -35,7 +35,7 @@ describe("bench: topology generator", () => {
                 assert.equal(config.mesh.networks, "multi-network");
                 assert.equal(new Set(clusters.map((c) => c.network)).size, t.n, "one network per cluster");
             }
-            assert.deepEqual(Object.keys(t.config).sort(), ["ack-mesh:bookinfo", "ack-mesh:cen", "ack-mesh:clusters", "ack-mesh:mesh"]);
+            assert.deepEqual(Object.keys(t.config).sort(), ["ack-mesh:bookinfo", "ack-mesh:cen", "ack-mesh:clusters", "ack-mesh:mesh", "ack-mesh:securityGroups"]);
         }
     });
 
@@ -83,6 +83,24 @@ describe("bench: resources of small meshes", function () {
             else assert.ok(a.up.sequential > a.up.criticalPath * 1.5);
             assert.deepEqual(Object.keys(a.up.sequentialTerms).sort(), (n === 1 ? ["hz-00-cluster", SHARED] : ["hz-00-cluster", "sh-01-cluster", SHARED]).sort());
             if (n === 1) assert.equal(a.up.sequentialTerms[SHARED], 0, "one VPC: no CEN, nothing shared takes time");
+        });
+    }
+});
+
+describe("bench: recorded dependencies scale with pairs, not with pairs × the network", function () {
+    this.timeout(60_000);
+    const depsOf = (r: RecordedResource) => r.dependencies.length + Object.values(r.propertyDependencies).flat().length;
+    for (const mode of MODES) {
+        it(`${mode}: the widest remote secret lists as many dependencies at 6 clusters as at 4 (4 regions each)`, async () => {
+            const widest = async (n: number) => {
+                const r = await simulate(runAckMesh, { stack: "bench", config: generateTopology({ clusters: n, mode, bookinfo: false }).config });
+                const secrets = remoteSecretsOf(r);
+                assert.equal(secrets.length, mode === "multi-primary" ? n * (n - 1) : n - 1);
+                return Math.max(...secrets.map(depsOf));
+            };
+            const [four, six] = [await widest(4), await widest(6)];
+            assert.ok(four > 1, "it waits for its pair's network");
+            assert.equal(six, four);
         });
     }
 });

@@ -10,6 +10,7 @@ import {
     planPeerRules,
     planSelfRules,
     PlannedRule,
+    ruleQuotaProblems,
     SECURITY_GROUP_PEERING_TYPE,
     SecurityGroupPeering,
     SecurityGroupPeeringArgs,
@@ -625,6 +626,50 @@ describe("SecurityGroupPeering", () => {
             const result = failed.result;
             assert.deepEqual(result.byType(SG), []);
             assert.deepEqual(result.byType(RULE), []);
+        });
+
+        it("checks the rules per group against maxRulesPerGroup before creating anything", async () => {
+            const t = topology(threeRaw());
+            const perGroup = new Map<string, number>();
+            for (const r of allRules(t)) perGroup.set(r.toCluster, (perGroup.get(r.toCluster) ?? 0) + 1);
+            const [largest, count] = [...perGroup].sort((a, b) => b[1] - a[1])[0];
+            const peers = Object.keys(t.identity.clusters).length - 1;
+            assert.ok([...perGroup.values()].filter((n) => n === count).length === 1, "one group is the largest");
+            const failed = await simulate(() => {
+                new SecurityGroupPeering("mesh", args(t, infra(t), { maxRulesPerGroup: count - 1 }));
+            }).then(
+                () => assert.fail("the simulation should fail"),
+                (e: unknown) => e as SimulationError,
+            );
+            assert.equal(
+                String(failed.errors[0] instanceof Error ? failed.errors[0].message : failed.errors[0]),
+                [
+                    'Invalid SecurityGroupPeering "mesh" (1 problem):',
+                    `  - identity.clusters.${largest}: needs ${count} rules in its security group (admitting ${peers} peer clusters), more than the ${count - 1} one group may hold (got ${count}). ` +
+                        "Fix: put fewer clusters on this flat network, or use mesh.networks: multi-network (one VPC-wide rule per port and peer cluster); raise maxRulesPerGroup only if your account allows more than 200 rules per group",
+                ].join("\n"),
+            );
+            assert.deepEqual(failed.result.byType(SG), []);
+            assert.deepEqual(failed.result.byType(RULE), []);
+            // Exactly at the limit is fine.
+            const ok = await run(t, "mesh", { maxRulesPerGroup: count });
+            assert.equal(ok.byType(RULE).length, allRules(t).length);
+        });
+
+        it("words the quota fix for a multi-network mesh, and rejects a limit that is not a positive integer", () => {
+            const t = topology(prodLikeRaw());
+            const rules = allRules(t);
+            const problems = ruleQuotaProblems(t.identity, rules, 1, (c) => `clusters.${c}`, "securityGroups.maxRulesPerGroup");
+            assert.deepEqual(
+                problems.map((p) => p.path),
+                Object.keys(t.identity.clusters).sort().map((c) => `clusters.${c}`),
+            );
+            assert.equal(problems[0].fix, "split the clusters into several smaller meshes; raise securityGroups.maxRulesPerGroup only if your account allows more than 200 rules per group");
+            assert.deepEqual(ruleQuotaProblems(t.identity, rules, 200, (c) => c, "x"), []);
+            for (const bad of [0, 1.5, -3]) {
+                const found = validateSecurityGroupPeering("mesh", { identity: t.identity, network: t.network, vpcIds: {}, providers: {}, maxRulesPerGroup: bad }).filter((p) => p.path === "maxRulesPerGroup");
+                assert.deepEqual(found, [{ path: "maxRulesPerGroup", value: bad, message: "must be a positive integer", fix: "leave it unset for Alibaba's limit of 200" }]);
+            }
         });
 
         it("rejects a component name Alibaba would refuse as a group name", () => {

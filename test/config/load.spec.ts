@@ -52,7 +52,7 @@ function expectMessage(raw: Record<string, unknown>, lines: string[], withPlanne
 const CLUSTER_KEYS =
     "displayName, region, zones, role, controlPlane, network, cni, kubernetesVersion, clusterSpec, proxyMode, vpc, slot, cidrs, nodePools, allowFewerThanThreeWorkers, apiServer, deletionProtection, ingressGateway, tags";
 const KNOWN_CONFIG_KEYS =
-    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:bookinfo, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
+    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:securityGroups, ack-mesh:bookinfo, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
 
 const DEFAULT_POOL = {
     instanceTypes: ["ecs.g7.xlarge", "ecs.g6.xlarge", "ecs.c7.xlarge"],
@@ -63,7 +63,7 @@ const DEFAULT_POOL = {
 
 describe("config/load: constants", () => {
     it("config keys, secret keys, namespace and key length", () => {
-        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "bookinfo", "protect"]);
+        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "securityGroups", "bookinfo", "protect"]);
         assert.deepStrictEqual([...SECRET_CONFIG_KEYS], ["caRootCert", "caRootKey"]);
         assert.equal(CONFIG_NAMESPACE, "ack-mesh");
         assert.equal(MAX_CLUSTER_KEY_LENGTH, 40);
@@ -215,6 +215,7 @@ describe("config/load: resolved stacks", () => {
                 shanghai: { name: "shanghai", region: "cn-shanghai", cidr: undefined, slot: 11, clusters: ["shanghai"], shared: false, configPath: "clusters.shanghai.cidrs" },
             },
             cen: { bandwidthType: "DataTransfer", bandwidthMbps: 20, region: "cn-hangzhou" },
+            securityGroups: { maxRulesPerGroup: 200 },
             bookinfo: {
                 enabled: true,
                 tag: "1.20.3",
@@ -370,6 +371,7 @@ describe("config/load: resolved stacks", () => {
             },
             vpcs: { a: { name: "a", region: "cn-hangzhou", cidr: undefined, slot: undefined, clusters: ["a"], shared: false, configPath: "clusters.a.cidrs" } },
             cen: { bandwidthType: "DataTransfer", bandwidthMbps: 10, region: "cn-hangzhou" },
+            securityGroups: { maxRulesPerGroup: 200 },
             bookinfo: {
                 enabled: false,
                 tag: "1.20.3",
@@ -815,6 +817,19 @@ describe("config/load: exact error messages", () => {
         assert.equal("value" in err.problems[0], false);
         raw.cen.bandwidthPackageId = "cenbwp-123";
         assert.deepStrictEqual(parse(raw).cen, { bandwidthType: "BandwidthPackage", bandwidthMbps: 10, bandwidthPackageId: "cenbwp-123", region: "cn-hangzhou" });
+    });
+
+    it("securityGroups.maxRulesPerGroup defaults to Alibaba's 200 and must be a positive integer", () => {
+        const raw = base();
+        assert.deepStrictEqual(parse(raw).securityGroups, { maxRulesPerGroup: 200 });
+        raw.securityGroups = { maxRulesPerGroup: 500 };
+        assert.deepStrictEqual(parse(raw).securityGroups, { maxRulesPerGroup: 500 });
+        raw.securityGroups = { maxRulesPerGroup: 0 };
+        const err = expectMessage(raw, [
+            "Invalid ack-mesh configuration (1 problem):",
+            "  - securityGroups.maxRulesPerGroup: must be at least 1 (got 0). Fix: use a value at least 1",
+        ]);
+        assert.equal(err.problems[0].path, "securityGroups.maxRulesPerGroup");
     });
 
     it("cen.region defaults to the first control plane's region and must be a region of the mesh", () => {

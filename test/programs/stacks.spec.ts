@@ -8,7 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { IPv4CidrRange } from "ip-num";
 import { ConfigError } from "../../config/errors";
-import { runAckMesh } from "../../programs/ack-mesh/program";
+import { generateTopology } from "../../bench/topology";
+import { planSecurityGroupRules } from "../../components/securityGroupPeering";
+import { planTopology, runAckMesh } from "../../programs/ack-mesh/program";
 import { readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult, stackNames, topology, stackRaw } from "../support";
 
 const T = {
@@ -310,6 +312,32 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
             assert.ok(data["root-cert.pem"].endsWith(extraRoot), "the extra root is appended to the trust bundle");
             assert.ok(!data["cert-chain.pem"].includes(extraRoot), "but never signs");
         }
+    });
+
+    it("a flat mesh whose control plane would need more than 200 rules in its group fails before any resource", async () => {
+        // 15 clusters, one primary, flat: the primary admits 14 rules from each remote, plus its own.
+        const raw = generateTopology({ clusters: 15, mode: "primary-remote", bookinfo: false }).raw as Record<string, unknown>;
+        delete raw.securityGroups;
+        const lifted = planTopology({ ...raw, securityGroups: { maxRulesPerGroup: 10000 } });
+        const primaryRules = planSecurityGroupRules(lifted.identity, lifted.network).filter((r) => r.toCluster === "hz-00").length;
+        assert.ok(primaryRules > 200, `the primary's group needs ${primaryRules}`);
+        const err = await simulate(runAckMesh, { stack: "big", config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`ack-mesh:${k}`, v])) }).then(
+            () => assert.fail("the config must not evaluate"),
+            (e: unknown) => e,
+        );
+        assert.ok(err instanceof SimulationError);
+        assert.equal(
+            String(err.errors.find((e) => ConfigError.is(e))),
+            [
+                "ConfigError: Invalid ack-mesh configuration (1 problem):",
+                `  - clusters.hz-00: needs ${primaryRules} rules in its security group (admitting 14 peer clusters), more than the 200 one group may hold (got ${primaryRules}). ` +
+                    "Fix: put fewer clusters on this flat network, or use mesh.networks: multi-network (one VPC-wide rule per port and peer cluster); raise securityGroups.maxRulesPerGroup only if your account allows more than 200 rules per group",
+            ].join("\n"),
+        );
+        assert.deepEqual(err.result.resources.filter((x) => x.type !== T.stack).map((x) => x.name), [], "nothing is registered");
+        // With a raised limit the plan goes through, and the limit reaches the component.
+        assert.doesNotThrow(() => planTopology({ ...raw, securityGroups: { maxRulesPerGroup: primaryRules } }));
+        assert.throws(() => planTopology({ ...raw, securityGroups: { maxRulesPerGroup: primaryRules - 1 } }), /needs \d+ rules/);
     });
 
     it("a broken config is reported whole, before any resource is registered", async () => {
