@@ -25,6 +25,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import * as YAML from "yaml";
 import { ConfigError } from "../../config/errors";
+import { planSecurityGroupRules } from "../../components/securityGroupPeering";
 import { planTopology, PlannedTopology } from "../../programs/ack-mesh/program";
 import { BOOKINFO_WORKLOADS } from "../../config/schema";
 import { clone, LETTERS, NAME_POOL, Raw, rawOf, REGIONS, validTopologyArb, zoneId } from "./support";
@@ -231,6 +232,7 @@ const wildArb: fc.Arbitrary<Raw> = shape({
     clusters: field(mapOf(clusterKeyArb, clusterArb, 5), { absent: 1, junk: 1, valid: 12 }),
     vpcs: field(mapOf(fc.constantFrom("shared", "other", "constructor", "__proto__", "alpha"), shape({ region: field(regionArb), cidr: field(cidrArb, { absent: 3 }), slot: field(fc.integer({ min: -5, max: 200 }), { absent: 3 }) }), 2), { absent: 6 }),
     cen: field(shape({ region: field(regionArb, { absent: 3 }), bandwidthType: field(fc.constantFrom("DataTransfer", "BandwidthPackage", "Free"), { absent: 3 }), bandwidthMbps: field(fc.integer({ min: -1, max: 20000 }), { absent: 3 }) }), { absent: 6 }),
+    securityGroups: field(shape({ maxRulesPerGroup: field(fc.integer({ min: -1, max: 400 }), { absent: 2 }) }), { absent: 6 }),
     bookinfo: field(bookinfoArb, { absent: 4 }),
     protect: field(fc.boolean(), { absent: 6 }),
     caRootCert: field(fc.constant("sim-secret-root-cert"), { absent: 12 }),
@@ -374,7 +376,7 @@ const configArb: fc.Arbitrary<Raw> = fc.oneof(
 // ---------------------------------------------------------------------------
 
 /** Where a problem path may start: a top-level config key, a namespaced key, or the root. */
-const PATH_ROOT = /^(\(root\)$|ack-mesh:|(mesh|clusters|vpcs|cen|bookinfo|protect)([.[]|$))/;
+const PATH_ROOT = /^(\(root\)$|ack-mesh:|(mesh|clusters|vpcs|cen|securityGroups|bookinfo|protect)([.[]|$))/;
 
 function nonEmpty(what: string, v: unknown): void {
     assert.equal(typeof v, "string", `${what} must be a string, got ${typeof v}`);
@@ -439,6 +441,10 @@ function checkConfig(raw: Raw): "valid" | "invalid" {
         nonEmpty(`serviceCidr of ${c.name}`, c.serviceCidr);
         assert.ok(c.nodeRanges.length >= 1, `cluster ${c.name} has node vSwitches`);
     }
+    // ...and no security group of it gets more rules than the configured limit.
+    const perGroup = new Map<string, number>();
+    for (const r of planSecurityGroupRules(t.identity, t.network, { ingressClusters: t.identity.controlPlanes.filter((c) => t.config.clusters[c].ingressGateway) })) perGroup.set(r.toCluster, (perGroup.get(r.toCluster) ?? 0) + 1);
+    for (const [c, n] of perGroup) assert.ok(n <= t.config.securityGroups.maxRulesPerGroup, `${c}: ${n} rules > ${t.config.securityGroups.maxRulesPerGroup}`);
     return "valid";
 }
 
