@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULTS } from "../config/defaults";
-import { classifyGrowth, Growth } from "./analysis";
+import { classifyGrowth, Growth, TYPES } from "./analysis";
 import { CaseResult, median } from "./case";
 import { caseKey, Mode, MODES, SIZES } from "./topology";
 import { READ_TIME, REFERENCE_TIMES, RELEASE_TIMES } from "./weights";
@@ -130,7 +130,6 @@ function markdown(headers: string[], rows: string[][], right: boolean[] = []): s
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 
-const SG_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
 
 /** The JSON document `--json` writes. */
 export interface BenchJson {
@@ -233,7 +232,7 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson)
         f1(r.peakRssMb),
         String(r.analysis.counts.total),
         String(r.analysis.counts.custom),
-        String(r.analysis.counts.byType[SG_RULE] ?? 0),
+        String(r.analysis.counts.byType[TYPES.securityGroupRule] ?? 0),
         `${r.analysis.counts.largestSecurityGroupRules}${r.analysis.counts.largestSecurityGroupRules > DEFAULTS.maxRulesPerSecurityGroup ? " (!)" : ""}`,
         `${r.analysis.remoteSecrets}${r.analysis.remoteSecrets === expectedRemoteSecrets(r.mode, r.n) ? "" : " (!)"}`,
         String(r.analysis.counts.recordedDependencies),

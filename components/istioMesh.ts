@@ -36,9 +36,9 @@ export interface IstioMeshValuesOverride {
 /**
  * The network a cross-cluster step between two clusters waits for: the CEN
  * route and the security group rules between `watcher` (whose istiod reads)
- * and `target` (whose API server it reads; for a remote target, also where
- * the remote's workloads come from). Called once per ordered pair, before
- * any child exists.
+ * and `target` (whose API server it reads; for a remote target, the remote's
+ * istiod and sidecars also reach the watcher's east-west gateway). Called
+ * once per ordered pair of {@link remoteSecretPairs}, before any child exists.
  */
 export type NetworkReadyFor = (watcher: string, target: string) => ReadonlyArray<pulumi.Resource>;
 
@@ -53,16 +53,15 @@ export interface IstioMeshArgs {
     /** Helm chart repository (HTTP URL or `oci://…` mirror). @default the official Istio repository */
     chartRepository?: string;
     /**
-     * What cross-cluster steps must wait for: the network between the clusters
-     * (CEN attachments and routes, security group rules). Each remote secret,
-     * and a remote's remote secret (hence its east-west gateway and
-     * workloads), depends on these. Prefer the per-pair function
-     * ({@link NetworkReadyFor}): one list for every pair makes the number of
-     * recorded dependencies pairs × network resources, which is O(N⁴) with
-     * several control planes.
-     * @default [] (nothing to wait for, e.g. existing clusters on a working network)
+     * What each cross-cluster step waits for, per (watcher, target) pair:
+     * each remote secret, including a remote's own (hence the remote's
+     * east-west gateway and its in-mesh workloads), depends on the resources
+     * returned for its pair. Keep them to that pair's network: one list for
+     * every pair makes the recorded dependencies pairs × network resources,
+     * O(N⁴) with several control planes.
+     * @default () => [] (nothing to wait for, e.g. existing clusters on a working network)
      */
-    networkReady?: ReadonlyArray<pulumi.Resource> | NetworkReadyFor;
+    networkReady?: NetworkReadyFor;
     /** Install `cacerts` from a shared root. @default true when the mesh has more than one control plane */
     sharedRoot?: boolean;
     /**
@@ -108,13 +107,13 @@ export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
  * (so a throwing callback fails before any child exists) and returns the
  * lookup.
  */
-function networkReadiness(identity: MeshIdentity, given: IstioMeshArgs["networkReady"]): (watcher: string, target: string) => pulumi.Resource[] {
-    if (given === undefined || typeof given !== "function") {
-        const all = [...(given ?? [])];
-        return () => all;
-    }
+function networkReadiness(identity: MeshIdentity, given: NetworkReadyFor = () => []): (watcher: string, target: string) => pulumi.Resource[] {
     const byPair = new Map(remoteSecretPairs(identity).map((p) => [`${p.watcher}\u0000${p.target}`, [...given(p.watcher, p.target)]]));
-    return (watcher, target) => byPair.get(`${watcher}\u0000${target}`) ?? [];
+    return (watcher, target) => {
+        const found = byPair.get(`${watcher}\u0000${target}`);
+        if (found === undefined) throw new Error(`IstioMesh: no remote-secret pair ${watcher} → ${target}`);
+        return found;
+    };
 }
 
 /** Istio installed across the mesh's clusters. */

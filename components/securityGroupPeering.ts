@@ -324,8 +324,10 @@ function planProblems(identity: MeshIdentity, network: NetworkPlan, appPorts: Re
 /**
  * Every problem of the component's arguments, in one list: missing
  * providers, missing VPC ids, identity clusters missing from the network
- * plan, invalid application ports, and group names Alibaba would reject.
- * Pure.
+ * plan, invalid application ports, an invalid `maxRulesPerGroup`, and group
+ * names Alibaba would reject. Pure. The plan itself (rule-name collisions,
+ * rules per group over `maxRulesPerGroup`, see {@link ruleQuotaProblems}) is
+ * checked next, once these arguments are valid, still before any child.
  */
 export function validateSecurityGroupPeering(name: string, args: SecurityGroupPeeringArgs): ConfigProblem[] {
     const problems = planProblems(args.identity, args.network, args.appPorts ?? DEFAULT_APP_PORTS, "appPorts");
@@ -651,6 +653,8 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     public readonly ready: ReadonlyArray<pulumi.Resource>;
     /** Peer rule resources per ordered (to, from) pair. */
     private readonly byPair = new Map<string, pulumi.Resource[]>();
+    /** Self and load-balancer rule resources per cluster. */
+    private readonly own = new Map<string, pulumi.Resource[]>();
     /** The plan the rules were created from: self rules first, then peer rules. */
     public readonly rules: ReadonlyArray<PlannedRule>;
 
@@ -705,11 +709,10 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
             );
             ruleIds[rule.key] = r.securityGroupRuleId;
             ready.push(r);
-            if (rule.purpose !== "self" && rule.purpose !== "slb") {
-                const pair = `${rule.toCluster}\u0000${rule.fromCluster}`;
-                if (!this.byPair.has(pair)) this.byPair.set(pair, []);
-                this.byPair.get(pair)!.push(r);
-            }
+            const bucket = rule.purpose === "self" || rule.purpose === "slb" ? this.own : this.byPair;
+            const key = bucket === this.own ? rule.toCluster : `${rule.toCluster}\u0000${rule.fromCluster}`;
+            if (!bucket.has(key)) bucket.set(key, []);
+            bucket.get(key)!.push(r);
         }
 
         this.securityGroupIds = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, g.id]));
@@ -727,11 +730,25 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
      * @throws Error when a name is not a cluster of the identity
      */
     public rulesBetween(a: string, b: string): pulumi.Resource[] {
-        for (const c of [a, b]) {
+        this.assertCluster(a, b);
+        return [...(this.byPair.get(`${a}\u0000${b}`) ?? []), ...(this.byPair.get(`${b}\u0000${a}`) ?? [])];
+    }
+
+    /**
+     * A cluster's own rules: from its pod ranges (self) and from the load
+     * balancers' range to its gateways (SLB health checks).
+     * @throws Error when the name is not a cluster of the identity
+     */
+    public rulesOf(cluster: string): pulumi.Resource[] {
+        this.assertCluster(cluster);
+        return [...(this.own.get(cluster) ?? [])];
+    }
+
+    private assertCluster(...names: string[]): void {
+        for (const c of names) {
             if (!Object.hasOwn(this.securityGroupIds, c)) {
                 throw new Error(`SecurityGroupPeering: no cluster "${c}"; use one of: ${Object.keys(this.securityGroupIds).join(", ")}`);
             }
         }
-        return [...(this.byPair.get(`${a}\u0000${b}`) ?? []), ...(this.byPair.get(`${b}\u0000${a}`) ?? [])];
     }
 }

@@ -14,7 +14,7 @@ import type { StackConfig } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
 import { BookinfoSplit } from "../../components/bookinfoSplit";
-import { IstioMesh, IstioMeshArgs, NetworkReadyFor } from "../../components/istioMesh";
+import { IstioMesh, NetworkReadyFor } from "../../components/istioMesh";
 import { planSecurityGroupRules, ruleQuotaProblems, SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { ConfigError } from "../../config/errors";
 import { VpcWithCen } from "../../components/vpcWithCen";
@@ -144,12 +144,19 @@ export function runAckMesh(): Record<string, unknown> {
     }
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
-    // Each cross-cluster step waits for the route and the rules between its two clusters only.
-    const networkReady: NetworkReadyFor = (watcher, target) => [
-        ...net.readyBetween(network.clusters[watcher].vpc, network.clusters[target].vpc),
-        ...sg.rulesBetween(watcher, target),
+    // Each cross-cluster step waits for the network between its two clusters only: the CEN route,
+    // the rules between them, and their own (self and load-balancer) rules.
+    const between = (a: string, b: string): pulumi.Resource[] => [
+        ...net.readyBetween(network.clusters[a].vpc, network.clusters[b].vpc),
+        ...sg.rulesBetween(a, b),
     ];
+    const networkReady: NetworkReadyFor = (watcher, target) => [...between(watcher, target), ...sg.rulesOf(watcher), ...sg.rulesOf(target)];
     const mesh = buildMesh(config, identity, handles, networkReady);
+    // Bookinfo's workloads call each other across the clusters they are placed on.
+    const placed = [...new Set(Object.values(config.bookinfo.placement).flat())].sort();
+    const bookinfoReady = Object.fromEntries(
+        Object.entries(mesh.meshReady).map(([c, deps]) => [c, placed.includes(c) ? [...deps, ...placed.filter((o) => o !== c).flatMap((o) => between(c, o))] : deps]),
+    );
     const bookinfo = config.bookinfo.enabled
         ? new BookinfoSplit("bookinfo", {
               identity,
@@ -160,7 +167,7 @@ export function runAckMesh(): Record<string, unknown> {
               tag: config.bookinfo.tag,
               registry: config.bookinfo.registry,
               ingressAddresses: mesh.ingressAddresses,
-              meshReady: mesh.meshReady,
+              meshReady: bookinfoReady,
           })
         : undefined;
 
@@ -193,7 +200,7 @@ export function runAckMesh(): Record<string, unknown> {
  * Installs Istio on the clusters as the stack config says: an IstioMesh
  * over the cluster handles.
  */
-export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: IstioMeshArgs["networkReady"] = []): IstioMesh {
+export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: NetworkReadyFor = () => []): IstioMesh {
     const mesh = config.mesh;
     const cfg = new pulumi.Config();
     return new IstioMesh("mesh", {

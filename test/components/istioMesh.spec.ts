@@ -129,11 +129,11 @@ describe("IstioMesh", () => {
         }
     });
 
-    it("networkReady as one list applies to every pair (kept for existing programs)", async () => {
+    it("networkReady returning one list for every pair makes every step wait for it", async () => {
         const identity = identityOf(["a", "b"], ["a", "b"], (n) => `net-${n}`);
         const r = await simulate(() => {
             const all = new random.RandomId("net-all", { byteLength: 4 });
-            new IstioMesh("mesh", { identity, clusters: handles(identity), networkReady: [all] });
+            new IstioMesh("mesh", { identity, clusters: handles(identity), networkReady: () => [all] });
         });
         const all = r.resources.find((x) => x.name === "net-all")!.urn;
         const secrets = r.byType("kubernetes:core/v1:Secret").filter((s) => metaName(s)?.startsWith("istio-remote-secret-"));

@@ -736,7 +736,7 @@ describe("SecurityGroupPeering", () => {
             assert.equal(new Set(result.resources.map((r) => `${r.type} ${r.name}`)).size, result.resources.length);
         });
 
-        it("rulesBetween(a, b): exactly the peer rules between a and b, both directions; no self or SLB rule", async () => {
+        it("rulesBetween(a, b): exactly the peer rules between a and b, both directions; rulesOf(c): c's self and SLB rules", async () => {
             const t = topology(threeRaw());
             const names = Object.keys(t.identity.clusters).sort();
             const result = await simulate(() => {
@@ -749,9 +749,16 @@ describe("SecurityGroupPeering", () => {
                 }
                 const pairs: Record<string, pulumi.Output<string>[]> = {};
                 for (const a of names) for (const b of names) pairs[`${a}/${b}`] = sg.rulesBetween(a, b).map((r) => r.urn);
-                return { pairs, error };
+                const own = Object.fromEntries(names.map((c) => [c, sg.rulesOf(c).map((r) => r.urn)]));
+                return { pairs, own, error };
             });
-            const o = result.outputs as { pairs: Record<string, string[]>; error: string };
+            const o = result.outputs as { pairs: Record<string, string[]>; own: Record<string, string[]>; error: string };
+            const last = (u: string) => u.slice(u.lastIndexOf("::") + 2);
+            for (const c of names) {
+                const expected = allRules(t).filter((r) => r.toCluster === c && (r.purpose === "self" || r.purpose === "slb")).map((r) => `mesh-${r.key}`);
+                assert.ok(expected.length > 0);
+                assert.deepEqual(o.own[c].map(last), expected, `rulesOf(${c})`);
+            }
             assert.equal(o.error, `SecurityGroupPeering: no cluster "nope"; use one of: ${names.join(", ")}`);
             const rules = plan(t);
             for (const a of names) {

@@ -129,10 +129,36 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
                     const cenExpected = cenAll
                         .map((x) => x.name)
                         .filter((n) => vw.vpc !== vt.vpc && ([...routed(vw.vpc), ...routed(vt.vpc)].includes(n) || (vw.region !== vt.region && n.startsWith("net-peer-") && n.includes(vw.region) && n.includes(vt.region))));
-                    const rulesExpected = rulesAll.map((x) => x.name).filter((n) => n.startsWith(`sg-${w}-from-${t}-`) || n.startsWith(`sg-${t}-from-${w}-`));
+                    const own = (c: string, n: string) => n.startsWith(`sg-${c}-self-`) || n.startsWith(`sg-${c}-slb-`);
+                    const rulesExpected = rulesAll.map((x) => x.name).filter((n) => n.startsWith(`sg-${w}-from-${t}-`) || n.startsWith(`sg-${t}-from-${w}-`) || own(w, n) || own(t, n));
                     assert.deepEqual(deps.filter((d) => d.type.startsWith("alicloud:cen/")).map((d) => d.name).sort(), cenExpected.sort(), `${w} reads ${t}: CEN`);
                     assert.deepEqual(deps.filter((d) => d.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule").map((d) => d.name).sort(), rulesExpected.sort(), `${w} reads ${t}: rules`);
                     assert.ok(rulesExpected.some((n) => n.includes("-apiserver-")), `${w} reads ${t}: the API server rule is among them`);
+                }
+            });
+
+            it("every security group rule and CEN route resource is waited for before cross-cluster traffic flows", async () => {
+                const r = await run(stack);
+                const waitedFor = new Set(r.resources.flatMap((x) => [...x.dependencies, ...Object.values(x.propertyDependencies).flat()]));
+                const network = r.resources.filter((x) => x.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule" || /^net-(attach|assoc|prop|peer)/.test(x.name));
+                assert.ok(network.length > 0);
+                assert.deepEqual(network.filter((x) => !waitedFor.has(x.urn)).map((x) => x.name), []);
+            });
+
+            it("Bookinfo's namespace in each cluster it is placed on waits for the rules from the other such clusters", async () => {
+                const r = await run(stack);
+                const raw = stackRaw(stack) as { bookinfo?: { enabled?: boolean; placement?: Record<string, string[]> } };
+                if (!raw.bookinfo?.enabled) return;
+                const placed = [...new Set(Object.values(raw.bookinfo.placement ?? {}).flat())].sort();
+                const byUrn = new Map(r.resources.map((x) => [x.urn, x]));
+                const namespaces = r.byType("kubernetes:core/v1:Namespace").filter((x) => metaName(x) === "bookinfo");
+                assert.ok(placed.length >= 2 && namespaces.length >= placed.length, `${stack}: Bookinfo spans clusters`);
+                for (const ns of namespaces) {
+                    const c = clusterOf(r, ns);
+                    const rules = ns.dependencies.map((u) => byUrn.get(u)!).filter((d) => d.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule").map((d) => d.name);
+                    const others = placed.filter((o) => o !== c);
+                    if (!placed.includes(c)) assert.deepEqual(rules, [], `${c} hosts no Bookinfo workload`);
+                    for (const o of others) assert.ok(rules.some((n) => n.startsWith(`sg-${c}-from-${o}-`) || n.startsWith(`sg-${o}-from-${c}-`)), `${c}'s Bookinfo waits for the rules with ${o}`);
                 }
             });
 
@@ -319,7 +345,8 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
         const raw = generateTopology({ clusters: 15, mode: "primary-remote", bookinfo: false }).raw as Record<string, unknown>;
         delete raw.securityGroups;
         const lifted = planTopology({ ...raw, securityGroups: { maxRulesPerGroup: 10000 } });
-        const primaryRules = planSecurityGroupRules(lifted.identity, lifted.network).filter((r) => r.toCluster === "hz-00").length;
+        const ingress = lifted.identity.controlPlanes.filter((c) => lifted.config.clusters[c].ingressGateway);
+        const primaryRules = planSecurityGroupRules(lifted.identity, lifted.network, { ingressClusters: ingress }).filter((r) => r.toCluster === "hz-00").length;
         assert.ok(primaryRules > 200, `the primary's group needs ${primaryRules}`);
         const err = await simulate(runAckMesh, { stack: "big", config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`ack-mesh:${k}`, v])) }).then(
             () => assert.fail("the config must not evaluate"),
