@@ -71,8 +71,6 @@ export function countResources(result: Pick<SimulationResult, "resources" | "rea
     const rulesPerGroup = new Map<unknown, number>();
     for (const r of result.resources) {
         if (r.type === TYPES.securityGroupRule) rulesPerGroup.set(r.inputs.securityGroupId, (rulesPerGroup.get(r.inputs.securityGroupId) ?? 0) + 1);
-    }
-    for (const r of result.resources) {
         let d = r.dependencies.length;
         for (const list of Object.values(r.propertyDependencies)) d += list.length;
         recordedDependencies += d;

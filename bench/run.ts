@@ -130,7 +130,6 @@ function markdown(headers: string[], rows: string[][], right: boolean[] = []): s
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 
-
 /** The JSON document `--json` writes. */
 export interface BenchJson {
     evalMs: Record<string, number>;

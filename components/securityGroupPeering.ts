@@ -341,8 +341,8 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
     const byRegion = new Map<string, string[]>();
     const byVpc = new Map<string, string[]>();
     for (const c of clusters) {
-        byRegion.set(c.region, [...(byRegion.get(c.region) ?? []), c.name]);
-        byVpc.set(c.vpc, [...(byVpc.get(c.vpc) ?? []), c.name]);
+        append(byRegion, c.region, c.name);
+        append(byVpc, c.vpc, c.name);
     }
     for (const [region, users] of byRegion) {
         if (!args.providers[region]) {
@@ -602,6 +602,13 @@ export function ruleQuotaProblems(
     return problems;
 }
 
+/** Appends `value` to the list under `key`, creating the list. */
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+}
+
 /** Keys used twice (only possible with cluster names containing `-from-` or `-self-`). */
 function keyCollisions(rules: ReadonlyArray<PlannedRule>): ConfigProblem[] {
     const seen = new Map<string, PlannedRule>();
@@ -709,10 +716,8 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
             );
             ruleIds[rule.key] = r.securityGroupRuleId;
             ready.push(r);
-            const bucket = rule.purpose === "self" || rule.purpose === "slb" ? this.own : this.byPair;
-            const key = bucket === this.own ? rule.toCluster : `${rule.toCluster}\u0000${rule.fromCluster}`;
-            if (!bucket.has(key)) bucket.set(key, []);
-            bucket.get(key)!.push(r);
+            if (rule.purpose === "self" || rule.purpose === "slb") append(this.own, rule.toCluster, r);
+            else append(this.byPair, `${rule.toCluster}\u0000${rule.fromCluster}`, r);
         }
 
         this.securityGroupIds = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, g.id]));
