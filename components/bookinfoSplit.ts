@@ -18,12 +18,15 @@
  *     Istio's locality-aware load balancing is on mesh-wide by default but
  *     Envoy only prioritises by locality when outlier detection is set, so
  *     this keeps traffic in the caller's locality and spills over when
- *     endpoints are ejected.
+ *     endpoints are ejected. It keeps Envoy's default `maxEjectionPercent`
+ *     (10%), so a service with fewer than 10 endpoints ejects none and
+ *     spills over only when its local pods turn NotReady.
  *   - `header-split`: user `jason` (header `end-user`) gets reviews v2 and v3
  *     at 50/50, everyone else v1 (a DestinationRule with subsets and a
  *     VirtualService `reviews`).
  *   - `locality-failover`: {@link localityFailoverDestinationRule} for every
- *     service, with the failover pairs (§6).
+ *     service, with the failover pairs (§6) and `maxEjectionPercent: 100`,
+ *     so a locality whose endpoints fail is left after one error each.
  * - **Ingress** (§9, port caveat). Gateway `bookinfo-gateway` on port **80**:
  *   the Helm `gateway` chart's Service maps 80→80 (the upstream sample's 8080
  *   is for the istioctl-installed gateway), selector `istio: ingressgateway`
@@ -34,7 +37,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL } from "../config/schema";
-import { FAILOVER_OUTLIER_DETECTION, K8sObject, localityFailoverDestinationRule } from "./istioObjects";
+import { K8sObject, OUTLIER_DETECTION, localityFailoverDestinationRule } from "./istioObjects";
 import { RELEASE_NAMES, gatewaySelector } from "./istioValues";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
@@ -481,21 +484,25 @@ export function bookinfoVirtualService(namespace = DEFAULT_BOOKINFO_NAMESPACE): 
 }
 
 /**
- * A DestinationRule with outlier detection only: activates Istio's
- * (default-on) locality-aware load balancing for the service.
+ * A DestinationRule with outlier detection only ({@link OUTLIER_DETECTION}):
+ * activates Istio's (default-on) locality-aware load balancing for the
+ * service. It keeps Envoy's default `maxEjectionPercent` (10): with Istio's
+ * panic threshold of 0, allowing more would let a single-endpoint service go
+ * dark for `baseEjectionTime` after one error.
  */
 export function outlierDestinationRule(service: BookinfoService, namespace = DEFAULT_BOOKINFO_NAMESPACE): K8sObject {
     return {
         apiVersion: NETWORKING,
         kind: "DestinationRule",
         metadata: { name: service, namespace },
-        spec: { host: service, trafficPolicy: { outlierDetection: { ...FAILOVER_OUTLIER_DETECTION } } },
+        spec: { host: service, trafficPolicy: { outlierDetection: { ...OUTLIER_DETECTION } } },
     };
 }
 
 /**
  * The "jason" split of reviews: a DestinationRule `reviews` with subsets
- * v1/v2/v3 (by `version` label, plus outlier detection as in `plain`) and a
+ * v1/v2/v3 (by `version` label, plus outlier detection as in `plain`, with
+ * Envoy's default `maxEjectionPercent`, see {@link outlierDestinationRule}) and a
  * VirtualService `reviews` sending requests with header `end-user: jason` to
  * v2 and v3 at 50/50 and everything else to v1.
  */
@@ -508,7 +515,8 @@ export function reviewsHeaderSplit(namespace = DEFAULT_BOOKINFO_NAMESPACE): { de
             metadata: { name: "reviews", namespace },
             spec: {
                 host: "reviews",
-                trafficPolicy: { outlierDetection: { ...FAILOVER_OUTLIER_DETECTION } },
+                // Not FAILOVER_OUTLIER_DETECTION: v2 and v3 may have one endpoint each (prod), and one 5xx would eject it.
+                trafficPolicy: { outlierDetection: { ...OUTLIER_DETECTION } },
                 subsets: ["v1", "v2", "v3"].map((v) => ({ name: v, labels: { version: v } })),
             },
         },

@@ -88,15 +88,59 @@ export interface OutlierDetection {
     interval?: string;
     /** Minimum ejection duration, e.g. "1m". @default "1m" (failover helper) */
     baseEjectionTime?: string;
-    /** Largest share of endpoints that may be ejected, percent. @default Istio's (10) */
+    /**
+     * Largest share of the endpoints that may be ejected at once, in percent.
+     * @default 100 in {@link FAILOVER_OUTLIER_DETECTION}; when unset, Istio's (and Envoy's) 10
+     */
     maxEjectionPercent?: number;
 }
 
-/** Default outlier detection for failover: the values of Istio's locality-failover task. */
-export const FAILOVER_OUTLIER_DETECTION: Required<Pick<OutlierDetection, "consecutive5xxErrors" | "interval" | "baseEjectionTime">> = {
+/**
+ * Outlier detection of the plain and header-split rules: the values of
+ * Istio's locality-failover task (istio.io "Locality failover"), with Envoy's
+ * default `maxEjectionPercent` (10) left alone on purpose.
+ *
+ * Istio sets the Envoy panic threshold to `minHealthPercent`, 0 unless set
+ * (istio@1.30.3 pilot/pkg/networking/core/cluster_traffic_policy.go,
+ * `applyOutlierDetection`: `HealthyPanicThreshold`), so Envoy never falls
+ * back to ejected endpoints. With 100% allowed, a subset with a single
+ * endpoint (prod's reviews v2 and v3) would be ejected after one 5xx and
+ * answer "no healthy upstream" for `baseEjectionTime`. With 10%, Envoy
+ * ejects only while the ejected share stays within it (envoy
+ * source/common/upstream/outlier_detection_impl.cc, `DetectorImpl::ejectHost`:
+ * `ejected_percent <= max_ejection_percent`, counting the host about to be
+ * ejected), so a pool of fewer than 10 endpoints ejects none.
+ */
+export const OUTLIER_DETECTION: Readonly<Required<Pick<OutlierDetection, "consecutive5xxErrors" | "interval" | "baseEjectionTime">>> = {
     consecutive5xxErrors: 1,
     interval: "1s",
     baseEjectionTime: "1m",
+};
+
+/**
+ * Outlier detection for locality failover: {@link OUTLIER_DETECTION} plus
+ * `maxEjectionPercent: 100`.
+ *
+ * Envoy ejects a host only while the share of ejected hosts, counting that
+ * host, stays at or below `max_ejection_percent` (envoy
+ * source/common/upstream/outlier_detection_impl.cc, `DetectorImpl::ejectHost`).
+ * The rule that always let one host be ejected was removed in
+ * envoyproxy/envoy#27909; Envoy's `always_eject_one_host` that brought it
+ * back as an option (envoyproxy/envoy#34796) is not exposed by Istio's
+ * DestinationRule. With the default 10%, a service with one endpoint per
+ * locality (staging: Hangzhou and Shanghai) therefore never ejects the
+ * failing one, and traffic moves to the next locality only once the failing
+ * pods turn NotReady (the symptom of istio/istio#34605). With 100% every
+ * failing endpoint of a locality can be ejected, and Envoy moves to the
+ * failover locality.
+ *
+ * Not used for rules with subsets of a single endpoint: see
+ * {@link OUTLIER_DETECTION}. In failover rules the other localities' endpoints
+ * are the fallback.
+ */
+export const FAILOVER_OUTLIER_DETECTION: Readonly<Required<OutlierDetection>> = {
+    ...OUTLIER_DETECTION,
+    maxEjectionPercent: 100,
 };
 
 /** Arguments of {@link localityFailoverDestinationRule}. */
@@ -109,7 +153,12 @@ export interface LocalityFailoverArgs {
     host: string;
     /** Failover order: when `from` has no healthy endpoints, go to `to`. At least one pair. */
     failover: { from: string; to: string }[];
-    /** @default FAILOVER_OUTLIER_DETECTION */
+    /**
+     * Outlier detection; replaces the default as a whole (no field is merged).
+     * Keep `maxEjectionPercent` high enough to eject a whole locality, or
+     * failover waits for pods to turn NotReady.
+     * @default FAILOVER_OUTLIER_DETECTION (`maxEjectionPercent: 100`)
+     */
     outlierDetection?: OutlierDetection;
     /** Subsets (e.g. one per version, `{ name: "v1", labels: { version: "v1" } }`), passed through. @default none */
     subsets?: { name: string; labels: Record<string, string> }[];
@@ -117,8 +166,9 @@ export interface LocalityFailoverArgs {
 
 /**
  * A DestinationRule with locality failover: `localityLbSetting` enabled with
- * the failover pairs, and the `outlierDetection` failover requires.
- * Offered to users for their own services.
+ * the failover pairs, and the `outlierDetection` failover requires
+ * ({@link FAILOVER_OUTLIER_DETECTION}, which may eject every endpoint of a
+ * locality). Offered to users for their own services.
  */
 export function localityFailoverDestinationRule(args: LocalityFailoverArgs): K8sObject {
     if (args.failover.length === 0) throw new Error(`localityFailoverDestinationRule(${args.name}): failover needs at least one {from, to} pair`);

@@ -319,6 +319,7 @@ describe("BookinfoSplit: builders", () => {
                 metadata: { name: "reviews", namespace: "bookinfo" },
                 spec: {
                     host: "reviews",
+                    // No maxEjectionPercent: v2 and v3 may each have one endpoint, and Istio's panic threshold is 0.
                     trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m" } },
                     subsets: [
                         { name: "v1", labels: { version: "v1" } },
@@ -352,6 +353,16 @@ describe("BookinfoSplit: builders", () => {
             simple: "ROUND_ROBIN",
             localityLbSetting: { enabled: true, failover: [{ from: "cn-hangzhou", to: "cn-shanghai" }] },
         });
+        // Failover ejects every failing endpoint of a locality; the plain and header-split rules keep Istio's 10%.
+        assert.deepEqual((lf["dr-reviews"].spec.trafficPolicy as { outlierDetection: unknown }).outlierDetection, {
+            consecutive5xxErrors: 1,
+            interval: "1s",
+            baseEjectionTime: "1m",
+            maxEjectionPercent: 100,
+        });
+        for (const rule of [...Object.values(plain), ...Object.values(split)].filter((o) => o.kind === "DestinationRule")) {
+            assert.deepEqual((rule.spec.trafficPolicy as { outlierDetection: unknown }).outlierDetection, { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m" }, rule.metadata.name);
+        }
     });
 
     it("builds only strictly valid Istio objects", async function () {
@@ -727,7 +738,10 @@ describe("BookinfoSplit: staging (locality failover across two regions)", functi
             { from: "cn-shanghai", to: "cn-hangzhou" },
         ];
         for (const s of SERVICES) {
-            assert.deepEqual(crObject(r.res.get(DESTINATION_RULE, `bookinfo-hangzhou-dr-${s}`)), localityFailoverDestinationRule({ name: s, namespace: "bookinfo", host: s, failover }));
+            const registered = crObject(r.res.get(DESTINATION_RULE, `bookinfo-hangzhou-dr-${s}`));
+            assert.deepEqual(registered, localityFailoverDestinationRule({ name: s, namespace: "bookinfo", host: s, failover }));
+            // Two endpoints per service (one per region): without maxEjectionPercent 100 Envoy's 10% would eject neither.
+            assert.equal((registered.spec as { trafficPolicy: { outlierDetection: { maxEjectionPercent?: number } } }).trafficPolicy.outlierDetection.maxEjectionPercent, 100);
         }
     });
 

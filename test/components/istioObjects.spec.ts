@@ -10,6 +10,7 @@ import {
     FAILOVER_OUTLIER_DETECTION,
     K8sObject,
     LocalityFailoverArgs,
+    OUTLIER_DETECTION,
     crossNetworkGateway,
     istiodGateway,
     istiodVirtualService,
@@ -106,7 +107,7 @@ const cases: [string, () => K8sObject, K8sObject][] = [
                             ],
                         },
                     },
-                    outlierDetection: { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m" },
+                    outlierDetection: { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m", maxEjectionPercent: 100 },
                 },
             },
         },
@@ -155,9 +156,22 @@ describe("istioObjects: exact objects", () => {
         const args: LocalityFailoverArgs = { ...failoverArgs, subsets: [{ name: "v1", labels: { version: "v1" } }] };
         const rule = localityFailoverDestinationRule(args);
         ((rule.spec.trafficPolicy as { outlierDetection: Record<string, unknown> }).outlierDetection).interval = "5s";
-        assert.deepStrictEqual(FAILOVER_OUTLIER_DETECTION, { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m" });
+        assert.deepStrictEqual(FAILOVER_OUTLIER_DETECTION, { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m", maxEjectionPercent: 100 });
         ((rule.spec.subsets as { labels: Record<string, string> }[])[0].labels).version = "v9";
         assert.deepStrictEqual(args.subsets, [{ name: "v1", labels: { version: "v1" } }]);
+    });
+});
+
+describe("istioObjects: outlier detection defaults", () => {
+    it("failover lets Envoy eject every endpoint of a locality (maxEjectionPercent 100); the plain defaults keep Istio's 10%", () => {
+        assert.deepStrictEqual(FAILOVER_OUTLIER_DETECTION, { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m", maxEjectionPercent: 100 });
+        assert.deepStrictEqual(OUTLIER_DETECTION, { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "1m" });
+        assert.ok(!("maxEjectionPercent" in OUTLIER_DETECTION), "no maxEjectionPercent: a one-endpoint subset would go dark for baseEjectionTime");
+    });
+
+    it("a caller's own outlier detection replaces the default as a whole", () => {
+        const rule = localityFailoverDestinationRule({ ...failoverArgs, outlierDetection: { consecutive5xxErrors: 5 } });
+        assert.deepStrictEqual((rule.spec.trafficPolicy as { outlierDetection: unknown }).outlierDetection, { consecutive5xxErrors: 5 });
     });
 });
 
