@@ -81,9 +81,6 @@ export const BOOKINFO_RESOURCE_REQUESTS: Readonly<Record<BookinfoService, { read
     reviews: { cpu: "100m", memory: "256Mi" },
 };
 
-/** UID the Bookinfo containers run as (the upstream sample's `runAsUser`). */
-export const BOOKINFO_RUN_AS_USER = 1000;
-
 /** A locality failover pair: when region `from` has no healthy endpoint, go to region `to`. */
 export interface BookinfoFailover {
     /** Region whose callers fail over (an Alibaba region id of a mesh cluster). */
@@ -406,9 +403,20 @@ export function bookinfoServices(namespace = DEFAULT_BOOKINFO_NAMESPACE): Record
 
 /**
  * The Deployment of one workload, as in `platform/kube/bookinfo.yaml`, plus
- * resource requests and `runAsUser: 1000`: reviews gets `LOG_DIR=/tmp/logs`
- * and emptyDirs `tmp` (/tmp) and `wlp-output` (/opt/ibm/wlp/output);
- * productpage gets emptyDir `tmp` and the prometheus scrape annotations.
+ * resource requests: reviews gets `LOG_DIR=/tmp/logs` and emptyDirs `tmp`
+ * (/tmp) and `wlp-output` (/opt/ibm/wlp/output); productpage gets emptyDir
+ * `tmp` and the prometheus scrape annotations.
+ *
+ * No `securityContext`, neither on the pod nor on the container: istio@1.30.3
+ * `samples/bookinfo/platform/kube/bookinfo.yaml` sets none.
+ * istio/istio#44765 removed its `runAsUser: 1000` and moved the non-root user
+ * into the images, so each image's own `USER` applies: 1000 for details,
+ * ratings and productpage, 1001 for reviews, whose Liberty output directory
+ * the image makes group-writable (`chmod -R g=rwx`;
+ * `samples/bookinfo/src/<service>/Dockerfile`). Forcing UID 1000 would
+ * override that user on reviews. Upstream keeps the settings for clusters
+ * that enforce Pod Security admission in a separate `bookinfo-psa.yaml`;
+ * this builder does not add them.
  */
 export function bookinfoDeployment(workload: BookinfoWorkload, tag: string, namespace = DEFAULT_BOOKINFO_NAMESPACE, registry: string = BOOKINFO_IMAGE_REGISTRY): k8s.apps.v1.DeploymentArgs {
     const [svc, version] = workloadParts(workload);
@@ -423,7 +431,6 @@ export function bookinfoDeployment(workload: BookinfoWorkload, tag: string, name
         ...(svc === "reviews" ? { env: [{ name: "LOG_DIR", value: "/tmp/logs" }] } : {}),
         ports: [{ containerPort: BOOKINFO_PORT }],
         resources: { requests: { ...BOOKINFO_RESOURCE_REQUESTS[svc] } },
-        securityContext: { runAsUser: BOOKINFO_RUN_AS_USER },
         ...(volumes.length > 0 ? { volumeMounts: volumes.map((v) => ({ name: v, mountPath: mounts[v] })) } : {}),
     };
     const annotations = svc === "productpage" ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(BOOKINFO_PORT), "prometheus.io/path": "/metrics" } : undefined;

@@ -208,7 +208,7 @@ describe("BookinfoSplit: builders", () => {
         assert.equal((bookinfoServices("demo").details.service.metadata as { namespace: string }).namespace, "demo");
     });
 
-    it("builds the reviews Deployment with LOG_DIR, both emptyDirs, requests and runAsUser 1000", () => {
+    it("builds the reviews Deployment with LOG_DIR, both emptyDirs and requests, and no securityContext", () => {
         assert.deepEqual(bookinfoDeployment("reviews-v2", "1.20.3"), {
             metadata: { name: "reviews-v2", namespace: "bookinfo", labels: { app: "reviews", version: "v2" } },
             spec: {
@@ -226,7 +226,6 @@ describe("BookinfoSplit: builders", () => {
                                 env: [{ name: "LOG_DIR", value: "/tmp/logs" }],
                                 ports: [{ containerPort: 9080 }],
                                 resources: { requests: { cpu: "100m", memory: "256Mi" } },
-                                securityContext: { runAsUser: 1000 },
                                 volumeMounts: [
                                     { name: "tmp", mountPath: "/tmp" },
                                     { name: "wlp-output", mountPath: "/opt/ibm/wlp/output" },
@@ -266,13 +265,20 @@ describe("BookinfoSplit: builders", () => {
                                 imagePullPolicy: "IfNotPresent",
                                 ports: [{ containerPort: 9080 }],
                                 resources: { requests: { cpu: "50m", memory: "64Mi" } },
-                                securityContext: { runAsUser: 1000 },
                             },
                         ],
                     },
                 },
             },
         });
+    });
+
+    it("sets no securityContext on any pod or container, as upstream 1.30.3 bookinfo.yaml (each image's own USER applies)", () => {
+        for (const w of BOOKINFO_WORKLOADS) {
+            const d = bookinfoDeployment(w, "1.20.3") as unknown as { spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+            assert.equal("securityContext" in d.spec.template.spec, false, `${w}: pod`);
+            for (const c of d.spec.template.spec.containers) assert.equal("securityContext" in c, false, `${w}: container ${String(c.name)}`);
+        }
     });
 
     it("uses the exact image of every workload", () => {
