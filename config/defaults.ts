@@ -9,16 +9,12 @@ export const DEFAULTS = {
      * with `mesh.istioVersion`.
      */
     istioVersion: "1.30.3",
-    /** Official Istio Helm repository. */
+    /** Official Istio Helm repository (outside China). */
     istioHelmRepository: "https://istio-release.storage.googleapis.com/charts",
-    /**
-     * ACK Kubernetes version (`cs.ManagedKubernetes.version`). Pinned so a new
-     * ACK release never upgrades a cluster behind the user's back. List the
-     * versions a region offers with `alicloud.cs.getKubernetesVersion({
-     * clusterType: "ManagedKubernetes" })`. Override per cluster with
-     * `clusters.<name>.kubernetesVersion`.
-     */
-    kubernetesVersion: "1.33.3-aliyun.1",
+    /** Hub of the images in the released Istio charts (`global.hub` of the istiod chart package; outside China). */
+    istioHub: "docker.io/istio",
+    /** Registry of the upstream Bookinfo images (outside China). */
+    bookinfoRegistry: "registry.istio.io/release",
     /** ACK managed cluster edition (`clusterSpec`): the Pro edition has an SLA. */
     clusterSpec: "ack.pro.small",
     /** kube-proxy mode (`proxyMode`, ForceNew). */

@@ -14,6 +14,7 @@ import {
     CONFIG_KEYS,
     DNS_LABEL,
     ParsedCen,
+    ParsedImages,
     ParsedSecurityGroups,
     ParsedCluster,
     ParsedMesh,
@@ -21,6 +22,7 @@ import {
     stackConfigSchema,
 } from "./schema";
 import { problemsFromIssue, suggest } from "./zodProblems";
+import { PROVIDER_REGIONS, regionOfZone } from "./regions";
 
 /** Config keys that hold secrets (set with `pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = ["caRootCert", "caRootKey"] as const;
@@ -56,7 +58,8 @@ export interface ClusterConfig {
     /** Mesh network name. */
     readonly network: string;
     readonly cni: "terway" | "flannel";
-    readonly kubernetesVersion: string;
+    /** Pinned ACK Kubernetes version; undefined: newest offered for a new cluster, kept for an existing one (see the preflight). */
+    readonly kubernetesVersion?: string;
     readonly clusterSpec: string;
     readonly proxyMode: string;
     /** VPC key: a shared VPC's name, or the cluster's own name. */
@@ -109,7 +112,6 @@ export interface MeshConfig extends Omit<ParsedMesh, "ca"> {
 export interface BookinfoConfig {
     readonly enabled: boolean;
     readonly tag: string;
-    readonly registry: string;
     readonly placement: Record<BookinfoWorkload, string[]>;
     readonly routing: BookinfoRouting;
     readonly failover: { from: string; to: string }[];
@@ -126,6 +128,8 @@ export interface StackConfig {
     readonly cen: ParsedCen & { readonly region: string };
     /** Security group settings (`maxRulesPerGroup`). */
     readonly securityGroups: ParsedSecurityGroups;
+    /** Where images and charts come from (`ack-mesh:images`). */
+    readonly images: ParsedImages;
     readonly bookinfo: BookinfoConfig;
     readonly protect: boolean;
 }
@@ -198,6 +202,47 @@ function parseSchema(raw: Record<string, unknown>, problems: ProblemCollector): 
     return undefined;
 }
 
+/** Keys that moved into `ack-mesh:images`: `[top-level key, key, new key]`. */
+const MOVED_KEYS: ReadonlyArray<readonly [string, string, string]> = [
+    ["mesh", "chartRepository", "chartRepository"],
+    ["bookinfo", "registry", "bookinfoRegistry"],
+];
+
+/**
+ * Finds the keys that moved into `ack-mesh:images` and removes them from
+ * `input` (a fresh copy made by the caller), so that the rest is still
+ * checked in the same run.
+ */
+function movedKeys(input: Record<string, unknown>): { path: string; to: string; value: unknown }[] {
+    const out: { path: string; to: string; value: unknown }[] = [];
+    for (const [top, key, to] of MOVED_KEYS) {
+        const obj = input[top];
+        if (obj !== null && typeof obj === "object" && !Array.isArray(obj) && Object.hasOwn(obj, key)) {
+            out.push({ path: `${top}.${key}`, to, value: (obj as Record<string, unknown>)[key] });
+            const rest = { ...(obj as Record<string, unknown>) };
+            delete rest[key];
+            input[top] = rest;
+        }
+    }
+    return out;
+}
+
+/**
+ * Checks a region id against the ids the Alibaba provider accepts
+ * ({@link PROVIDER_REGIONS}); `zones` (if any) hint at the intended region.
+ */
+function checkRegion(problems: ProblemCollector, path: string, region: string, zones: ReadonlyArray<string> = []): void {
+    if (PROVIDER_REGIONS.includes(region)) return;
+    const fromZones = [...new Set(zones.map((z) => regionOfZone(z)).filter((r): r is string => r !== undefined && PROVIDER_REGIONS.includes(r)))];
+    const hint = fromZones.length === 1 ? fromZones[0] : suggest(region, PROVIDER_REGIONS);
+    problems.add(
+        path,
+        "is not an Alibaba Cloud region (the alicloud provider rejects it before anything is asked)",
+        hint ? `did you mean ${hint}?` : `use a region id such as cn-hangzhou; the provider accepts: ${PROVIDER_REGIONS.join(", ")}`,
+        region,
+    );
+}
+
 /**
  * Parses, validates and resolves the stack configuration.
  *
@@ -226,6 +271,9 @@ export function parseStackConfig(
                 `${hint ? `did you mean "${CONFIG_NAMESPACE}:${hint}"? ` : ""}remove it; known keys: ${[...known].map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
             );
         }
+    }
+    for (const moved of movedKeys(schemaInput)) {
+        problems.add(moved.path, `has moved to ${CONFIG_NAMESPACE}:images.${moved.to}`, `set it as ${CONFIG_NAMESPACE}:images: { ${moved.to}: ${quote(moved.value)} } and remove ${moved.path}`, moved.value);
     }
     for (const path of reservedKeyPaths(schemaInput)) {
         problems.add(path, "is a reserved JavaScript name and cannot be a key here", "rename it");
@@ -353,12 +401,17 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         const base = `clusters.${key}`;
         // Zones.
         const seenZones = new Set<string>();
+        checkRegion(problems, `${base}.region`, c.region, c.zones);
         c.zones.forEach((zone, i) => {
             if (zoneLetter(c.region, zone) === undefined) {
+                const zoneRegion = regionOfZone(zone);
+                const knownRegion = PROVIDER_REGIONS.includes(c.region);
                 problems.add(
                     `${base}.zones[${i}]`,
-                    `is not a zone of region ${c.region}`,
-                    `use a zone id of ${c.region}, such as "${c.region}-h"`,
+                    zoneRegion ? `is a zone of region ${zoneRegion}, not of the cluster's region ${c.region}` : "is not a zone id",
+                    knownRegion
+                        ? `use a zone of ${c.region} (zone ids are the region id and a letter, e.g. ${c.region}-h; the preflight lists the zones on offer)${zoneRegion && PROVIDER_REGIONS.includes(zoneRegion) ? `, or set ${base}.region: ${zoneRegion}` : ""}`
+                        : `first correct ${base}.region, then use zones of that region`,
                     zone,
                 );
             }
@@ -523,6 +576,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
     // VPCs: shared ones plus each cluster's own.
     const vpcs: [string, VpcConfig][] = [];
     for (const [name, v] of Object.entries(parsed.vpcs)) {
+        checkRegion(problems, `vpcs.${name}.region`, v.region);
         if (v.slot !== undefined && (v.slot < 0 || v.slot > 127)) {
             problems.add(`vpcs.${name}.slot`, "must be between 0 and 127", "choose an unused slot in 0..127", v.slot);
         }
@@ -577,6 +631,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         vpcs: sortedRecord(vpcs),
         cen: { ...parsed.cen, region: cenRegion },
         securityGroups: { ...parsed.securityGroups },
+        images: { ...parsed.images },
         bookinfo,
         protect: parsed.protect,
     };
@@ -627,7 +682,7 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
     if (b.enabled && b.routing === "locality-failover" && regions.length < 2) {
         problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
     }
-    return { enabled: b.enabled, tag: b.tag, registry: b.registry, placement, routing: b.routing, failover };
+    return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
 }
 
 /** Narrow helper for tests and tools: parse without extra checks, returning problems instead of throwing. */

@@ -6,7 +6,8 @@
  *
  * Top-level config keys (each is its own Pulumi config key):
  * `ack-mesh:mesh`, `ack-mesh:clusters`, `ack-mesh:vpcs`, `ack-mesh:cen`,
- * `ack-mesh:bookinfo`, `ack-mesh:protect`.
+ * `ack-mesh:securityGroups`, `ack-mesh:images`, `ack-mesh:bookinfo`,
+ * `ack-mesh:protect`.
  */
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
@@ -82,8 +83,16 @@ export const clusterSchema = z.strictObject({
     network: dnsLabel.optional(),
     /** Container network plugin; fixed at creation. Terway pod IPs are routable across CEN, Flannel's are not. */
     cni: z.enum(["terway", "flannel"]),
-    /** ACK Kubernetes version. */
-    kubernetesVersion: z.string().min(1).default(DEFAULTS.kubernetesVersion),
+    /**
+     * ACK Kubernetes version, e.g. `1.36.1-aliyun.1`. Unset (the default): a
+     * new cluster gets the newest version ACK offers in its region, asked
+     * during preview (`cs.getKubernetesVersion`), and an existing cluster
+     * keeps the version it runs (later ACK releases never upgrade it). Set
+     * it to pin a version, or raise it to upgrade on purpose (in place;
+     * downgrades are not possible). The preflight checks it against what
+     * ACK offers.
+     */
+    kubernetesVersion: z.string().min(1).optional(),
     /** ACK edition. */
     clusterSpec: z
         .enum(["ack.standard", "ack.pro.small", "ack.pro.xlarge", "ack.pro.2xlarge", "ack.pro.4xlarge"])
@@ -178,9 +187,31 @@ export const meshSchema = z.strictObject({
     ca: caSchema.default({ source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] }),
     /** Helm values merged last, per chart. */
     valuesOverride: valuesOverrideSchema.default({}),
+});
+
+/** An image registry path: a host (with optional port) and namespaces, no scheme, no tag. */
+export const REGISTRY_PATH = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
+const registryPath = z.string().regex(REGISTRY_PATH, { message: "must be a registry path such as registry.cn-hangzhou.aliyuncs.com/my-namespace (no scheme, no tag)" });
+
+/**
+ * Where images and charts come from: one setting for the whole stack. The
+ * defaults are the upstream sources on the internet outside China; clusters
+ * in mainland-China regions need a mirror (docs/mirror.md lists what to
+ * mirror: `npm run plan -- <stack> --images`).
+ */
+export const imagesSchema = z.strictObject({
     /**
-     * Istio Helm chart repository: an HTTP URL or an OCI registry (`oci://…`).
-     * Mainland-China regions usually need a mirror (e.g. ACR) of the official one.
+     * Registry of the Istio images (`pilot`, `proxyv2`): the `global.hub` of
+     * every istiod release. Gateways take it too (their image is injected
+     * by istiod). @default unset: the charts' own hub, `docker.io/istio`
+     */
+    istioHub: registryPath.optional(),
+    /** Registry of the Bookinfo images (`<registry>/examples-bookinfo-<workload>:<tag>`). @default "registry.istio.io/release" */
+    bookinfoRegistry: registryPath.default(DEFAULTS.bookinfoRegistry),
+    /**
+     * Istio Helm chart repository: an HTTP(S) repository URL or an OCI
+     * registry (`oci://<registry>/<namespace>`, e.g. an ACR instance).
+     * @default "https://istio-release.storage.googleapis.com/charts"
      */
     chartRepository: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: "must be an http(s):// or oci:// URL" }).default(DEFAULTS.istioHelmRepository),
 });
@@ -219,8 +250,6 @@ export const bookinfoSchema = z.strictObject({
     enabled: z.boolean().default(false),
     /** Image tag of `registry.istio.io/release/examples-bookinfo-*`. */
     tag: z.string().min(1).default(DEFAULTS.bookinfoTag),
-    /** Image registry (e.g. an ACR mirror reachable from mainland China). */
-    registry: z.string().min(1).default("registry.istio.io/release"),
     /** Workload → clusters it runs on. */
     placement: z.partialRecord(z.enum(BOOKINFO_WORKLOADS), z.array(z.string()).min(1)).default({}),
     /** Routing scenario. */
@@ -236,7 +265,8 @@ export const stackConfigSchema = z.strictObject({
     vpcs: z.record(z.string(), vpcSchema).default({}),
     cen: cenSchema.default({ bandwidthType: "DataTransfer", bandwidthMbps: DEFAULTS.cenBandwidthMbps }),
     securityGroups: securityGroupsSchema.default({ maxRulesPerGroup: DEFAULTS.maxRulesPerSecurityGroup }),
-    bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, registry: "registry.istio.io/release", placement: {}, routing: "plain" }),
+    images: imagesSchema.default({ bookinfoRegistry: DEFAULTS.bookinfoRegistry, chartRepository: DEFAULTS.istioHelmRepository }),
+    bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, placement: {}, routing: "plain" }),
     /** Pulumi `protect` on VPCs, CEN, clusters and node pools. */
     protect: z.boolean().default(false),
 });
@@ -251,6 +281,7 @@ export type ParsedMesh = z.output<typeof meshSchema>;
 export type ParsedBookinfo = z.output<typeof bookinfoSchema>;
 export type ParsedCen = z.output<typeof cenSchema>;
 export type ParsedSecurityGroups = z.output<typeof securityGroupsSchema>;
+export type ParsedImages = z.output<typeof imagesSchema>;
 
 /** Top-level config keys, in the `ack-mesh:` namespace. */
 export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof ParsedStackConfig>;

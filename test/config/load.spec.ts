@@ -52,7 +52,7 @@ function expectMessage(raw: Record<string, unknown>, lines: string[], withPlanne
 const CLUSTER_KEYS =
     "displayName, region, zones, role, controlPlane, network, cni, kubernetesVersion, clusterSpec, proxyMode, vpc, slot, cidrs, nodePools, allowFewerThanThreeWorkers, apiServer, deletionProtection, ingressGateway, tags";
 const KNOWN_CONFIG_KEYS =
-    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:securityGroups, ack-mesh:bookinfo, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
+    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:securityGroups, ack-mesh:images, ack-mesh:bookinfo, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
 
 const DEFAULT_POOL = {
     instanceTypes: ["ecs.g7.xlarge", "ecs.g6.xlarge", "ecs.c7.xlarge"],
@@ -63,7 +63,7 @@ const DEFAULT_POOL = {
 
 describe("config/load: constants", () => {
     it("config keys, secret keys, namespace and key length", () => {
-        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "securityGroups", "bookinfo", "protect"]);
+        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "securityGroups", "images", "bookinfo", "protect"]);
         assert.deepStrictEqual([...SECRET_CONFIG_KEYS], ["caRootCert", "caRootKey"]);
         assert.equal(CONFIG_NAMESPACE, "ack-mesh");
         assert.equal(MAX_CLUSTER_KEY_LENGTH, 40);
@@ -179,7 +179,7 @@ describe("config/load: resolved stacks", () => {
             controlPlane: "hangzhou",
             network: "network1",
             cni: "terway" as const,
-            kubernetesVersion: "1.33.3-aliyun.1",
+            kubernetesVersion: undefined,
             clusterSpec: "ack.pro.small",
             proxyMode: "ipvs",
             vpc: name,
@@ -204,7 +204,6 @@ describe("config/load: resolved stacks", () => {
                 dnsCapture: false,
                 ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
                 valuesOverride: {},
-                chartRepository: "https://istio-release.storage.googleapis.com/charts",
             },
             clusters: {
                 hangzhou: cluster("hangzhou", "cn-hangzhou", ["cn-hangzhou-h", "cn-hangzhou-i"], "primary", 10),
@@ -216,10 +215,10 @@ describe("config/load: resolved stacks", () => {
             },
             cen: { bandwidthType: "DataTransfer", bandwidthMbps: 20, region: "cn-hangzhou" },
             securityGroups: { maxRulesPerGroup: 200 },
+            images: { bookinfoRegistry: "registry.istio.io/release", chartRepository: "https://istio-release.storage.googleapis.com/charts" },
             bookinfo: {
                 enabled: true,
                 tag: "1.20.3",
-                registry: "registry.istio.io/release",
                 placement: {
                     "productpage-v1": ["hangzhou", "shanghai"],
                     "details-v1": ["hangzhou", "shanghai"],
@@ -250,7 +249,7 @@ describe("config/load: resolved stacks", () => {
             controlPlane: "istio-control-plane",
             network: "network1",
             cni: "flannel",
-            kubernetesVersion: "1.33.3-aliyun.1",
+            kubernetesVersion: undefined,
             clusterSpec: "ack.pro.small",
             proxyMode: "ipvs",
             vpc: "side-by-side",
@@ -281,7 +280,6 @@ describe("config/load: resolved stacks", () => {
         assert.deepStrictEqual(c.bookinfo, {
             enabled: true,
             tag: "1.20.3",
-            registry: "registry.istio.io/release",
             placement: {
                 "productpage-v1": ["istio-control-plane"],
                 "details-v1": ["istio-remote1"],
@@ -309,7 +307,6 @@ describe("config/load: resolved stacks", () => {
             dnsCapture: false,
             ca: { shared: true, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
             valuesOverride: {},
-            chartRepository: "https://istio-release.storage.googleapis.com/charts",
         });
         assert.deepStrictEqual(
             Object.values(c.clusters).map((x) => [x.name, x.displayName, x.network, x.controlPlane, x.ingressGateway]),
@@ -342,7 +339,6 @@ describe("config/load: resolved stacks", () => {
                 dnsCapture: false,
                 ca: { shared: false, source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] },
                 valuesOverride: {},
-                chartRepository: "https://istio-release.storage.googleapis.com/charts",
             },
             clusters: {
                 a: {
@@ -354,7 +350,7 @@ describe("config/load: resolved stacks", () => {
                     controlPlane: "a",
                     network: "network1",
                     cni: "terway",
-                    kubernetesVersion: "1.33.3-aliyun.1",
+                    kubernetesVersion: undefined,
                     clusterSpec: "ack.pro.small",
                     proxyMode: "ipvs",
                     vpc: "a",
@@ -372,10 +368,10 @@ describe("config/load: resolved stacks", () => {
             vpcs: { a: { name: "a", region: "cn-hangzhou", cidr: undefined, slot: undefined, clusters: ["a"], shared: false, configPath: "clusters.a.cidrs" } },
             cen: { bandwidthType: "DataTransfer", bandwidthMbps: 10, region: "cn-hangzhou" },
             securityGroups: { maxRulesPerGroup: 200 },
+            images: { bookinfoRegistry: "registry.istio.io/release", chartRepository: "https://istio-release.storage.googleapis.com/charts" },
             bookinfo: {
                 enabled: false,
                 tag: "1.20.3",
-                registry: "registry.istio.io/release",
                 placement: { "productpage-v1": [], "details-v1": [], "ratings-v1": [], "reviews-v1": [], "reviews-v2": [], "reviews-v3": [] },
                 routing: "plain",
                 failover: [],
@@ -570,8 +566,68 @@ describe("config/load: exact error messages", () => {
         raw.clusters.hz.zones = ["cn-hangzhou-h", "cn-shanghai-l"];
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            '  - clusters.hz.zones[1]: is not a zone of region cn-hangzhou (got "cn-shanghai-l"). Fix: use a zone id of cn-hangzhou, such as "cn-hangzhou-h"',
+            `  - clusters.hz.zones[1]: is a zone of region cn-shanghai, not of the cluster's region cn-hangzhou (got "cn-shanghai-l"). Fix: use a zone of cn-hangzhou (zone ids are the region id and a letter, e.g. cn-hangzhou-h; the preflight lists the zones on offer), or set clusters.hz.region: cn-shanghai`,
         ]);
+    });
+
+    it("a misspelt region gets 'did you mean' from its zones, and no suggestion of zones of the typo", () => {
+        const raw = base();
+        raw.clusters.hz.region = "cn-beijng";
+        raw.clusters.hz.zones = ["cn-beijing-h"];
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (2 problems):",
+            '  - clusters.hz.region: is not an Alibaba Cloud region (the alicloud provider rejects it before anything is asked) (got "cn-beijng"). Fix: did you mean cn-beijing?',
+            '  - clusters.hz.zones[0]: is a zone of region cn-beijing, not of the cluster\'s region cn-beijng (got "cn-beijing-h"). Fix: first correct clusters.hz.region, then use zones of that region',
+        ]);
+    });
+
+    it("a misspelt region with zones of the typo gets 'did you mean' by spelling", () => {
+        const raw = base();
+        raw.clusters.hz.region = "cn-beijng";
+        raw.clusters.hz.zones = ["cn-beijng-h"];
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (1 problem):",
+            '  - clusters.hz.region: is not an Alibaba Cloud region (the alicloud provider rejects it before anything is asked) (got "cn-beijng"). Fix: did you mean cn-beijing?',
+        ]);
+    });
+
+    it("a shared VPC in an unknown region", () => {
+        const raw = base();
+        raw.vpcs = { shared: { region: "cn-hangzou" } };
+        raw.clusters.hz.vpc = "shared";
+        const err = tryParseStackConfig(raw).error!;
+        assert.ok(err.message.includes('  - vpcs.shared.region: is not an Alibaba Cloud region (the alicloud provider rejects it before anything is asked) (got "cn-hangzou"). Fix: did you mean cn-hangzhou?'), err.message);
+    });
+
+    it("the keys that moved into ack-mesh:images name the new key, with the other problems of the same run", () => {
+        const raw = base();
+        raw.mesh.chartRepository = "oci://registry.cn-hangzhou.aliyuncs.com/istio";
+        raw.bookinfo = { registry: "registry.cn-hangzhou.aliyuncs.com/bookinfo", routing: "sideways" };
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (3 problems):",
+            '  - bookinfo.registry: has moved to ack-mesh:images.bookinfoRegistry (got "registry.cn-hangzhou.aliyuncs.com/bookinfo"). Fix: set it as ack-mesh:images: { bookinfoRegistry: "registry.cn-hangzhou.aliyuncs.com/bookinfo" } and remove bookinfo.registry',
+            '  - bookinfo.routing: must be one of "plain", "header-split", "locality-failover" (got "sideways"). Fix: use one of the listed values (case-sensitive)',
+            '  - mesh.chartRepository: has moved to ack-mesh:images.chartRepository (got "oci://registry.cn-hangzhou.aliyuncs.com/istio"). Fix: set it as ack-mesh:images: { chartRepository: "oci://registry.cn-hangzhou.aliyuncs.com/istio" } and remove mesh.chartRepository',
+        ]);
+        assert.equal(raw.mesh.chartRepository, "oci://registry.cn-hangzhou.aliyuncs.com/istio", "the input is not modified");
+    });
+
+    it("ack-mesh:images: defaults, mirrors, and bad values", () => {
+        assert.deepStrictEqual(parseStackConfig(base()).images, { bookinfoRegistry: "registry.istio.io/release", chartRepository: "https://istio-release.storage.googleapis.com/charts" });
+        const mirrored = { istioHub: "registry.cn-hangzhou.aliyuncs.com/istio", bookinfoRegistry: "registry.cn-hangzhou.aliyuncs.com/bookinfo", chartRepository: "oci://registry.cn-hangzhou.aliyuncs.com/charts" };
+        assert.deepStrictEqual(parseStackConfig({ ...base(), images: mirrored }).images, mirrored);
+        expectMessage({ ...base(), images: { istioHub: "https://docker.io/istio:1.30.3", chartRepository: "charts.example.com" } }, [
+            "Invalid ack-mesh configuration (2 problems):",
+            '  - images.chartRepository: must be an http(s):// or oci:// URL (got "charts.example.com"). Fix: correct the format',
+            '  - images.istioHub: must be a registry path such as registry.cn-hangzhou.aliyuncs.com/my-namespace (no scheme, no tag) (got "https://docker.io/istio:1.30.3"). Fix: correct the format',
+        ]);
+    });
+
+    it("kubernetesVersion has no default: unset means 'ask the account'", () => {
+        assert.equal(parseStackConfig(base()).clusters.hz.kubernetesVersion, undefined);
+        const raw = base();
+        raw.clusters.hz.kubernetesVersion = "1.36.1-aliyun.1";
+        assert.equal(parseStackConfig(raw).clusters.hz.kubernetesVersion, "1.36.1-aliyun.1");
     });
 
     it("a zone listed twice (config layer)", () => {
