@@ -82,11 +82,25 @@ export interface AckClusterArgs {
     /** Mesh network name (Istio `global.network`): a DNS-1123 label. */
     network: string;
     /**
-     * ACK Kubernetes version (`version`). Raising it upgrades the control plane
-     * in place; downgrades are not supported.
-     * @default `DEFAULTS.kubernetesVersion`
+     * ACK Kubernetes version (`version`), e.g. `1.36.1-aliyun.1`, one that
+     * ACK offers (`cs.getKubernetesVersion`; `components/preflight.ts` checks
+     * it). Raising it upgrades the control plane in place; downgrades are not
+     * supported. Unset: not sent, so ACK creates the cluster with the newest
+     * version it offers (CreateCluster: "If you do not specify this
+     * parameter, the latest Kubernetes version is used"); the input is
+     * Optional+Computed, so later previews never propose a change.
+     * @default unset
      */
     kubernetesVersion?: string;
+    /**
+     * Use `kubernetesVersion` only when the cluster is created: later
+     * changes of it are ignored (`ignoreChanges: ["version"]`), so a newer
+     * "newest offered" version never upgrades an existing cluster. The
+     * program sets this when the stack does not pin a version; pin one
+     * (and leave this false) to upgrade on purpose.
+     * @default false
+     */
+    kubernetesVersionCreateOnly?: boolean;
     /**
      * ACK edition (`clusterSpec`), one of {@link CLUSTER_SPECS}. Updatable
      * (standard → pro migrates the cluster).
@@ -205,8 +219,8 @@ export interface ManagedKubernetesValues {
     readonly name: string;
     /** ACK edition. */
     readonly clusterSpec: string;
-    /** Kubernetes version. */
-    readonly version: string;
+    /** Kubernetes version; absent when unset (ACK's newest at creation). */
+    readonly version?: string;
     /** kube-proxy mode (ForceNew). */
     readonly proxyMode: string;
     /** Service CIDR (ForceNew). */
@@ -291,7 +305,7 @@ export function validateAckClusterArgs(args: AckClusterArgs): ConfigProblem[] {
         add("network", "must be a DNS-1123 label (it is the Istio network name)", DNS_FIX, args.network);
     }
     if (args.kubernetesVersion !== undefined && (typeof args.kubernetesVersion !== "string" || args.kubernetesVersion.length === 0)) {
-        add("kubernetesVersion", "must be an ACK version", `omit it for ${DEFAULTS.kubernetesVersion}, or pick one from cs.getKubernetesVersion`, args.kubernetesVersion);
+        add("kubernetesVersion", "must be an ACK version", "omit it for the newest version ACK offers, or pick one from cs.getKubernetesVersion", args.kubernetesVersion);
     }
     if (args.clusterSpec !== undefined && !(CLUSTER_SPECS as readonly string[]).includes(args.clusterSpec)) {
         add("clusterSpec", "is not an ACK edition", `use one of ${CLUSTER_SPECS.join(", ")}`, args.clusterSpec);
@@ -400,7 +414,7 @@ export function managedKubernetesInputs(args: AckClusterArgs): ManagedKubernetes
     return {
         name: args.displayName,
         clusterSpec: args.clusterSpec ?? DEFAULTS.clusterSpec,
-        version: args.kubernetesVersion ?? DEFAULTS.kubernetesVersion,
+        ...(args.kubernetesVersion !== undefined ? { version: args.kubernetesVersion } : {}),
         proxyMode: args.proxyMode ?? DEFAULTS.proxyMode,
         serviceCidr: args.serviceCidr,
         ...(flannel ? { podCidr: args.podCidr, nodeCidrMask: args.nodeCidrMask ?? DEFAULTS.nodeCidrMask } : {}),
@@ -516,7 +530,7 @@ export class AckCluster extends pulumi.ComponentResource {
                 ...(args.cni === "terway" ? { podVswitchIds: args.podVswitchIds } : {}),
                 securityGroupId: args.securityGroupId,
             },
-            { parent: this, deleteBeforeReplace: true, ...protect },
+            { parent: this, deleteBeforeReplace: true, ...protect, ...(args.kubernetesVersionCreateOnly === true ? { ignoreChanges: ["version"] } : {}) },
         );
 
         const pools: Record<string, alicloud.cs.NodePool> = {};

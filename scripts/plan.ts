@@ -13,6 +13,7 @@
  *   --mermaid             print only a Mermaid flowchart of the deployment (after the diff, if any)
  *   --format <f>          text (default) or markdown (for PR comments)
  *   --allow-replace       do not fail (exit 3) on a replace/delete of a protected or stateful resource
+ *   --images              print only the exact images and charts the stack pulls (to mirror them)
  *
  * Exit status: 0 planned; 1 usage or other error; 2 invalid stack configuration;
  * 3 (with --diff) a protected or stateful resource would be replaced or deleted
@@ -26,12 +27,15 @@ import { namespaceValues } from "../config/pulumiConfig";
 import { BOOKINFO_WORKLOADS } from "../config/schema";
 import { planTopology, layoutSummary, runAckMesh, PlannedTopology } from "../programs/ack-mesh/program";
 import { cidrTable } from "../plan/network";
+import { mirrorList } from "../plan/images";
+import { PREFLIGHT_SUMMARY_HEADING } from "../components/preflight";
 import {
     CanonicalPlan,
     CriticalPath,
     GatewayInfo,
     MeshTopology,
     PlanFormatError,
+    RecordedLog,
     RecordedResource,
     RenderFormat,
     SimulationError,
@@ -85,13 +89,15 @@ export interface PlanArgs {
     format: RenderFormat;
     /** Accept replacing or deleting protected or stateful resources. */
     allowReplace: boolean;
+    /** Print only the images and charts to mirror. */
+    images: boolean;
     /** Print the usage. */
     help: boolean;
 }
 
 /** The usage text. */
 export const USAGE = [
-    "usage: npm run plan -- <stack> [--stack-file <path>] [--json <file>] [--diff <old-plan.json>] [--mermaid] [--format text|markdown] [--allow-replace]",
+    "usage: npm run plan -- <stack> [--stack-file <path>] [--json <file>] [--diff <old-plan.json>] [--mermaid] [--images] [--format text|markdown] [--allow-replace]",
     "  <stack>              a stack of stacks/Pulumi.<stack>.yaml (optional with --stack-file)",
     "  --stack-file <path>  read the config from this stack file",
     "  --json <file>        write the canonical plan (deterministic JSON, secrets redacted) to <file>",
@@ -99,6 +105,7 @@ export const USAGE = [
     "  --mermaid            print a Mermaid flowchart (regions, VPCs, clusters, CEN, mesh, gateways)",
     "  --format <f>         text (default) or markdown",
     "  --allow-replace      accept replacing/deleting protected or stateful resources (else exit 3)",
+    "  --images             print only the exact images and charts the stack pulls, one per line (to mirror them; docs/mirror.md)",
     "exit status: 0 ok; 1 error; 2 invalid stack config; 3 unapproved replacement or deletion",
 ].join("\n");
 
@@ -107,7 +114,7 @@ export class UsageError extends Error {}
 
 /** Parses the command line. @throws UsageError */
 export function parseArgs(argv: readonly string[]): PlanArgs {
-    const args: PlanArgs = { mermaid: false, format: "text", allowReplace: false, help: false };
+    const args: PlanArgs = { mermaid: false, format: "text", allowReplace: false, images: false, help: false };
     const value = (i: number, flag: string): string => {
         const v = argv[i + 1];
         if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new UsageError(`${flag} needs a value`);
@@ -145,6 +152,9 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
                 break;
             case "--allow-replace":
                 args.allowReplace = true;
+                break;
+            case "--images":
+                args.images = true;
                 break;
             case "-h":
             case "--help":
@@ -274,8 +284,28 @@ export function criticalPathLines(cp: CriticalPath, format: RenderFormat): strin
     });
 }
 
+/** The warnings the program logged (`pulumi.log.warn`), e.g. image sources a mainland-China cluster cannot reach. */
+export function warningLines(logs: readonly RecordedLog[], format: RenderFormat): string[] {
+    return logs.filter((l) => l.severity === "warning").map((l) => (format === "markdown" ? `> **Warning:** ${markdownCell(l.message)}` : `!! WARNING: ${l.message}`));
+}
+
+/** The checks the live preflight passed (its summary log), one per line. */
+export function preflightLines(logs: readonly RecordedLog[], format: RenderFormat): string[] {
+    const summary = logs.find((l) => l.severity === "info" && l.message.startsWith(PREFLIGHT_SUMMARY_HEADING));
+    if (!summary) return ["(the preflight did not run)"];
+    const lines = summary.message.split("\n");
+    return format === "markdown" ? [lines[0], "", ...lines.slice(1).map((l) => `- ${markdownCell(l.trim().replace(/^ok\s+/, ""))}`)] : lines;
+}
+
+/** The images and charts to mirror, one per line. */
+export function imageLines(planned: PlannedTopology, plan: CanonicalPlan): string[] {
+    const gateways = plan.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && /(^|\/)gateway$/.test(String((r.inputs as Record<string, unknown>)["chart"] ?? "")));
+    const list = mirrorList(planned.config, gateways);
+    return [...list.images.map((i) => `image ${i}`), ...list.charts.map((c) => `chart ${c}`)];
+}
+
 /** Renders the full plan. */
-export function renderPlan(stack: string, planned: PlannedTopology, resources: RecordedResource[], plan: CanonicalPlan, format: RenderFormat): string {
+export function renderPlan(stack: string, planned: PlannedTopology, resources: RecordedResource[], plan: CanonicalPlan, format: RenderFormat, logs: readonly RecordedLog[] = []): string {
     const md = format === "markdown";
     const h = (title: string) => (md ? `### ${title}` : title);
     const table = (rows: Record<string, string>[], headers?: string[]) =>
@@ -284,7 +314,10 @@ export function renderPlan(stack: string, planned: PlannedTopology, resources: R
     const cp = criticalPath(dependencyGraph(plan));
     const out: string[] = [];
     out.push(md ? `## ack-mesh offline plan: stack \`${stack}\`` : `ack-mesh offline plan: stack ${stack} (simulated cloud; nothing is created)`, "");
+    const warnings = warningLines(logs, format);
+    if (warnings.length) out.push(h(`Warnings: ${warnings.length}`), ...warnings, "");
     out.push(h("Mesh layout"), `${layoutSummary(planned)}`, "", table(meshLayoutRows(planned, gateways)), "");
+    out.push(h("Preflight"), "What the account offers, asked through each region's provider (offline: the simulated account's catalog, sim/catalogData.ts).", "", ...preflightLines(logs, format), "");
     out.push(h("CIDR plan"), table(cidrTable(planned.network).map((r) => ({ ...r }))), "");
     out.push(h("Bookinfo"), ...bookinfoLines(planned, plan, format), "");
     const counts = countsByType(resources);
@@ -392,7 +425,11 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         const heading = args.diff ? `\n#### Deployment of ${stack}\n\n` : "";
         io.out(args.format === "markdown" ? `${heading}\`\`\`mermaid\n${chart}\n\`\`\`` : chart);
     }
-    if (!args.diff && !args.mermaid) io.out(renderPlan(stack, planned, result.resources, plan, args.format));
+    if (args.images) {
+        io.out(imageLines(planned, plan).join("\n"));
+        return code;
+    }
+    if (!args.diff && !args.mermaid) io.out(renderPlan(stack, planned, result.resources, plan, args.format, result.logs));
     return code;
 }
 

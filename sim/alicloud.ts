@@ -24,6 +24,7 @@ import {
 } from "./cloud";
 import { Cidr, b64, cidrContains, cidrOverlaps, fakePem, ipInCidr, parseCidr, parseIp, privateIp, publicIp } from "./ids";
 import { Rec, arr, asSecret, num, rec, str } from "./values";
+import { PROVIDER_REGIONS } from "../config/regions";
 
 /** Type tokens of the modelled alicloud resources. */
 export const ALI = {
@@ -562,6 +563,14 @@ const managedKubernetes: ResourceHandler = (call: ResourceCall, ctx: HandlerCont
   }
   const name = str(i["name"]) ?? (str(i["namePrefix"]) ? `${str(i["namePrefix"])}${ctx.gen.hex(7, "name")}` : `${call.name}-${ctx.gen.hex(7, "name")}`);
   if (str(i["name"]) === undefined && name.length > 63) ctx.fail(`auto-generated cluster name '${name}' exceeds 63 characters; set name`);
+  // CreateCluster accepts only the versions ACK offers (an existing cluster may still run an older one).
+  const offered = (ctx.cloud.options.catalog.regions[ctx.region]?.kubernetesVersions ?? ctx.cloud.options.catalog.kubernetesVersions).map((v) => v.version);
+  const existing = (ctx.cloud.options.existingClusters ?? []).find((c) => c.name === name && c.region === ctx.region);
+  const version = str(i["version"]) ?? existing?.version ?? offered[offered.length - 1];
+  if (version === undefined) ctx.fail(`ACK offers no Kubernetes version in ${ctx.region}`);
+  if (!offered.includes(version) && existing?.version !== version) {
+    ctx.fail(`version '${version}' is not offered for new clusters in ${ctx.region} (ErrorCheckVersion); on offer: ${offered.join(", ") || "none"}`);
+  }
   const id = call.id ?? `c${ctx.gen.hex(32)}`;
   const vswCidr = outCidr(firstVsw);
   const intranetIp = vswCidr ? ipInCidr(vswCidr, id, "apiserver") : privateIp(id, "apiserver");
@@ -584,6 +593,7 @@ const managedKubernetes: ResourceHandler = (call: ResourceCall, ctx: HandlerCont
     outputs: {
       ...i,
       name,
+      version,
       vpcId,
       securityGroupId: i["securityGroupId"] ?? createdSg,
       natGatewayId: `ngw-${ctx.gen.alnum(21, "ngw")}`,
@@ -633,6 +643,10 @@ const kubernetesAddon: ResourceHandler = (call: ResourceCall, ctx: HandlerContex
 defineResources({
   [ALI.provider]: (call, ctx) => {
     const region = str(call.inputs["region"]) ?? ctx.cloud.options.defaultRegion;
+    // The provider validates the region against its static list (connectivity/config.go validateRegion).
+    if (!PROVIDER_REGIONS.includes(region) && call.inputs["skipRegionValidation"] !== true) {
+      ctx.fail(`Invalid Alibaba Cloud region: ${region}. You can skip checking this region by setting provider parameter 'skip_region_validation'.`);
+    }
     return { id: call.id ?? ctx.gen.uuid("provider"), outputs: { ...call.inputs }, extra: { region } };
   },
   [ALI.network]: withRead(network),

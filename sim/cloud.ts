@@ -9,6 +9,7 @@
  */
 import { IdGen, SIM_EPOCH } from "./ids";
 import { Rec, Secret, asSecret, isRecord, str } from "./values";
+import type { SimCatalog } from "./catalog";
 
 /** What the sim knows about a provider resource (`pulumi:providers:<pkg>`). */
 export interface ProviderInfo {
@@ -157,6 +158,21 @@ export interface SimCloudOptions {
   invokes?: Record<string, InvokeHandler>;
   /** Extra/overriding resource handlers. */
   resources?: Record<string, ResourceHandler>;
+  /** What the simulated account offers (regions, zones, instance types, Kubernetes versions). */
+  catalog: SimCatalog;
+  /** ACK clusters that already exist in the account (created by an earlier `pulumi up`, or by hand). */
+  existingClusters?: readonly SimExistingCluster[];
+}
+
+/** An ACK cluster that exists in the simulated account before the run. */
+export interface SimExistingCluster {
+  /** ACK cluster name (`cs.ManagedKubernetes.name`). */
+  readonly name: string;
+  readonly region: string;
+  /** The Kubernetes version it runs. */
+  readonly version: string;
+  /** Cluster ID. @default derived from the name */
+  readonly id?: string;
 }
 
 /** A Helm release registered in the simulated cluster(s). */

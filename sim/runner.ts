@@ -27,6 +27,7 @@
  * @module
  */
 import "./alicloud";
+import "./alicloudAccount";
 import "./kubernetes";
 import "./tlsrandom";
 import type * as pulumi from "@pulumi/pulumi";
@@ -34,7 +35,9 @@ import * as configRuntime from "@pulumi/pulumi/runtime/config";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as stackRuntime from "@pulumi/pulumi/runtime/stack";
 import * as stateModule from "@pulumi/pulumi/runtime/state";
-import { InvokeHandler, ResourceHandler, SimCloud } from "./cloud";
+import { InvokeHandler, ResourceHandler, SimCloud, SimExistingCluster } from "./cloud";
+import type { SimCatalog } from "./catalog";
+import { CATALOG } from "./catalogData";
 import { SimMonitor } from "./monitor";
 import { RecordedLog, SimulationResult, makeResult } from "./record";
 
@@ -78,6 +81,13 @@ export interface SimulationOptions {
   stackReferences?: Record<string, Record<string, unknown>>;
   /** Extra or overriding invoke mocks, by token. */
   invokes?: Record<string, InvokeHandler>;
+  /**
+   * What the simulated account offers; the preflight's invokes are answered from it.
+   * @default `CATALOG` (sim/catalogData.ts)
+   */
+  catalog?: SimCatalog;
+  /** ACK clusters that already exist in the account (found by the preflight's `cs.getClusters`). @default none */
+  existingClusters?: readonly SimExistingCluster[];
   /** Extra or overriding resource handlers, by type token. */
   resources?: Record<string, ResourceHandler>;
   /** Fail when the program logged an error through `pulumi.log.error`. @default true */
@@ -237,6 +247,8 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
   const cloud = new SimCloud({
     defaultRegion: opts.defaultRegion ?? config["alicloud:region"] ?? "cn-hangzhou",
     stackReferences: opts.stackReferences,
+    catalog: opts.catalog ?? CATALOG,
+    existingClusters: opts.existingClusters,
     invokes: opts.invokes,
     resources: opts.resources,
   });

@@ -2,7 +2,8 @@
  * The full-topology program: thin glue from stack config to components.
  *
  * config → plan (CIDRs, mesh identity) → one alicloud.Provider per region →
- * VpcWithCen → SecurityGroupPeering → AckCluster per cluster → IstioMesh
+ * preflight (ask each region's account what is on offer; no resource before
+ * it passes) → VpcWithCen → SecurityGroupPeering → AckCluster per cluster → IstioMesh
  * (shared root CA, IstioControlPlane per primary, IstioRemote per remote,
  * remote secrets) → BookinfoSplit → stack outputs.
  *
@@ -20,6 +21,8 @@ import { ConfigError } from "../../config/errors";
 import { VpcWithCen } from "../../components/vpcWithCen";
 import { ClusterHandle, MeshIdentity, meshTags } from "../../components/types";
 import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network";
+import { imageSourceWarnings } from "../../plan/images";
+import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshIdentityFromConfig } from "../../plan/mesh";
 
 /** Stack config and plans, computed before any resource exists. */
@@ -62,10 +65,18 @@ export function layoutSummary(t: PlannedTopology): string {
     return `${config.mesh.topology}, ${config.mesh.networks} (${networks.join(", ")}): ${groups.join("; ")}`;
 }
 
-/** Runs the program. Returns the stack outputs. */
-export function runAckMesh(): Record<string, unknown> {
+/**
+ * Runs the program. Returns the stack outputs.
+ *
+ * Order: the config is validated and planned (no resource yet), the region
+ * providers are registered, the live preflight asks the account whether
+ * what the stack needs is on offer (any problem stops the run here, before
+ * the first cloud resource), and only then are the resources declared.
+ */
+export async function runAckMesh(): Promise<Record<string, unknown>> {
     const planned = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
     const { config, network, identity } = planned;
+    for (const w of imageSourceWarnings(config)) pulumi.log.warn(w);
     const tags = meshTags({ "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id });
 
     // One provider per region; clusters in different regions never wait on each other. Explicit
@@ -81,6 +92,7 @@ export function runAckMesh(): Record<string, unknown> {
     for (const region of network.regions) {
         providers[region] = new alicloud.Provider(`alicloud-${region}`, { region, ...credentials });
     }
+    const preflight = await runPreflight(preflightPlan(config, network), providers);
 
     const net = new VpcWithCen("net", {
         network,
@@ -111,7 +123,9 @@ export function runAckMesh(): Record<string, unknown> {
                 displayName: c.displayName,
                 region: c.region,
                 network: c.network,
-                kubernetesVersion: c.kubernetesVersion,
+                // Pinned: the pin (raising it upgrades). Unpinned: the newest offered, at creation only.
+                kubernetesVersion: preflight.versions[c.name].version,
+                kubernetesVersionCreateOnly: !preflight.versions[c.name].pinned,
                 clusterSpec: c.clusterSpec,
                 proxyMode: c.proxyMode,
                 cni: c.cni,
@@ -165,7 +179,7 @@ export function runAckMesh(): Record<string, unknown> {
               routing: config.bookinfo.routing,
               ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
               tag: config.bookinfo.tag,
-              registry: config.bookinfo.registry,
+              registry: config.images.bookinfoRegistry,
               ingressAddresses: mesh.ingressAddresses,
               meshReady: bookinfoReady,
           })
@@ -173,6 +187,7 @@ export function runAckMesh(): Record<string, unknown> {
 
     return {
         layout: layoutSummary(planned),
+        kubernetesVersions: Object.fromEntries(Object.entries(preflight.versions).map(([c, v]) => [c, v.version])),
         cidrPlan: cidrTable(network),
         clusters: Object.fromEntries(
             Object.values(config.clusters).map((c) => [
@@ -207,7 +222,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
         identity,
         clusters: handles,
         istioVersion: mesh.istioVersion,
-        chartRepository: mesh.chartRepository,
+        chartRepository: config.images.chartRepository,
         networkReady,
         sharedRoot: mesh.ca.shared,
         ca: {

@@ -272,7 +272,6 @@ describe("AckCluster", () => {
         const terwayDefaults = {
             name: "ack-mesh-dev-hz",
             clusterSpec: "ack.pro.small",
-            version: DEFAULTS.kubernetesVersion,
             proxyMode: "ipvs",
             serviceCidr: "172.24.16.0/20",
             addons: [{ name: "terway-eniip" }],
@@ -407,7 +406,7 @@ describe("AckCluster", () => {
             const i = cluster().inputs;
             assert.equal(i.name, "ack-mesh-test-hz");
             assert.equal(i.clusterSpec, "ack.pro.small");
-            assert.equal(i.version, DEFAULTS.kubernetesVersion);
+            assert.equal(i.version, undefined, "unset: not sent, ACK creates with its newest");
             assert.equal(i.proxyMode, "ipvs");
             assert.deepEqual(i.vswitchIds, b.res.byType(ALI.vswitch).filter((v) => v.name.startsWith("hz-net-vsw-")).map((v) => v.id));
             assert.deepEqual(i.podVswitchIds, b.res.byType(ALI.vswitch).filter((v) => v.name.startsWith("hz-net-podvsw-")).map((v) => v.id));

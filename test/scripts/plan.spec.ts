@@ -72,6 +72,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
       format: "text",
       allowReplace: true,
       help: false,
+      images: false,
     });
   });
 

@@ -530,12 +530,12 @@ describe("sim: simulated cloud", function () {
     it("rejects for an invoke without a mock, naming the token", async () => {
       const err = await expectFailure(
         simulate(() => {
-          return { zones: alicloud.getZonesOutput({}).zones };
+          return { account: alicloud.getAccountOutput().id };
         }),
       );
-      assert.match(err.message, /simulated cloud has no mock for invoke alicloud:index\/getZones:getZones; add one in sim\//);
+      assert.match(err.message, /simulated cloud has no mock for invoke alicloud:index\/getAccount:getAccount; add one in sim\//);
       assert.equal(err.errors.length, 1);
-      assert.equal(err.result.invokes[0].token, "alicloud:index/getZones:getZones");
+      assert.equal(err.result.invokes[0].token, "alicloud:index/getAccount:getAccount");
     });
 
     it("rejects when the program throws, then runs the next simulation normally", async () => {

@@ -1,0 +1,114 @@
+/**
+ * Where the stack's images and charts come from, what it pulls, and which
+ * of those sources a mainland-China cluster cannot rely on. Pure.
+ *
+ * The Istio images follow from the istiod chart of the pinned release:
+ * istiod runs `<hub>/pilot:<version>`, and every sidecar and gateway
+ * (gateway chart `image: auto`, filled in by the injector) runs
+ * `<hub>/proxyv2:<version>` (istiod chart values `image: pilot`,
+ * `global.proxy.image: proxyv2`). The base chart has no image. Istio CNI and
+ * ztunnel are not installed, so their images are not pulled.
+ */
+import { DEFAULTS } from "../config/defaults";
+import type { StackConfig } from "../config/load";
+import { isMainlandChinaRegion } from "../config/regions";
+import { BOOKINFO_WORKLOADS } from "../config/schema";
+
+/** The resolved sources of a stack's images and charts. */
+export interface ImageSources {
+    /** Registry of the Istio images (`global.hub`). */
+    readonly istioHub: string;
+    /** Registry of the Bookinfo images. */
+    readonly bookinfoRegistry: string;
+    /** Helm chart repository (HTTP or `oci://`). */
+    readonly chartRepository: string;
+}
+
+/** Registry and repository hosts on the internet outside China, unreachable or unreliable from mainland-China regions. */
+export const INTERNET_SOURCE_HOSTS: readonly string[] = [
+    "docker.io",
+    "index.docker.io",
+    "registry-1.docker.io",
+    "registry.istio.io",
+    "gcr.io",
+    "ghcr.io",
+    "quay.io",
+    "storage.googleapis.com",
+    "istio-release.storage.googleapis.com",
+];
+
+/** The sources a stack uses, defaults applied. */
+export function imageSources(config: Pick<StackConfig, "images">): ImageSources {
+    return {
+        istioHub: config.images.istioHub ?? DEFAULTS.istioHub,
+        bookinfoRegistry: config.images.bookinfoRegistry,
+        chartRepository: config.images.chartRepository,
+    };
+}
+
+/** Host of a registry path or repository URL: `oci://a.b/c` → `a.b`, `docker.io/istio` → `docker.io`. */
+export function sourceHost(source: string): string {
+    return source.replace(/^[a-z]+:\/\//, "").split("/")[0].replace(/:\d+$/, "").toLowerCase();
+}
+
+/** True when a source is on the internet outside China ({@link INTERNET_SOURCE_HOSTS}). */
+export function isInternetSource(source: string): boolean {
+    return INTERNET_SOURCE_HOSTS.includes(sourceHost(source));
+}
+
+/**
+ * One warning per source that a cluster in a mainland-China region would
+ * pull from the internet outside China, naming the clusters and the setting
+ * that fixes it. Empty when no cluster is in mainland China or every source
+ * is a mirror. Bookinfo's registry counts only when Bookinfo is enabled.
+ */
+export function imageSourceWarnings(config: Pick<StackConfig, "images" | "clusters" | "bookinfo">): string[] {
+    const mainland = Object.values(config.clusters)
+        .filter((c) => isMainlandChinaRegion(c.region))
+        .map((c) => `${c.name} (${c.region})`);
+    if (mainland.length === 0) return [];
+    const sources = imageSources(config);
+    const checks: [keyof ImageSources, string, boolean][] = [
+        ["istioHub", "the Istio images", true],
+        ["chartRepository", "the Istio Helm charts", true],
+        ["bookinfoRegistry", "the Bookinfo images", config.bookinfo.enabled],
+    ];
+    return checks
+        .filter(([key, , used]) => used && isInternetSource(sources[key]))
+        .map(
+            ([key, what]) =>
+                `${what} come from ${sources[key]}, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ${mainland.join(", ")}. ` +
+                `Pods will stay in ErrImagePull or Helm will time out. Mirror them (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:images.${key}.`,
+        );
+}
+
+/** What a stack pulls: exact images (with tags) and charts (with versions), sorted. */
+export interface MirrorList {
+    readonly images: string[];
+    readonly charts: string[];
+}
+
+/**
+ * The exact images and charts the stack pulls at its pinned versions, from
+ * the sources it is configured with: mirror these, then point
+ * `ack-mesh:images` at the mirror.
+ *
+ * @param gateways whether any gateway (ingress or east-west) is installed: only then is the `gateway` chart pulled
+ */
+export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookinfo">, gateways: boolean): MirrorList {
+    const s = imageSources(config);
+    const v = config.mesh.istioVersion;
+    const hub = s.istioHub.replace(/\/+$/, "");
+    const images = [`${hub}/pilot:${v}`, `${hub}/proxyv2:${v}`];
+    if (config.bookinfo.enabled) {
+        const registry = s.bookinfoRegistry.replace(/\/+$/, "");
+        for (const w of BOOKINFO_WORKLOADS) {
+            if (config.bookinfo.placement[w].length > 0) images.push(`${registry}/examples-bookinfo-${w}:${config.bookinfo.tag}`);
+        }
+    }
+    const repo = s.chartRepository.replace(/\/+$/, "");
+    const chartNames = gateways ? ["base", "istiod", "gateway"] : ["base", "istiod"];
+    // An HTTP repository serves `<repo>/<chart>-<version>.tgz` (as the official one does); an OCI one `<repo>/<chart>:<version>`.
+    const charts = chartNames.map((c) => (repo.startsWith("oci://") ? `${repo}/${c}:${v}` : `${repo}/${c}-${v}.tgz`));
+    return { images: images.sort(), charts };
+}
