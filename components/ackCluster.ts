@@ -479,6 +479,12 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
  * - **The provider depends on the node pools**, so nothing in-cluster is
  *   scheduled before workers exist and, on destroy, in-cluster resources are
  *   deleted before the workers that run them.
+ * - **The Kubernetes version is never frozen in the code.** A pinned
+ *   `kubernetesVersion` is sent as is (raising it upgrades in place). The
+ *   program (`programs/ack-mesh`) asks ACK during preview which versions it
+ *   offers (`components/preflight.ts`) and, when the stack pins none, passes
+ *   the newest with `kubernetesVersionCreateOnly`, so the cluster is created
+ *   with it and a later, newer release never proposes an upgrade.
  * - Create-only settings (`addons`, `podVswitchIds`, `slbInternetEnabled`,
  *   `newNatGateway`) are ignored by ACK after creation: editing them changes
  *   nothing in the cloud.
