@@ -17,8 +17,8 @@
  *    AUTO_PASSTHROUGH) on multi-network meshes, and `istiod-gateway` /
  *    `istiod-vs` (15012, 15017) when the cluster serves remote clusters;
  * 6. the mesh-wide `PeerAuthentication` (STRICT by default);
- * 7. the reader token other control planes' remote secrets use to read this
- *    cluster.
+ * 7. when another control plane reads this cluster (multi-primary), the
+ *    reader token its remote secret uses; none otherwise.
  *
  * Old-guide mapping: the 1.0/1.1 "replicated control planes" with a
  * `.global` suffix, `istiocoredns` and hand-written ServiceEntries on the
@@ -43,7 +43,7 @@ import {
     istiodValues,
     servesRemotes,
 } from "./istioValues";
-import { ReaderToken, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
+import { ReaderToken, readerTokenFromSecret, readerTokenSecretArgs, readersOf } from "./remoteSecret";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Type token of {@link IstioControlPlane}. Public contract: renaming it needs an alias. */
@@ -185,6 +185,8 @@ export interface IstioControlPlanePlan {
     readonly crossNetworkGateway: boolean;
     /** Whether istiod is exposed on the east-west gateway (`istiod-gateway`, `istiod-vs`): the cluster serves remotes. */
     readonly exposeIstiod: boolean;
+    /** Whether the reader token Secret is created: another control plane of the mesh reads this cluster (`readersOf`). */
+    readonly readerToken: boolean;
 }
 
 /** Paths (below `at`) of the Pulumi Outputs and Resources inside plain-looking values. */
@@ -318,6 +320,7 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         ...(ingressValues ? { ingressServiceName: typeof ingressValues.name === "string" ? ingressValues.name : RELEASE_NAMES.ingress } : {}),
         crossNetworkGateway: eastWest && identity.multiNetwork,
         exposeIstiod: eastWest && remotes,
+        readerToken: readersOf(identity, self.clusterName).length > 0,
     };
 }
 
@@ -340,7 +343,9 @@ function loadBalancerAddress(status: k8s.types.output.core.v1.ServiceStatus | un
  * - `<name>-eastwest` + read `<name>-eastwest-svc`: east-west gateway release and its Service;
  * - `<name>-cross-network-gw`, `<name>-istiod-gw`, `<name>-istiod-vs`: east-west Istio objects;
  * - `<name>-peer-authn`: the mesh-wide PeerAuthentication;
- * - `<name>-reader-token`: the reader ServiceAccount token Secret.
+ * - `<name>-reader-token`: the reader ServiceAccount token Secret
+ *   `ack-mesh-istio-reader-token`, only when another control plane reads
+ *   this cluster (multi-primary).
  *
  * Decisions:
  * - **Helm waits (`skipAwait: false`).** The provider then reports a
@@ -381,8 +386,22 @@ export class IstioControlPlane extends pulumi.ComponentResource {
      * entry point of its network.
      */
     public readonly eastWestAddress?: pulumi.Output<string>;
-    /** Token (decoded JWT) and CA (`certificate-authority-data`) of this cluster's `istio-reader-service-account`, for other clusters' remote secrets. Both secret. */
-    public readonly readerToken: ReaderToken;
+    /**
+     * Token (decoded JWT) and CA (`certificate-authority-data`) of this
+     * cluster's `istio-reader-service-account`, for other control planes'
+     * remote secrets. Both secret. Undefined when no other cluster of the
+     * mesh reads this one (a primary-remote primary, a lone primary): no
+     * long-lived token is minted that nothing uses.
+     */
+    public readonly readerToken?: ReaderToken;
+    /**
+     * The objects that expose istiod on the east-west gateway
+     * (`istiod-gateway`, then `istiod-vs`), when this cluster serves remotes;
+     * empty otherwise. A remote's injection webhook and proxies reach this
+     * istiod through them, so the remote's workloads wait for them (pass them
+     * as `IstioRemote`'s `controlPlane.istiodExposure`).
+     */
+    public readonly istiodExposure: ReadonlyArray<pulumi.Resource>;
 
     /**
      * @param name Pulumi name prefix of the children.
@@ -459,6 +478,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             this.ingressAddress = gatewayService("ingress", ingress, plan.ingressServiceName, "ingress gateway");
         }
 
+        const exposure: pulumi.Resource[] = [];
         if (plan.values.eastWestGateway) {
             const eastWest = new k8s.helm.v3.Release(`${name}-eastwest`, chart(ISTIO_CHARTS.gateway, RELEASE_NAMES.eastwest, plan.values.eastWestGateway), {
                 ...local,
@@ -475,11 +495,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     { ...local, dependsOn: [this.base, eastWest] },
                 );
             if (plan.crossNetworkGateway) customResource("cross-network-gw", crossNetworkGateway());
-            if (plan.exposeIstiod) {
-                customResource("istiod-gw", istiodGateway());
-                customResource("istiod-vs", istiodVirtualService());
-            }
+            if (plan.exposeIstiod) exposure.push(customResource("istiod-gw", istiodGateway()), customResource("istiod-vs", istiodVirtualService()));
         }
+        this.istiodExposure = exposure;
 
         if (plan.peerAuthentication) {
             const pa = meshPeerAuthentication(plan.peerAuthentication);
@@ -491,17 +509,19 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             );
         }
 
-        // The base chart renders istio-reader-service-account (global.enableReaderRBAC, on by
-        // default); a token Secret whose ServiceAccount does not exist is deleted by the token controller.
-        const readerToken = new k8s.core.v1.Secret(`${name}-reader-token`, readerTokenSecretArgs(ns.metadata.name), { ...local, dependsOn: [this.base] });
-        this.readerToken = readerTokenFromSecret(readerToken);
+        if (plan.readerToken) {
+            // The base chart renders istio-reader-service-account (global.enableReaderRBAC, on by
+            // default); a token Secret whose ServiceAccount does not exist is deleted by the token controller.
+            const readerToken = new k8s.core.v1.Secret(`${name}-reader-token`, readerTokenSecretArgs(ns.metadata.name), { ...local, dependsOn: [this.base] });
+            this.readerToken = readerTokenFromSecret(readerToken);
+        }
 
         this.registerOutputs({
             namespace: this.namespace,
             istiod: this.istiod.status,
             ingressAddress: this.ingressAddress,
             eastWestAddress: this.eastWestAddress,
-            readerToken: { token: this.readerToken.token, caData: this.readerToken.caData },
+            ...(this.readerToken ? { readerToken: { token: this.readerToken.token, caData: this.readerToken.caData } } : {}),
         });
     }
 }

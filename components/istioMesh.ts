@@ -130,7 +130,12 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly eastWestAddresses: Readonly<Record<string, pulumi.Output<string>>>;
     /** Remote secrets: `<watcher>/<target>` → the Secret's name in the watcher. */
     public readonly remoteSecrets: Readonly<Record<string, string>>;
-    /** Per cluster, what in-mesh workloads must wait for (its istiod, and for a remote its remote secret). */
+    /**
+     * Per cluster, what in-mesh workloads must wait for: a control plane's
+     * istiod; for a remote, `IstioRemote.meshReady` (its istiod, its remote
+     * secret, and its primary's `istiod-gateway` / `istiod-vs`, through which
+     * its pods are injected).
+     */
     public readonly meshReady: Readonly<Record<string, pulumi.Resource[]>>;
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -176,7 +181,12 @@ export class IstioMesh extends pulumi.ComponentResource {
                 {
                     identity,
                     cluster: handles[c.clusterName],
-                    controlPlane: { cluster: handles[c.controlledBy], eastWestAddress: primary.eastWestAddress!, dependsOn: [primary.istiod, ...networkReady(c.controlledBy, c.clusterName)] },
+                    controlPlane: {
+                        cluster: handles[c.controlledBy],
+                        eastWestAddress: primary.eastWestAddress!,
+                        dependsOn: [primary.istiod, ...networkReady(c.controlledBy, c.clusterName)],
+                        istiodExposure: primary.istiodExposure,
+                    },
                     istioVersion,
                     chartRepository: args.chartRepository,
                     valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
@@ -194,14 +204,19 @@ export class IstioMesh extends pulumi.ComponentResource {
                 continue;
             }
             // The target is another control plane, or (with several primaries) another primary's remote.
-            const token: ReaderToken = controlPlanes[pair.target]?.readerToken ?? readerTokenFromSecret(remotes[pair.target].readerToken);
+            const targetPlane = controlPlanes[pair.target];
+            const token: ReaderToken | undefined = targetPlane ? targetPlane.readerToken : readerTokenFromSecret(remotes[pair.target].readerToken);
+            if (!token) throw new Error(`IstioMesh: control plane "${pair.target}" is read by "${pair.watcher}" but minted no reader token`);
+            // The reader ClusterRole and its binding come from the target's istiod chart, not its base:
+            // until that release exists, the watcher's istiod gets 403 from the target.
+            const targetIstiod = targetPlane ? targetPlane.istiod : remotes[pair.target].istiod;
             const secret = new RemoteSecret(
                 `${name}-${pair.watcher}-reads-${pair.target}`,
                 {
                     watcher: handles[pair.watcher],
                     target: { clusterName: pair.target, apiServerUrl: handles[pair.target].apiServerUrl, token: token.token, caData: token.caData },
                 },
-                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod, ...networkReady(pair.watcher, pair.target)] },
+                { parent: this, dependsOn: [controlPlanes[pair.watcher].istiod, targetIstiod, ...networkReady(pair.watcher, pair.target)] },
             );
             remoteSecrets[key] = secret.secretName;
         }
@@ -216,7 +231,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         }
         for (const [cluster, r] of Object.entries(remotes)) {
             if (r.eastWestAddress) eastWestAddresses[cluster] = r.eastWestAddress;
-            meshReady[cluster] = [r.istiod, r.remoteSecret];
+            meshReady[cluster] = [...r.meshReady];
         }
         this.controlPlanes = controlPlanes;
         this.remotes = remotes;

@@ -12,8 +12,10 @@
  * 3. the remote secret of X in P ({@link RemoteSecret}), authenticated as X's
  *    read-only `istio-reader-service-account`;
  * 4. on a multi-network mesh, X's east-west gateway, installed only after the
- *    remote secret exists: its pods are injected through X's webhook, which
- *    P's istiod serves and patches only once it watches X.
+ *    remote secret exists and P's `istiod-gateway` / `istiod-vs` exist: its
+ *    pods are injected through X's webhook, which P's istiod serves (reached
+ *    through those objects on P's east-west gateway) and patches only once
+ *    it watches X. X's other workloads wait for the same ({@link IstioRemote.meshReady}).
  *
  * Old-guide mapping: the Istio 1.0/1.1 `istio-remote` chart with
  * `remotePilotAddress=<pilot pod IP>` is now the `istiod` chart with
@@ -63,6 +65,15 @@ export interface IstioRemoteControlPlane {
      * @default [] (nothing besides this remote's own istiod)
      */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * P's objects that expose its istiod on its east-west gateway
+     * (`istiod-gateway`, `istiod-vs`; `IstioControlPlane.istiodExposure`). X's
+     * injection webhook and proxies reach P's istiod only through them, so
+     * X's east-west gateway and everything that waits on
+     * {@link IstioRemote.meshReady} waits for them.
+     * @default [] (e.g. P exposes istiod by other means that already exist)
+     */
+    istiodExposure?: ReadonlyArray<pulumi.Resource>;
 }
 
 /** Extra Helm values, deep-merged last over the generated ones. */
@@ -212,6 +223,14 @@ export class IstioRemote extends pulumi.ComponentResource {
     public readonly eastWestGateway?: k8s.helm.v3.Release;
     /** Load-balancer address of this cluster's east-west gateway, when installed. */
     public readonly eastWestAddress?: pulumi.Output<string>;
+    /**
+     * What X's in-mesh workloads must wait for, in this order: X's istiod
+     * release (webhook, istiod Service), X's remote secret in P (P's istiod
+     * watches X and patches the webhook), and `controlPlane.istiodExposure`
+     * (P's istiod is reachable through P's east-west gateway). X's east-west
+     * gateway waits for all of them.
+     */
+    public readonly meshReady: ReadonlyArray<pulumi.Resource>;
 
     constructor(name: string, args: IstioRemoteArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ISTIO_REMOTE_TYPE, name, {}, opts);
@@ -268,6 +287,7 @@ export class IstioRemote extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.istiod, ...(controlPlane.dependsOn ?? [])] },
         );
+        this.meshReady = [this.istiod, this.remoteSecret, ...(controlPlane.istiodExposure ?? [])];
 
         if (resolved.eastWestGateway) {
             const gatewayValues = eastWestGatewayValues(identity, cluster.name, valuesOverride.eastWestGateway, cluster.cni);
@@ -275,8 +295,8 @@ export class IstioRemote extends pulumi.ComponentResource {
             const gateway = new k8s.helm.v3.Release(
                 `${name}-eastwest`,
                 { ...chart(ISTIO_CHARTS.gateway), name: RELEASE_NAMES.eastwest, namespace, values: gatewayValues },
-                // Pods in X can be injected only once P's istiod watches X.
-                { ...local, dependsOn: [this.istiod, this.remoteSecret] },
+                // Pods in X can be injected only once P's istiod watches X and is reachable through P's east-west gateway.
+                { ...local, dependsOn: [...this.meshReady] },
             );
             const service = k8s.core.v1.Service.get(`${name}-eastwest-svc`, pulumi.interpolate`${gateway.status.namespace}/${serviceName}`, {
                 ...local,

@@ -17,8 +17,10 @@
  * (read-only, rendered by the `base` chart; its ClusterRole comes from the
  * `istiod` chart), never as an administrator. Its token is read from a
  * `kubernetes.io/service-account-token` Secret built by
- * {@link readerTokenSecretArgs}, the same Secret istioctl creates on
- * Kubernetes ≥ 1.24.
+ * {@link readerTokenSecretArgs}: the kind of Secret istioctl creates on
+ * Kubernetes ≥ 1.24, under a name of ack-mesh's own
+ * ({@link READER_TOKEN_SECRET_NAME}). Only clusters that another cluster
+ * reads get one ({@link readersOf}).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,8 +42,30 @@ export const REMOTE_SECRET_CLUSTER_ANNOTATION = "networking.istio.io/cluster";
 /** The read-only identity istiod uses in other clusters (`constants.DefaultServiceAccountName`). */
 export const READER_SERVICE_ACCOUNT = "istio-reader-service-account";
 
-/** Name istioctl gives the token Secret it creates for {@link READER_SERVICE_ACCOUNT}. */
-export const READER_TOKEN_SECRET_NAME = `${READER_SERVICE_ACCOUNT}-istio-remote-secret-token`;
+/**
+ * Name `istioctl create-remote-secret` gives the token Secret it creates for
+ * {@link READER_SERVICE_ACCOUNT} (istio@1.30.3
+ * istioctl/pkg/multicluster/remote_secret.go, `tokenSecretName`). ack-mesh
+ * never creates a Secret of this name: see {@link READER_TOKEN_SECRET_NAME}.
+ */
+export const ISTIOCTL_READER_TOKEN_SECRET_NAME = `${READER_SERVICE_ACCOUNT}-istio-remote-secret-token`;
+
+/**
+ * Name of the reader token Secret ack-mesh creates in `istio-system` of each
+ * cluster that another cluster reads: `ack-mesh-istio-reader-token`.
+ *
+ * Deliberately not {@link ISTIOCTL_READER_TOKEN_SECRET_NAME}: on a cluster
+ * where `istioctl create-remote-secret` ever ran, that Secret already exists
+ * and creating it again fails with "already exists". The two coexist; each is
+ * a separate token of the same ServiceAccount, and deleting one does not
+ * revoke the other. istioctl run later reuses this one (it first looks for
+ * any token Secret of the ServiceAccount).
+ *
+ * Changing this name replaces the Secret (a new token; the remote secrets
+ * that embed it are updated, and the old token is revoked when its Secret
+ * is deleted).
+ */
+export const READER_TOKEN_SECRET_NAME = "ack-mesh-istio-reader-token";
 
 /** Annotation binding a `kubernetes.io/service-account-token` Secret to its ServiceAccount. */
 export const SERVICE_ACCOUNT_NAME_ANNOTATION = "kubernetes.io/service-account.name";
@@ -130,9 +154,26 @@ export function remoteSecretPairs(identity: MeshIdentity): RemoteSecretPair[] {
 }
 
 /**
+ * The control planes that read `cluster` (watch it through a remote
+ * secret), sorted: the watchers of its pairs in {@link remoteSecretPairs}.
+ * Empty when no other cluster reads it — a lone primary, or every primary
+ * of a primary-remote mesh — and then the cluster needs no reader token:
+ * minting one would leave a long-lived token that nothing uses but that can
+ * read every Secret of the cluster (the reader ClusterRole grants get, list
+ * and watch on `secrets`: istio@1.30.3
+ * manifests/charts/istio-control/istio-discovery/templates/reader-clusterrole.yaml). Pure.
+ */
+export function readersOf(identity: MeshIdentity, cluster: string): string[] {
+    return remoteSecretPairs(identity)
+        .filter((p) => p.target === cluster)
+        .map((p) => p.watcher);
+}
+
+/**
  * Arguments of the `kubernetes.io/service-account-token` Secret for
- * {@link READER_SERVICE_ACCOUNT}, the one `istioctl create-remote-secret`
- * creates on Kubernetes ≥ 1.24: name {@link READER_TOKEN_SECRET_NAME}, the
+ * {@link READER_SERVICE_ACCOUNT}, the kind of Secret `istioctl
+ * create-remote-secret` creates on Kubernetes ≥ 1.24 but under ack-mesh's
+ * own name {@link READER_TOKEN_SECRET_NAME} (not istioctl's), the
  * `kubernetes.io/service-account.name` annotation, and
  * `pulumi.com/waitFor: jsonpath={.data.token}` so that the provider returns
  * only after the token controller filled `data.token` and `data["ca.crt"]`

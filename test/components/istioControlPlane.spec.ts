@@ -158,6 +158,7 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
             ingressServiceName: "istio-ingressgateway",
             crossNetworkGateway: false,
             exposeIstiod: true,
+            readerToken: false,
         });
     });
 
@@ -172,6 +173,7 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
             values: { base: {}, istiod: istiodValues(multi, "sh", { dnsCapture: true }), eastWestGateway: eastWestGatewayValues(multi, "sh") },
             crossNetworkGateway: true,
             exposeIstiod: false,
+            readerToken: true,
         });
     });
 
@@ -323,18 +325,17 @@ describe("IstioControlPlane: primary of a flat primary-remote mesh", function ()
                 `${GATEWAY} istio-hz-istiod-gw`,
                 `${VIRTUAL_SERVICE} istio-hz-istiod-vs`,
                 `${PEER_AUTHENTICATION} istio-hz-peer-authn`,
-                `${K8S.secret} istio-hz-reader-token`,
             ].sort(),
             reads: [`${K8S.service} istio-hz-eastwest-svc istio-system/istio-eastwestgateway`, `${K8S.service} istio-hz-ingress-svc istio-system/istio-ingressgateway`],
         });
-        assert.strictEqual(subtree(r.res, r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").urn).length, 9, "no grandchildren");
+        assert.strictEqual(subtree(r.res, r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").urn).length, 8, "no grandchildren");
     });
 
     it("puts every child (and read) on the cluster's provider, under the component", () => {
         const provider = r.res.get(K8S.provider, "hz-k8s").urn;
         const top = r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").urn;
         const all = [...r.res.childrenOf(top), ...r.res.reads];
-        assert.strictEqual(all.length, 11);
+        assert.strictEqual(all.length, 10);
         for (const c of all) {
             assert.strictEqual(c.providerUrn, provider, `${typeName(c)} uses hz-k8s`);
             assert.strictEqual(c.parent, top, `${typeName(c)} is a child of the component`);
@@ -384,7 +385,6 @@ describe("IstioControlPlane: primary of a flat primary-remote mesh", function ()
         assertDependsOn(r.res, [GATEWAY, "istio-hz-istiod-gw"], base, eastWest);
         assertDependsOn(r.res, [VIRTUAL_SERVICE, "istio-hz-istiod-vs"], base, eastWest);
         assertDependsOn(r.res, [PEER_AUTHENTICATION, "istio-hz-peer-authn"], istiod);
-        assertDependsOn(r.res, [K8S.secret, "istio-hz-reader-token"], base, ns);
         for (const read of r.res.reads) {
             const rel = read.name === "istio-hz-ingress-svc" ? "istio-hz-ingress" : "istio-hz-eastwest";
             assert.ok(read.dependencies.includes(r.res.get(RELEASE, rel).urn), `${read.name} waits for ${rel}`);
@@ -392,34 +392,15 @@ describe("IstioControlPlane: primary of a flat primary-remote mesh", function ()
         assert.deepStrictEqual(r.res.warnings.filter((w) => /namespace|default Kubernetes provider/.test(w)), []);
     });
 
-    it("creates the reader token Secret for istio-reader-service-account, awaited by pulumi.com/waitFor", () => {
-        const s = r.res.get(K8S.secret, "istio-hz-reader-token").inputs;
-        assert.deepStrictEqual(s, {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: {
-                name: "istio-reader-service-account-istio-remote-secret-token",
-                namespace: "istio-system",
-                annotations: { "kubernetes.io/service-account.name": "istio-reader-service-account", "pulumi.com/waitFor": "jsonpath={.data.token}" },
-            },
-            type: "kubernetes.io/service-account-token",
-        });
+    it("mints no reader token: no other cluster reads a lone primary (its remote secrets live here)", () => {
+        assert.strictEqual(r.planes.hz.readerToken, undefined);
+        assert.deepStrictEqual(r.res.byType(K8S.secret), []);
+        assert.strictEqual("readerToken" in r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").outputs, false);
     });
 
-    it("outputs the reader token (decoded JWT) and CA data, both secret", async () => {
-        const plane = r.planes.hz;
-        assert.strictEqual(await isSecretOutput(plane.readerToken.token), true);
-        assert.strictEqual(await isSecretOutput(plane.readerToken.caData), true);
-        const data = unwrapSecrets(r.res.get(K8S.secret, "istio-hz-reader-token").outputs.data) as Record<string, string>;
-        const token = await promiseOf(plane.readerToken.token);
-        assert.strictEqual(token, Buffer.from(data.token, "base64").toString("utf8"));
-        const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as { sub: string };
-        assert.strictEqual(payload.sub, `system:serviceaccount:istio-system:${READER_SERVICE_ACCOUNT}`);
-        const caData = await promiseOf(plane.readerToken.caData);
-        assert.strictEqual(caData, data["ca.crt"], "kept as base64 (certificate-authority-data)");
-        assert.match(Buffer.from(caData, "base64").toString("utf8"), /^-----BEGIN CERTIFICATE-----/);
-        const registered = r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").outputs.readerToken as Record<string, unknown>;
-        assert.ok(registered.token instanceof Secret && registered.caData instanceof Secret, "registered as secrets");
+    it("exposes the objects that expose istiod, for the remotes' workloads to wait on", async () => {
+        const urns = await Promise.all(r.planes.hz.istiodExposure.map((x) => promiseOf(x.urn)));
+        assert.deepStrictEqual(urns, [r.res.get(GATEWAY, "istio-hz-istiod-gw").urn, r.res.get(VIRTUAL_SERVICE, "istio-hz-istiod-vs").urn]);
     });
 
     it("outputs the gateways' SLB addresses: internet for ingress, intranet for east-west", async () => {
@@ -510,6 +491,42 @@ describe("IstioControlPlane: multi-primary, multi-network, shared root", functio
         assert.strictEqual(await validateIstioResources(r.res), 4);
     });
 
+    it("creates the reader token Secret (read by the other primary) for istio-reader-service-account, under ack-mesh's own name, awaited by pulumi.com/waitFor", () => {
+        assertDependsOn(r.res, [K8S.secret, "istio-hz-reader-token"], [RELEASE, "istio-hz-base"], [K8S.namespace, "istio-hz-ns"]);
+        const s = r.res.get(K8S.secret, "istio-hz-reader-token").inputs;
+        assert.deepStrictEqual(s, {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: {
+                name: "ack-mesh-istio-reader-token",
+                namespace: "istio-system",
+                annotations: { "kubernetes.io/service-account.name": "istio-reader-service-account", "pulumi.com/waitFor": "jsonpath={.data.token}" },
+            },
+            type: "kubernetes.io/service-account-token",
+        });
+    });
+
+    it("outputs the reader token (decoded JWT) and CA data, both secret", async () => {
+        const plane = r.planes.hz;
+        assert.ok(plane.readerToken, "sh reads hz");
+        assert.strictEqual(await isSecretOutput(plane.readerToken!.token), true);
+        assert.strictEqual(await isSecretOutput(plane.readerToken!.caData), true);
+        const data = unwrapSecrets(r.res.get(K8S.secret, "istio-hz-reader-token").outputs.data) as Record<string, string>;
+        const token = await promiseOf(plane.readerToken!.token);
+        assert.strictEqual(token, Buffer.from(data.token, "base64").toString("utf8"));
+        const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as { sub: string };
+        assert.strictEqual(payload.sub, `system:serviceaccount:istio-system:${READER_SERVICE_ACCOUNT}`);
+        const caData = await promiseOf(plane.readerToken!.caData);
+        assert.strictEqual(caData, data["ca.crt"], "kept as base64 (certificate-authority-data)");
+        assert.match(Buffer.from(caData, "base64").toString("utf8"), /^-----BEGIN CERTIFICATE-----/);
+        const registered = r.res.get(ISTIO_CONTROL_PLANE_TYPE, "istio-hz").outputs.readerToken as Record<string, unknown>;
+        assert.ok(registered.token instanceof Secret && registered.caData instanceof Secret, "registered as secrets");
+    });
+
+    it("exposes no istiod (no remotes)", () => {
+        assert.deepStrictEqual(r.planes.hz.istiodExposure, []);
+    });
+
     it("outputs addresses per cluster", async () => {
         for (const c of ["hz", "sh"]) {
             assert.match(await promiseOf(r.planes[c].ingressAddress!), /^47\./);
@@ -550,7 +567,6 @@ describe("IstioControlPlane: mTLS off, no ingress gateway, DNS capture and overr
                 `${RELEASE} istio-hz-eastwest`,
                 `${GATEWAY} istio-hz-istiod-gw`,
                 `${VIRTUAL_SERVICE} istio-hz-istiod-vs`,
-                `${K8S.secret} istio-hz-reader-token`,
             ].sort(),
             reads: [`${K8S.service} istio-hz-eastwest-svc istio-system/istio-eastwestgateway`],
         });
@@ -570,9 +586,9 @@ describe("IstioControlPlane: mTLS off, no ingress gateway, DNS capture and overr
         );
     });
 
-    it("still outputs the east-west address and the reader token", async () => {
+    it("still outputs the east-west address, and no reader token (nothing reads hz)", async () => {
         assert.match(await promiseOf(r.planes.hz.eastWestAddress!), /^10\./);
-        assert.strictEqual(await isSecretOutput(r.planes.hz.readerToken.token), true);
+        assert.strictEqual(r.planes.hz.readerToken, undefined);
         assert.strictEqual(await validateIstioResources(r.res), 2);
     });
 });

@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
 import { IstioMesh } from "../../components/istioMesh";
 import { clusterHandleFromKubeconfig, ClusterHandle, createMeshIdentity, MeshIdentity } from "../../components/types";
 import { ConfigError } from "../../config/errors";
-import { Secret, simulate, SimulationResult } from "../support";
+import { promiseOf, Secret, simulate, SimulationResult } from "../support";
 
 const kubeconfig = (i: number) => `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://47.0.0.${i}:6443"}\n`;
 
@@ -159,6 +159,56 @@ describe("IstioMesh", () => {
                 return true;
             },
         );
+    });
+
+    // a and b are primaries on their own networks; r is a's remote on a third network.
+    const aBr = () => identityOf(["a", "b", "r"], ["a", "b"], (n) => `net-${n}`);
+    const names = (r: SimulationResult, urns: string[]) => urns.map((u) => r.resources.find((x) => x.urn === u)?.name ?? u).sort();
+    const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+    it("a remote's workloads wait for the primary's istiod-gateway and istiod-vs, through which they are injected", async () => {
+        const identity = identityOf(["cp", "r1"], ["cp"], (n) => `net-${n}`);
+        let mesh: IstioMesh | undefined;
+        const r = await simulate(() => {
+            mesh = new IstioMesh("mesh", { identity, clusters: handles(identity) });
+        });
+        const ready = async (c: string) => (await Promise.all(mesh!.meshReady[c].map((x) => promiseOf(x.urn)))).map(nameOfUrn);
+        assert.deepEqual(await ready("r1"), ["mesh-r1-istiod", "mesh-r1-remote-secret", "mesh-cp-istiod-gw", "mesh-cp-istiod-vs"]);
+        assert.deepEqual(await ready("cp"), ["mesh-cp-istiod"]);
+        // The remote's east-west gateway is such a workload (its pods are injected by cp's istiod).
+        const eastWest = r.resources.find((x) => x.name === "mesh-r1-eastwest")!;
+        assert.deepEqual(names(r, eastWest.dependencies), ["mesh-cp-istiod-gw", "mesh-cp-istiod-vs", "mesh-r1-istiod", "mesh-r1-ns", "mesh-r1-remote-secret-secret"]);
+    });
+
+    it("multi-primary: each remote secret the mesh adds waits for its target's istiod (the reader ClusterRole comes from that chart)", async () => {
+        const identity = aBr();
+        const r = await simulate(() => {
+            new IstioMesh("mesh", { identity, clusters: handles(identity) });
+        });
+        const deps = (name: string) => names(r, r.resources.find((x) => x.name === name)!.dependencies);
+        assert.deepEqual(deps("mesh-a-reads-b-secret"), ["mesh-a-istiod", "mesh-b-istiod", "mesh-b-reader-token"]);
+        assert.deepEqual(deps("mesh-b-reads-a-secret"), ["mesh-a-istiod", "mesh-a-reader-token", "mesh-b-istiod"]);
+        assert.deepEqual(deps("mesh-b-reads-r-secret"), ["mesh-b-istiod", "mesh-r-istiod", "mesh-r-reader-token"]);
+        // The remote's own secret (in its primary) already waited for the remote's istiod.
+        assert.deepEqual(deps("mesh-r-remote-secret-secret"), ["mesh-a-istiod", "mesh-r-istiod", "mesh-r-reader-token"]);
+    });
+
+    it("mints a reader token only in clusters another cluster reads, under ack-mesh's own Secret name", async () => {
+        const tokens = async (identity: MeshIdentity) => {
+            let mesh: IstioMesh | undefined;
+            const r = await simulate(() => {
+                mesh = new IstioMesh("mesh", { identity, clusters: handles(identity) });
+            });
+            const secrets = r.byType("kubernetes:core/v1:Secret").filter((s) => s.inputs.type === "kubernetes.io/service-account-token");
+            for (const s of secrets) assert.equal(metaName(s), "ack-mesh-istio-reader-token", `${s.name}: not istioctl's istio-reader-service-account-istio-remote-secret-token`);
+            return { names: secrets.map((s) => s.name).sort(), planes: Object.fromEntries(Object.entries(mesh!.controlPlanes).map(([c, p]) => [c, p.readerToken !== undefined])) };
+        };
+        // Primary-remote: only the remote is read (by its primary); nothing reads the primary.
+        assert.deepEqual(await tokens(identityOf(["cp", "r1", "r2"], ["cp"])), { names: ["mesh-r1-reader-token", "mesh-r2-reader-token"], planes: { cp: false } });
+        // A single primary alone: nobody reads anybody.
+        assert.deepEqual(await tokens(identityOf(["cp"], ["cp"])), { names: [], planes: { cp: false } });
+        // Two primaries read each other and the remote.
+        assert.deepEqual(await tokens(aBr()), { names: ["mesh-a-reader-token", "mesh-b-reader-token", "mesh-r-reader-token"], planes: { a: true, b: true } });
     });
 
     it("validates before creating anything", async () => {

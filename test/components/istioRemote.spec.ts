@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../../config/defaults";
 import { ISTIO_REMOTE_TYPE, IstioRemote, IstioRemoteArgs, istioRemoteOwnsPair, resolveIstioRemoteArgs } from "../../components/istioRemote";
+import { K8sObject, istiodGateway, istiodVirtualService } from "../../components/istioObjects";
 import { ISTIO_CHARTS } from "../../components/istioValues";
 import { READER_SERVICE_ACCOUNT, REMOTE_SECRET_TYPE, RemoteSecret, readerTokenFromSecret, remoteSecretKubeconfig, remoteSecretPairs } from "../../components/remoteSecret";
 import { ClusterHandle, MeshIdentity, clusterHandleFromKubeconfig, createMeshIdentity } from "../../components/types";
@@ -29,12 +30,13 @@ function identityOf(networks: Record<string, string>, extraPrimaries: string[] =
     });
 }
 
-/** What a test program builds in the primary: its istio-system and its east-west gateway Service (the address source). */
+/** What a test program builds in the primary: its istio-system, its east-west gateway Service (the address source) and the objects exposing istiod. */
 interface Primary {
     handle: ClusterHandle;
     namespace: k8s.core.v1.Namespace;
     gateway: k8s.core.v1.Service;
     address: pulumi.Output<string>;
+    istiodExposure: k8s.apiextensions.CustomResource[];
 }
 
 function primary(network: string): Primary {
@@ -49,11 +51,13 @@ function primary(network: string): Primary {
         { provider: h.provider },
     );
     const address = gateway.status.apply((s) => s.loadBalancer.ingress[0].ip);
-    return { handle: h, namespace, gateway, address };
+    const exposure = (role: string, obj: K8sObject) =>
+        new k8s.apiextensions.CustomResource(`p1-${role}`, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec }, { provider: h.provider, dependsOn: [namespace] });
+    return { handle: h, namespace, gateway, address, istiodExposure: [exposure("istiod-gw", istiodGateway()), exposure("istiod-vs", istiodVirtualService())] };
 }
 
 function remoteArgs(identity: MeshIdentity, p: Primary, remote: ClusterHandle, extra: Partial<IstioRemoteArgs> = {}): IstioRemoteArgs {
-    return { identity, cluster: remote, controlPlane: { cluster: p.handle, eastWestAddress: p.address, dependsOn: [p.namespace] }, ...extra };
+    return { identity, cluster: remote, controlPlane: { cluster: p.handle, eastWestAddress: p.address, dependsOn: [p.namespace], istiodExposure: p.istiodExposure }, ...extra };
 }
 
 const typeName = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
@@ -254,6 +258,20 @@ describe("IstioRemote", () => {
             assert.deepEqual(r.res.warnings.filter((w) => /namespace/.test(w)), []);
         });
 
+        it("outputs what X's workloads wait for: its istiod, its remote secret, and P's istiod-gateway and istiod-vs", async () => {
+            const urns = await Promise.all(r.remote.meshReady.map((x) => promiseOf(x.urn)));
+            assert.deepEqual(urns, [
+                r.res.get(RELEASE, "r1-istiod").urn,
+                r.res.get(REMOTE_SECRET_TYPE, "r1-remote-secret").urn,
+                r.res.get("kubernetes:networking.istio.io/v1:Gateway", "p1-istiod-gw").urn,
+                r.res.get("kubernetes:networking.istio.io/v1:VirtualService", "p1-istiod-vs").urn,
+            ]);
+        });
+
+        it("names the reader token Secret ack-mesh's own way, not as istioctl does", () => {
+            assert.equal((r.res.get(K8S.secret, "r1-reader-token").inputs.metadata as { name: string }).name, "ack-mesh-istio-reader-token");
+        });
+
         it("keeps the token secret end to end", async () => {
             assert.ok(r.res.get(K8S.secret, "r1-reader-token").outputs.data instanceof Secret);
             const s = r.res.get(K8S.secret, "r1-remote-secret-secret");
@@ -317,8 +335,11 @@ describe("IstioRemote", () => {
             });
         });
 
-        it("installs the gateway only after the remote secret and istiod", () => {
+        it("installs the gateway only after the remote secret, istiod and the primary's istiod-gateway/istiod-vs", () => {
             const gw = r.res.get(RELEASE, "r1-eastwest").dependencies;
+            const names = gw.map((u) => r.res.resources.find((x) => x.urn === u)!.name).sort();
+            // Its pods are injected by P's istiod, reached through P's east-west gateway objects.
+            assert.deepEqual(names, ["p1-istiod-gw", "p1-istiod-vs", "r1-istiod", "r1-ns", "r1-remote-secret-secret"]);
             assert.ok(gw.includes(r.res.get(K8S.secret, "r1-remote-secret-secret").urn), "gateway pods need P's istiod to watch X");
             assert.ok(gw.includes(r.res.get(RELEASE, "r1-istiod").urn));
             assert.ok(r.res.reads[0].dependencies.includes(r.res.get(RELEASE, "r1-eastwest").urn));

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    ISTIOCTL_READER_TOKEN_SECRET_NAME,
     MULTI_CLUSTER_SECRET_LABEL,
     READER_SERVICE_ACCOUNT,
     READER_TOKEN_SECRET_NAME,
@@ -10,6 +11,7 @@ import {
     RemoteSecret,
     readerTokenFromSecret,
     readerTokenSecretArgs,
+    readersOf,
     remoteSecretKubeconfig,
     remoteSecretName,
     remoteSecretPairs,
@@ -162,11 +164,36 @@ describe("RemoteSecret", () => {
         });
     });
 
+    describe("readersOf", () => {
+        const twoPrimaries = createMeshIdentity({
+            meshId: "mesh1",
+            clusters: [
+                { clusterName: "p1", network: "n1", region: "cn-hangzhou", controlPlane: true },
+                { clusterName: "p2", network: "n2", region: "cn-shanghai", controlPlane: true },
+                { clusterName: "r1", network: "n1", region: "cn-hangzhou", controlPlane: false, controlledBy: "p1" },
+            ],
+        });
+        const cases: Array<[string, MeshIdentity, Record<string, string[]>]> = [
+            ["primary-remote: nothing reads the primary", primaryRemote("hz", ["sh", "bj"]), { bj: ["hz"], hz: [], sh: ["hz"] }],
+            ["a single primary: nothing reads it", multiPrimary(["solo"]), { solo: [] }],
+            ["multi-primary: each primary is read by the others", multiPrimary(["a", "b", "c"]), { a: ["b", "c"], b: ["a", "c"], c: ["a", "b"] }],
+            ["two primaries and a remote: the remote is read by both", twoPrimaries, { p1: ["p2"], p2: ["p1"], r1: ["p1", "p2"] }],
+        ];
+        for (const [title, identity, want] of cases) {
+            it(title, () => {
+                assert.deepEqual(Object.fromEntries(Object.keys(identity.clusters).sort().map((c) => [c, readersOf(identity, c)])), want);
+            });
+        }
+    });
+
     describe("readerTokenSecretArgs", () => {
-        it("is istioctl's token Secret for istio-reader-service-account, awaited until data.token is filled", () => {
+        it("is a token Secret of ack-mesh's own name for istio-reader-service-account, awaited until data.token is filled", () => {
+            assert.equal(READER_TOKEN_SECRET_NAME, "ack-mesh-istio-reader-token");
+            assert.notEqual(READER_TOKEN_SECRET_NAME, ISTIOCTL_READER_TOKEN_SECRET_NAME, "a cluster where istioctl ran already has istioctl's Secret");
+            assert.equal(ISTIOCTL_READER_TOKEN_SECRET_NAME, "istio-reader-service-account-istio-remote-secret-token");
             assert.deepEqual(readerTokenSecretArgs(), {
                 metadata: {
-                    name: "istio-reader-service-account-istio-remote-secret-token",
+                    name: "ack-mesh-istio-reader-token",
                     namespace: "istio-system",
                     annotations: {
                         "kubernetes.io/service-account.name": "istio-reader-service-account",

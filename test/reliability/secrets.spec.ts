@@ -170,7 +170,11 @@ describe("reliability: secrets audit", function () {
                 // A private key exists only with a plug-in CA (a shared root).
                 if (ofType(r, T.tlsKey).length) expected.push("private key");
                 for (const k of expected) assert.ok(kinds.has(k), `no ${k} found at all in ${stack}`);
-                assert.ok(needles(hits).size >= 4, "credential values are extracted for the leak search");
+                // One client key per cluster kubeconfig, one JWT per reader token (only clusters another cluster reads mint one).
+                const clusters = ofType(r, T.k8sProvider).length;
+                const tokens = ofType(r, T.secret).filter((s) => s.inputs.type === "kubernetes.io/service-account-token").length;
+                assert.ok(clusters >= 2 && tokens >= 1, `${stack}: ${clusters} clusters and ${tokens} reader tokens recorded`);
+                assert.ok(needles(hits).size >= clusters + tokens, `credential values are extracted for the leak search (${needles(hits).size} < ${clusters} + ${tokens})`);
             });
         });
     }
