@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { DNS_LABEL, REGION_ID } from "../config/schema";
+import { DNS_LABEL, isKeyPairName, KEY_PAIR_NAME_FIX, REGION_ID } from "../config/schema";
 import { ClusterHandle, meshTags } from "./types";
 
 /** Type token of {@link AckCluster}. Public contract: renaming it needs an alias. */
@@ -60,6 +60,23 @@ export interface NodePoolArgs {
      * cluster's node vSwitches, or a subset of them). Updatable in place.
      */
     vswitchIds: pulumi.Input<string>[];
+    /**
+     * ECS key pair (`keyName`) installed on the pool's workers for SSH login:
+     * the name of an existing key pair in the cluster's region (2..128
+     * characters, starting with a letter). Updatable in place: ACK changes the
+     * pool's scaling group (`ModifyClusterNodePool` `scaling_group.key_pair`),
+     * so workers created afterwards get the new key.
+     *
+     * Without it ACK gets no login setting for the pool at all: the component
+     * never sends `password` or `kmsEncryptedPassword` (managed node pools
+     * accept only `keyName`, `cs/nodePool.d.ts`), so the workers boot with
+     * neither a key pair nor a password and nobody can SSH into them. Reach a
+     * node through ECS Cloud Assistant / Workbench or `kubectl debug node/…`
+     * instead, or set this and add a security group rule for port 22 yourself
+     * (`SecurityGroupPeering` opens no SSH port).
+     * @default unset (no SSH login)
+     */
+    keyName?: pulumi.Input<string>;
 }
 
 /** Arguments of {@link AckCluster}. */
@@ -255,6 +272,8 @@ export interface NodePoolValues {
     readonly systemDiskCategory: string;
     /** System disk size, GiB. */
     readonly systemDiskSize: number;
+    /** ECS key pair for SSH login; absent (not sent) when the pool sets none. */
+    readonly keyName?: pulumi.Input<string>;
     /** `meshTags(args.tags)`. */
     readonly tags: Record<string, string>;
 }
@@ -378,6 +397,9 @@ export function validateAckClusterArgs(args: AckClusterArgs): ConfigProblem[] {
         if (p.systemDiskSizeGb !== undefined && !isWhole(p.systemDiskSizeGb, 20, 2048)) {
             add(`${at}.systemDiskSizeGb`, "must be a whole number of GiB from 20 to 2048", `omit it for ${DEFAULTS.systemDiskSizeGb}`, p.systemDiskSizeGb);
         }
+        if (typeof p.keyName === "string" && !isKeyPairName(p.keyName)) {
+            add(`${at}.keyName`, "is not an ECS key pair name", KEY_PAIR_NAME_FIX, p.keyName);
+        }
         if (!Array.isArray(p.vswitchIds) || p.vswitchIds.length === 0) {
             add(`${at}.vswitchIds`, "must list at least one vSwitch", "pass the cluster's node vSwitches (or some of them)");
         } else {
@@ -435,6 +457,7 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
         desiredSize: String(p.size),
         systemDiskCategory: p.systemDiskCategory ?? DEFAULTS.systemDiskCategory,
         systemDiskSize: p.systemDiskSizeGb ?? DEFAULTS.systemDiskSizeGb,
+        ...(p.keyName !== undefined ? { keyName: p.keyName } : {}),
         tags: meshTags(args.tags),
     };
 }

@@ -13,6 +13,8 @@ import {
     BookinfoWorkload,
     CONFIG_KEYS,
     DNS_LABEL,
+    isKeyPairName,
+    KEY_PAIR_NAME_FIX,
     ParsedCen,
     ParsedImages,
     ParsedSecurityGroups,
@@ -42,6 +44,8 @@ export interface NodePoolConfig {
     readonly systemDiskSizeGb: number;
     /** Zones the pool spans. */
     readonly zones: string[];
+    /** ECS key pair for SSH login to the workers; absent when unset (no login credential, see `NodePoolArgs.keyName`). */
+    readonly keyName?: string;
 }
 
 /** One resolved cluster. */
@@ -500,6 +504,9 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                     problems.add(`${base}.nodePools.${poolName}.zones[${i}]`, "is not one of the cluster's zones", `use one of: ${c.zones.join(", ")}`, z);
                 }
             });
+            if (pool.keyName !== undefined && !isKeyPairName(pool.keyName)) {
+                problems.add(`${base}.nodePools.${poolName}.keyName`, "is not an ECS key pair name", KEY_PAIR_NAME_FIX, pool.keyName);
+            }
             pools.push([
                 poolName,
                 {
@@ -509,6 +516,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                     systemDiskCategory: pool.systemDiskCategory ?? DEFAULTS.systemDiskCategory,
                     systemDiskSizeGb: pool.systemDiskSizeGb ?? DEFAULTS.systemDiskSizeGb,
                     zones,
+                    ...(pool.keyName !== undefined ? { keyName: pool.keyName } : {}),
                 },
             ]);
         }

@@ -17,6 +17,20 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Alibaba region id, e.g. `cn-hangzhou`, `ap-southeast-1`. */
 export const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
+/**
+ * ECS key pair names (ImportKeyPair/CreateKeyPair `KeyPairName`): 2 to 128 characters, starting
+ * with a letter, then letters, digits, `:`, `_` or `-`, and not starting with `http://` or `https://`.
+ */
+export const KEY_PAIR_NAME = /^(?!https?:\/\/)[A-Za-z][A-Za-z0-9:_-]{1,127}$/;
+
+/** Whether `s` is a well-formed ECS key pair name ({@link KEY_PAIR_NAME}). */
+export function isKeyPairName(s: unknown): s is string {
+    return typeof s === "string" && KEY_PAIR_NAME.test(s);
+}
+
+/** The fix for a malformed key pair name, shared by the config and `AckCluster` checks. */
+export const KEY_PAIR_NAME_FIX = "use the name of an existing key pair in the cluster's region: 2 to 128 characters, starting with a letter, then letters, digits, ':', '_' or '-'";
+
 /** Bookinfo workloads that can be placed onto clusters. */
 export const BOOKINFO_WORKLOADS = [
     "productpage-v1",
@@ -65,6 +79,11 @@ export const nodePoolSchema = z.strictObject({
     systemDiskSizeGb: z.number().int().min(20).max(2048).default(DEFAULTS.systemDiskSizeGb),
     /** Zones (subset of the cluster's zones) the pool spans; default all of them. */
     zones: z.array(z.string()).min(1).optional(),
+    /**
+     * ECS key pair for SSH login to the workers (`cs.NodePool.keyName`); checked in `load.ts`.
+     * Unset: the workers get no login credential (see `NodePoolArgs.keyName`).
+     */
+    keyName: z.string().optional(),
 });
 
 /** One ACK cluster, keyed in `clusters` by its stable name (a DNS-1123 label). */

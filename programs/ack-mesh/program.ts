@@ -144,6 +144,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
                             systemDiskCategory: p.systemDiskCategory,
                             systemDiskSizeGb: p.systemDiskSizeGb,
                             vswitchIds: p.zones.map((z) => net.vswitchIds[c.name][z]),
+                            ...(p.keyName !== undefined ? { keyName: p.keyName } : {}),
                         },
                     ]),
                 ),

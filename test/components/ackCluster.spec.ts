@@ -357,6 +357,38 @@ describe("AckCluster", () => {
         });
     });
 
+    describe("node pool keyName (issue 12, item 7)", () => {
+        it("passes keyName to the pool when set, and sends no login input otherwise", () => {
+            const pool = { instanceTypes: ["ecs.g7.xlarge"], size: 3, vswitchIds: [] };
+            assert.equal(nodePoolInputs({ clusterName: "hz" }, "system", { ...pool, keyName: "ops-key" }).keyName, "ops-key");
+            const none = nodePoolInputs({ clusterName: "hz" }, "system", pool) as unknown as Record<string, unknown>;
+            for (const login of ["keyName", "password", "kmsEncryptedPassword"]) assert.equal(login in none, false, login);
+        });
+
+        it("refuses a malformed key pair name, naming the pool", () => {
+            const args = plainArgs({ nodePools: { system: { instanceTypes: ["ecs.g7.xlarge"], size: 3, vswitchIds: ["vsw-node1"], keyName: "http://x" } } });
+            assert.deepEqual(validateAckClusterArgs(args), [
+                {
+                    path: "nodePools.system.keyName",
+                    value: "http://x",
+                    message: "is not an ECS key pair name",
+                    fix: "use the name of an existing key pair in the cluster's region: 2 to 128 characters, starting with a letter, then letters, digits, ':', '_' or '-'",
+                },
+            ]);
+        });
+
+        it("creates the pool with keyName under the simulated cloud", async () => {
+            const b = await build(plans.hz, (net) => ({
+                nodePools: {
+                    system: { instanceTypes: ["ecs.g7.xlarge"], size: 3, vswitchIds: net.vswitchIds, keyName: "ops-key" },
+                    apps: { instanceTypes: ["ecs.g7.xlarge"], size: 3, vswitchIds: net.vswitchIds },
+                },
+            }));
+            assert.equal(b.res.get(ALI.nodePool, "hz-np-system").inputs.keyName, "ops-key");
+            assert.equal(b.res.get(ALI.nodePool, "hz-np-apps").inputs.keyName, undefined);
+        });
+    });
+
     // -----------------------------------------------------------------------------------------
     // Construction under the simulated cloud
 

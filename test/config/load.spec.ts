@@ -723,6 +723,19 @@ describe("config/load: exact error messages", () => {
         ]);
     });
 
+    it("a node pool's keyName (ECS key pair) is kept; a malformed one is refused (issue 12, item 7)", () => {
+        const raw = base();
+        raw.clusters.hz.nodePools = { default: { size: 3, keyName: "ops-key_1" }, apps: { size: 3 } };
+        const c = parse(raw);
+        assert.equal(c.clusters.hz.nodePools.default.keyName, "ops-key_1");
+        assert.equal("keyName" in c.clusters.hz.nodePools.apps, false, "unset: absent, not undefined");
+        raw.clusters.hz.nodePools = { default: { size: 3, keyName: "1key" } };
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (1 problem):",
+            '  - clusters.hz.nodePools.default.keyName: is not an ECS key pair name (got "1key"). Fix: use the name of an existing key pair in the cluster\'s region: 2 to 128 characters, starting with a letter, then letters, digits, \':\', \'_\' or \'-\'',
+        ]);
+    });
+
     it("a duplicate displayName (case-insensitive)", () => {
         const raw = base();
         raw.clusters.hz.displayName = "Prod";
