@@ -18,7 +18,6 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/load";
-import { suggest } from "../config/zodProblems";
 import type { NetworkPlan } from "../plan/network";
 import { planVpcWithCen } from "./vpcWithCen";
 
@@ -162,7 +161,8 @@ function failure(a: Answer<unknown> | undefined): { invoke: string; message: str
 /**
  * What the answers mean for the stack. Pure.
  *
- * - A region the account does not offer is a problem (with a suggestion).
+ * - A region the account does not offer is a problem that lists the account's regions
+ *   (typos are caught earlier, by the config check against the provider's region list).
  * - A zone where vSwitches cannot be created is a problem that lists the zones on offer.
  * - A transit router attachment zone the region's transit router does not support is a problem.
  * - A node pool with none of its instance types on sale in one of its zones is a problem.
@@ -199,12 +199,12 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         }
         const offered = (regionsAnswer as { value: string[] }).value;
         if (!offered.includes(c.region)) {
-            const hint = suggest(c.region, offered);
+            // The id passed the provider's own check, so it is no typo: the account lacks the region.
             problems.push({
                 path: `${base}.region`,
                 value: c.region,
-                message: "is not a region this account can use (getRegions)",
-                fix: hint ? `did you mean ${hint}?` : `use one of: ${[...offered].sort(SORT).join(", ")}`,
+                message: "is a region the provider knows, but not one this account can use (getRegions)",
+                fix: `use one of the account's regions: ${[...offered].sort(SORT).join(", ")}`,
             });
             continue;
         }
@@ -213,6 +213,8 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         const zonesAnswer = a.zones;
         const zf = failure(zonesAnswer);
         let zonesOk = false;
+        // Zones found not on offer are reported once, here; their instance types are not asked about again.
+        const offeredZones = zf ? undefined : (zonesAnswer as { value: string[] }).value;
         if (zf) {
             cannotCheck(`${base}.zones`, c.zones.join(", "), zf, c.region);
         } else {
@@ -236,6 +238,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         for (const [pool, p] of Object.entries(c.nodePools)) {
             const missingIn: string[] = [];
             for (const z of p.zones) {
+                if (offeredZones !== undefined && !offeredZones.includes(z)) continue;
                 const it = a.instanceTypes[z] ?? missing(c.region, PREFLIGHT_INVOKES.instanceTypes);
                 const f = failure(it);
                 if (f) {

@@ -148,6 +148,17 @@ export class SimCloudError extends Error {
   }
 }
 
+/**
+ * The simulated cloud has no handler for an invoke. Unlike an API error that a handler returns (which
+ * the program may catch, as it may catch a real one), this is always recorded as a failure of the run.
+ */
+export class UnmockedInvokeError extends SimCloudError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnmockedInvokeError";
+  }
+}
+
 /** Options of a {@link SimCloud}. */
 export interface SimCloudOptions {
   /** Region used by alicloud resources without an explicit provider. */
@@ -391,7 +402,7 @@ export class SimCloud {
     const provider = this.providerByRef(providerRef);
     const handler = this.options.invokes?.[token] ?? invokeHandlers[token];
     if (!handler) {
-      throw new SimCloudError(
+      throw new UnmockedInvokeError(
         `simulated cloud has no mock for invoke ${token}; add one in sim/ (defineInvokes in sim/alicloud.ts, ` +
           `sim/kubernetes.ts or sim/tlsrandom.ts) or pass it in SimulationOptions.invokes`,
       );

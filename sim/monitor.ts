@@ -9,7 +9,7 @@ import { createRequire } from "module";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as aliasproto from "@pulumi/pulumi/proto/alias_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import { SimCloud, SimCloudError, providerUrnOf } from "./cloud";
+import { SimCloud, SimCloudError, UnmockedInvokeError, providerUrnOf } from "./cloud";
 import { uuid } from "./ids";
 import { RecordedInvoke, RecordedResource } from "./record";
 import { Rec, fromWire, toWire } from "./values";
@@ -244,7 +244,9 @@ export class SimMonitor {
       resp.setReturn(structproto.Struct.fromJavaScript(toWire(record.result) as Rec));
       callback(null, resp);
     } catch (e) {
-      const err = this.fail(e);
+      // A missing mock always fails the run; an API error goes back to the program, which may handle
+      // it (as the preflight does), and fails the run only if the program lets it escape.
+      const err = e instanceof UnmockedInvokeError ? this.fail(e) : withDetails(e);
       record.error = err.message;
       callback(err);
     }
@@ -285,12 +287,18 @@ export class SimMonitor {
   close(): void {}
 
   private fail(e: unknown): Error {
-    const err = e instanceof Error ? e : new SimCloudError(String(e));
-    const withDetails = err as Error & { details?: string };
-    if (withDetails.details === undefined) withDetails.details = err.message;
+    const err = withDetails(e);
     this.errors.push(err);
     return err;
   }
+}
+
+/** The error as the SDK reads it: an `Error` with `details` (what the SDK reports for a failed call). */
+function withDetails(e: unknown): Error {
+  const err = e instanceof Error ? e : new SimCloudError(String(e));
+  const d = err as Error & { details?: string };
+  if (d.details === undefined) d.details = err.message;
+  return err;
 }
 
 function aliasToJs(a: aliasproto.Alias): unknown {

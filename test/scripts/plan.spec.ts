@@ -40,6 +40,48 @@ describe("npm run plan (scripts/plan.ts)", () => {
 
   it("covers every stack file", () => assert.deepEqual(stackNames(), ["dev", "prod", "staging"]));
 
+  it("prints the Preflight section and, first, the image-source warnings", async () => {
+    const { code, out } = await run("staging");
+    assert.equal(code, 0);
+    const lines = out.split("\n");
+    assert.equal(lines[2], "Warnings: 3");
+    assert.match(lines[3], /^!! WARNING: the Istio images come from docker\.io\/istio, on the internet outside China/);
+    const at = lines.indexOf("Preflight");
+    assert.ok(at > 0 && at < lines.indexOf("CIDR plan"), "Preflight comes before the CIDR plan");
+    assert.equal(lines[at + 3], "Preflight passed: 8 checks against the account");
+    assert.match(lines[at + 4], /^  ok  hangzhou: zones cn-hangzhou-h, cn-hangzhou-i offered in cn-hangzhou$/);
+    assert.ok(lines.includes("  ok  vpc shanghai: transit router of cn-shanghai supports cn-shanghai-l, cn-shanghai-m"));
+  });
+
+  it("a stack the preflight rejects exits 2 with every problem and the config path", async () => {
+    const file = path.join(tmp, "Pulumi.eol.yaml");
+    const doc = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8").replace("role: remote", "role: remote\n      kubernetesVersion: 1.34.2-aliyun.1");
+    fs.writeFileSync(file, doc);
+    const { code, out, err } = await run("--stack-file", file);
+    assert.equal(code, 2, err);
+    assert.equal(out, "");
+    assert.match(err, /Pulumi\.eol\.yaml: Preflight failed: the account does not offer what the stack asks for \(1 problem\):/);
+    assert.match(err, /clusters\.istio-remote1\.kubernetesVersion: is not offered by ACK for new managed clusters in cn-hangzhou/);
+  });
+
+  it("--images lists exactly the images (with tags) and charts the stack pulls, one per line", async () => {
+    const { code, out } = await run("prod", "--images");
+    assert.equal(code, 0);
+    assert.deepEqual(out.split("\n"), [
+      "image docker.io/istio/pilot:1.30.3",
+      "image docker.io/istio/proxyv2:1.30.3",
+      "image registry.istio.io/release/examples-bookinfo-details-v1:1.20.3",
+      "image registry.istio.io/release/examples-bookinfo-productpage-v1:1.20.3",
+      "image registry.istio.io/release/examples-bookinfo-ratings-v1:1.20.3",
+      "image registry.istio.io/release/examples-bookinfo-reviews-v1:1.20.3",
+      "image registry.istio.io/release/examples-bookinfo-reviews-v2:1.20.3",
+      "image registry.istio.io/release/examples-bookinfo-reviews-v3:1.20.3",
+      "chart https://istio-release.storage.googleapis.com/charts/base-1.30.3.tgz",
+      "chart https://istio-release.storage.googleapis.com/charts/istiod-1.30.3.tgz",
+      "chart https://istio-release.storage.googleapis.com/charts/gateway-1.30.3.tgz",
+    ]);
+  });
+
   it("prints Bookinfo placement and routing from the config", async () => {
     const { out } = await run("prod");
     assert.match(out, /reviews-v2 +shanghai \(cn-shanghai\)/);

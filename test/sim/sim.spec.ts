@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
+import { ACCOUNT_INVOKES as ALI_ACCOUNT } from "../../sim/alicloudAccount";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
@@ -574,6 +575,30 @@ describe("sim: simulated cloud", function () {
       );
       assert.match(used.message, /bad cen id/);
       assert.deepEqual((await simulate(() => ({ ok: true }))).outputs, { ok: true });
+    });
+
+    it("returns an invoke's API error to the program, which may handle it; a missing mock always fails the run", async () => {
+      const failing = { [ALI_ACCOUNT.getZones]: (_a: unknown, ctx: { fail(m: string): never }) => ctx.fail("Throttling.User") };
+      const handled = await simulate(
+        async () => {
+          const msg = await alicloud.getZones({}).then(
+            () => "no error",
+            (e: Error) => e.message,
+          );
+          return { msg };
+        },
+        { invokes: failing as any },
+      );
+      assert.match(String(handled.outputs["msg"]), /simulated cloud: invoke alicloud:index\/getZones:getZones: Throttling\.User/);
+      const escaped = await expectFailure(simulate(() => ({ zones: alicloud.getZonesOutput({}).ids }), { invokes: failing as any }));
+      assert.match(escaped.message, /Throttling\.User/);
+      const unmocked = await expectFailure(
+        simulate(async () => {
+          await alicloud.getAccount().catch(() => undefined);
+          return {};
+        }),
+      );
+      assert.match(unmocked.message, /simulated cloud has no mock for invoke alicloud:index\/getAccount:getAccount/);
     });
 
     it("rejects requests the real cloud would reject, with an actionable message", async () => {

@@ -1,0 +1,90 @@
+/**
+ * Image and chart sources: the mirror list must be exactly what the plan pulls, and the warnings
+ * must fire for mainland-China clusters on internet sources only.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { imageSources, imageSourceWarnings, isInternetSource, mirrorList, sourceHost } from "../../plan/images";
+import { isMainlandChinaRegion, regionOfZone } from "../../config/regions";
+import { parseStackConfig } from "../../config/load";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { readStackConfig, ROOT, simulate, stackNames, stackRaw } from "../support";
+
+const MIRROR = {
+    istioHub: "registry.cn-hangzhou.aliyuncs.com/mesh",
+    bookinfoRegistry: "registry-vpc.cn-hangzhou.aliyuncs.com/demo",
+    chartRepository: "oci://registry.cn-hangzhou.aliyuncs.com/charts",
+};
+
+describe("plan/images", () => {
+    it("sourceHost and isInternetSource", () => {
+        assert.deepStrictEqual(
+            ["docker.io/istio", "oci://registry.cn-hangzhou.aliyuncs.com/x", "https://istio-release.storage.googleapis.com/charts", "my.registry:5000/istio"].map(sourceHost),
+            ["docker.io", "registry.cn-hangzhou.aliyuncs.com", "istio-release.storage.googleapis.com", "my.registry"],
+        );
+        assert.deepStrictEqual(
+            ["docker.io/istio", "registry.istio.io/release", "https://istio-release.storage.googleapis.com/charts", MIRROR.istioHub, MIRROR.chartRepository].map(isInternetSource),
+            [true, true, true, false, false],
+        );
+    });
+
+    it("regions: mainland China and the region of a zone", () => {
+        assert.deepStrictEqual(["cn-hangzhou", "cn-hongkong", "ap-southeast-1", "cn-shanghai-finance-1"].map(isMainlandChinaRegion), [true, false, false, true]);
+        assert.deepStrictEqual(["cn-hangzhou-h", "ap-southeast-1a", "eu-central-1b", "cn-beijing", "x"].map(regionOfZone), ["cn-hangzhou", "ap-southeast-1", "eu-central-1", undefined, undefined]);
+    });
+
+    it("defaults are the upstream sources; the settings replace them", () => {
+        const config = parseStackConfig(stackRaw("dev"));
+        assert.deepStrictEqual(imageSources(config), {
+            istioHub: "docker.io/istio",
+            bookinfoRegistry: "registry.istio.io/release",
+            chartRepository: "https://istio-release.storage.googleapis.com/charts",
+        });
+        assert.deepStrictEqual(imageSources(parseStackConfig({ ...stackRaw("dev"), images: MIRROR })), MIRROR);
+    });
+
+    it("warnings: one per internet source used by a mainland-China stack; none with mirrors; Bookinfo's only when enabled", () => {
+        const dev = parseStackConfig(stackRaw("dev"));
+        assert.deepStrictEqual(
+            imageSourceWarnings(dev).map((w) => w.split(",")[0]),
+            ["the Istio images come from docker.io/istio", "the Istio Helm charts come from https://istio-release.storage.googleapis.com/charts", "the Bookinfo images come from registry.istio.io/release"],
+        );
+        assert.deepStrictEqual(imageSourceWarnings(parseStackConfig({ ...stackRaw("dev"), images: MIRROR })), []);
+        const noBookinfo = parseStackConfig({ ...stackRaw("dev"), bookinfo: { enabled: false } });
+        assert.equal(imageSourceWarnings(noBookinfo).length, 2);
+        const partial = parseStackConfig({ ...stackRaw("dev"), images: { istioHub: MIRROR.istioHub } });
+        assert.deepStrictEqual(
+            imageSourceWarnings(partial).map((w) => /set (ack-mesh:images\.\w+)\.$/.exec(w)?.[1]),
+            ["ack-mesh:images.chartRepository", "ack-mesh:images.bookinfoRegistry"],
+        );
+    });
+
+    for (const stack of stackNames()) {
+        it(`${stack}: the mirror list is exactly what the simulated plan pulls`, async () => {
+            for (const images of [undefined, MIRROR]) {
+                const { config: cfg, secretConfigKeys } = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`));
+                if (images) cfg["ack-mesh:images"] = images;
+                const r = await simulate(runAckMesh, { project: "ack-mesh", stack, config: cfg, secretConfigKeys });
+                const config = parseStackConfig({ ...stackRaw(stack), ...(images ? { images } : {}) });
+                const releases = r.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release");
+                const gateways = releases.some((x) => /(^|\/)gateway$/.test(String(x.inputs["chart"])));
+                const list = mirrorList(config, gateways);
+                // Charts: every release's chart at its version, from its repository.
+                const pulled = new Set(
+                    releases.map((x) => {
+                        const chart = String(x.inputs["chart"]);
+                        const repo = (x.inputs["repositoryOpts"] as { repo?: string } | undefined)?.repo;
+                        return repo ? `${repo}/${chart}-${String(x.inputs["version"])}.tgz` : `${chart}:${String(x.inputs["version"])}`;
+                    }),
+                );
+                assert.deepStrictEqual([...pulled].sort(), [...list.charts].sort(), `${stack} charts`);
+                // Bookinfo images: exactly the Deployments' images.
+                const deployed = new Set(r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment").map((d) => (d.inputs as any).spec.template.spec.containers[0].image as string));
+                assert.deepStrictEqual([...deployed].sort(), list.images.filter((i) => i.includes("/examples-bookinfo-")), `${stack} bookinfo images`);
+                // Istio images: the hub of every istiod release, at the chart version.
+                const hub = images?.istioHub ?? "docker.io/istio";
+                assert.deepStrictEqual(list.images.filter((i) => !i.includes("/examples-bookinfo-")), [`${hub}/pilot:1.30.3`, `${hub}/proxyv2:1.30.3`]);
+            }
+        });
+    }
+});
