@@ -39,6 +39,7 @@ import {
     baseValues,
     eastWestGatewayValues,
     istioChartSource,
+    istioHubProblem,
     ingressGatewayValues,
     istiodValues,
     servesRemotes,
@@ -156,6 +157,20 @@ export interface IstioControlPlaneArgs {
      * @default true on a multi-network mesh or when the cluster serves remote clusters, else false
      */
     eastWestGateway?: boolean;
+    /**
+     * Registry path of the Istio images, set as `global.hub` of the `istiod`
+     * release, e.g. a mirror in Alibaba Container Registry
+     * (`registry.cn-hangzhou.aliyuncs.com/my-ns`): a registry and a namespace,
+     * without a scheme, a tag or a trailing `/`. Of the three charts only
+     * `istiod` has `global.hub` (istio@1.30.3 values-keys.json): it names
+     * istiod's image and, through the injector, the proxy image of every
+     * injected pod, the gateways included (the `gateway` chart's pods say
+     * `image: auto`); `base` has no image. `valuesOverride.istiod` still
+     * merges last. Changing it rolls istiod and, on their next restart, the
+     * proxies.
+     * @default unset: the charts' own hub (`docker.io/istio`)
+     */
+    hub?: string;
     /** Helm values deep-merged last, per release. @default {} */
     valuesOverride?: IstioControlPlaneValuesOverride;
 }
@@ -255,6 +270,11 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         add("cacerts", `is required: ${why}`, "pass this cluster's cacerts from MeshCertificateAuthority");
     }
 
+    if (args.hub !== undefined) {
+        const bad = istioHubProblem(args.hub);
+        if (bad) add("hub", bad.message, bad.fix, args.hub);
+    }
+
     const mtls = args.mtls ?? "STRICT";
     if (!MESH_MTLS_MODES.includes(mtls)) {
         add("mtls", "is not a mesh mTLS mode", `use one of ${MESH_MTLS_MODES.join(", ")}`, mtls);
@@ -313,7 +333,7 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         peerAuthentication: mtls === "OFF" ? undefined : mtls,
         values: {
             base: baseValues(identity, self.clusterName, override.base),
-            istiod: istiodValues(identity, self.clusterName, { dnsCapture: args.dnsCapture ?? false, valuesOverride: override.istiod }),
+            istiod: istiodValues(identity, self.clusterName, { dnsCapture: args.dnsCapture ?? false, ...(args.hub !== undefined ? { hub: args.hub } : {}), valuesOverride: override.istiod }),
             ...(ingressValues ? { ingressGateway: ingressValues } : {}),
             ...(eastWest ? { eastWestGateway: eastWestGatewayValues(identity, self.clusterName, override.eastWestGateway, args.cluster.cni) } : {}),
         },

@@ -13,7 +13,7 @@ import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import { IstioControlPlane, MeshMtlsMode } from "./istioControlPlane";
 import { IstioRemote, istioRemoteOwnsPair } from "./istioRemote";
-import type { HelmValues } from "./istioValues";
+import { HelmValues, istioHubProblem } from "./istioValues";
 import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
 import { ReaderToken, readerTokenFromSecret, RemoteSecret, remoteSecretPairs } from "./remoteSecret";
 import type { ClusterHandle, MeshIdentity } from "./types";
@@ -25,7 +25,7 @@ export const ISTIO_MESH_TYPE = "ack-mesh:mesh:IstioMesh";
 export interface IstioMeshValuesOverride {
     /** `base` chart values (control planes and remotes). @default {} */
     base?: HelmValues;
-    /** `istiod` chart values (control planes and remotes), e.g. `global.hub` for a mirror. @default {} */
+    /** `istiod` chart values (control planes and remotes); for an image mirror prefer {@link IstioMeshArgs.hub}. @default {} */
     istiod?: HelmValues;
     /** Ingress `gateway` chart values (control planes); its `name` is fixed. @default {} */
     ingressGateway?: HelmValues;
@@ -77,6 +77,19 @@ export interface IstioMeshArgs {
     dnsCapture?: boolean;
     /** Control planes that get an ingress gateway. @default every control plane */
     ingressGateways?: ReadonlyArray<string>;
+    /**
+     * Registry path of the Istio images, e.g. an Alibaba Container Registry
+     * mirror `registry.cn-hangzhou.aliyuncs.com/my-ns`: a registry and a
+     * namespace, without a scheme, a tag or a trailing `/`. It becomes
+     * `global.hub` of every `istiod` release the mesh installs (control planes
+     * and remotes). Of the three charts only `istiod` has `global.hub`
+     * (istio@1.30.3 values-keys.json): it names istiod's image and, through
+     * the injector, the proxy image of every injected pod, the gateways
+     * included (the `gateway` chart's pods say `image: auto`); `base` has no
+     * image. `valuesOverride.istiod` still merges last.
+     * @default unset: the charts' own hub (`docker.io/istio`)
+     */
+    hub?: string;
     /** Helm values merged last, per chart, on every cluster. @default {} */
     valuesOverride?: IstioMeshValuesOverride;
 }
@@ -93,6 +106,10 @@ export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
         if (!Object.hasOwn(args.identity.clusters, name)) {
             problems.push({ path: `clusters.${name}`, message: "is not a cluster of the mesh identity", fix: `use one of: ${Object.keys(args.identity.clusters).join(", ")}` });
         }
+    }
+    if (args.hub !== undefined) {
+        const bad = istioHubProblem(args.hub);
+        if (bad) problems.push({ path: "hub", value: args.hub, message: bad.message, fix: bad.fix });
     }
     for (const [i, name] of (args.ingressGateways ?? []).entries()) {
         if (!args.identity.controlPlanes.includes(name)) {
@@ -168,6 +185,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                     ingressGateway: ingress.has(cluster),
                     valuesOverride: overrides,
                     chartRepository: args.chartRepository,
+                    hub: args.hub,
                 },
                 { parent: this },
             );
@@ -189,6 +207,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                     },
                     istioVersion,
                     chartRepository: args.chartRepository,
+                    hub: args.hub,
                     valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
                 },
                 { parent: this },

@@ -36,6 +36,7 @@ import {
     baseValues,
     eastWestGatewayValues,
     istioChartSource,
+    istioHubProblem,
     remoteIstiodValues,
 } from "./istioValues";
 import { RemoteSecret, RemoteSecretPair, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
@@ -116,6 +117,18 @@ export interface IstioRemoteArgs {
      * @default identity.multiNetwork
      */
     eastWestGateway?: boolean;
+    /**
+     * Registry path of the Istio images, set as `global.hub` of the remote
+     * `istiod` release (a registry and a namespace, e.g.
+     * `registry.cn-hangzhou.aliyuncs.com/my-ns`; no scheme, tag or trailing
+     * `/`). Only the `istiod` chart has `global.hub` (istio@1.30.3
+     * values-keys.json); with `profile: remote` it renders no image itself:
+     * X's pods, its east-west gateway included (`image: auto`), are injected
+     * by P's istiod, so P's hub decides their proxy image. Keep it equal to
+     * the control plane's. `valuesOverride.istiod` still merges last.
+     * @default unset: the charts' own hub (`docker.io/istio`)
+     */
+    hub?: string;
     /** Helm values deep-merged last, per release. @default {} */
     valuesOverride?: IstioRemoteValuesOverride;
 }
@@ -178,6 +191,10 @@ export function resolveIstioRemoteArgs(args: IstioRemoteArgs): { resolved: Resol
     const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
     if (!ISTIO_VERSION.test(istioVersion)) {
         add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
+    }
+    if (args.hub !== undefined) {
+        const bad = istioHubProblem(args.hub);
+        if (bad) add("hub", bad.message, bad.fix, args.hub);
     }
     return {
         resolved: {
@@ -269,7 +286,7 @@ export class IstioRemote extends pulumi.ComponentResource {
             if (!address) {
                 throw new pulumi.ResourceError(`the east-west address of control plane "${controlPlane.cluster.name}" is empty; its east-west gateway has no load-balancer address`, this);
             }
-            return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod);
+            return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod, args.hub !== undefined ? { hub: args.hub } : {});
         });
         this.istiod = new k8s.helm.v3.Release(
             `${name}-istiod`,

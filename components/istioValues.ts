@@ -128,12 +128,65 @@ export function baseValues(identity: MeshIdentity, clusterName: string, valuesOv
     return deepMerge(c.controlPlane ? {} : { profile: "remote" }, valuesOverride);
 }
 
+/** Example hub used in messages and docs: an Alibaba Container Registry namespace. */
+const EXAMPLE_HUB = "registry.cn-hangzhou.aliyuncs.com/my-ns";
+
+/** A registry host (optionally with a port), then one or more lowercase path components (the Docker reference grammar). */
+const HUB_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
+
+/**
+ * What is wrong with a `global.hub` value, or undefined when it is a registry
+ * path: `<registry>[:port]/<namespace>[/…]`, e.g.
+ * `registry.cn-hangzhou.aliyuncs.com/my-ns`, without a URL scheme, a tag, a
+ * digest or a trailing `/`. The charts build each image as
+ * `<hub>/<image>:<tag>` (istio@1.30.3
+ * manifests/charts/istio-control/istio-discovery/templates/deployment.yaml;
+ * pkg/kube/inject/inject.go `ProxyImage`). Pure.
+ */
+export function istioHubProblem(hub: unknown): { message: string; fix: string } | undefined {
+    if (typeof hub !== "string") return { message: "is not a string", fix: `set a registry path such as ${EXAMPLE_HUB}` };
+    if (hub === "") return { message: "is empty", fix: `remove it to use the charts' default hub, or set a registry path such as ${EXAMPLE_HUB}` };
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(hub);
+    if (scheme) return { message: "has a URL scheme; global.hub is an image name prefix", fix: `remove "${scheme[0]}": ${hub.slice(scheme[0].length)}` };
+    const firstSlash = hub.indexOf("/");
+    const suffix = firstSlash < 0 ? -1 : hub.slice(firstSlash).search(/[:@]/);
+    if (suffix >= 0) return { message: "has a tag or digest; the charts append /<image>:<istioVersion> themselves", fix: `remove the tag: ${hub.slice(0, firstSlash + suffix)}` };
+    if (hub.endsWith("/")) return { message: "ends with '/'", fix: `remove it: ${hub.replace(/\/+$/, "")}` };
+    if (firstSlash < 0) return { message: "is not a registry path <registry>/<namespace>", fix: `add the namespace, e.g. ${hub}/my-ns` };
+    if (!HUB_PATTERN.test(hub)) return { message: "is not a registry path <registry>/<namespace>", fix: `use lowercase letters, digits and . _ - in the path, e.g. ${EXAMPLE_HUB}` };
+    return undefined;
+}
+
 /** Options of {@link istiodValues}. */
 export interface IstiodValuesOptions {
     /** Sidecar DNS capture (`ISTIO_META_DNS_CAPTURE`, a string "true"). @default false */
     dnsCapture?: boolean;
+    /**
+     * `global.hub`: registry path of the Istio images (see {@link RemoteIstiodValuesOptions.hub}).
+     * @default unset (the chart's own default hub)
+     */
+    hub?: string;
     /** Extra values deep-merged last. */
     valuesOverride?: HelmValues;
+}
+
+/** Options of {@link remoteIstiodValues}. */
+export interface RemoteIstiodValuesOptions {
+    /**
+     * `global.hub`, the registry path of the Istio images, e.g.
+     * `registry.cn-hangzhou.aliyuncs.com/my-ns` (see {@link istioHubProblem}).
+     * Only the `istiod` chart has it (istio@1.30.3 values-keys.json): it
+     * names istiod's own image and, through the sidecar injector, the proxy
+     * image of every injected pod, the gateways included (the `gateway`
+     * chart's pods say `image: auto` and get it from the injector). The `base`
+     * chart has no image. A remote's istiod release (`profile: remote`)
+     * renders no image: its pods are injected by its primary's istiod, whose
+     * hub applies. `valuesOverride` still merges last.
+     * @default unset: the published chart's own hub, `docker.io/istio` for official releases
+     *   (istio/release-builder pkg/build/helm.go `sanitizeChart` rewrites the source tree's
+     *   placeholder, `registry.istio.io/testing` in 1.30.3's values.yaml)
+     */
+    hub?: string;
 }
 
 /**
@@ -151,6 +204,7 @@ export function istiodValues(identity: MeshIdentity, clusterName: string, option
         network: c.network,
     };
     if (servesRemotes(identity, clusterName)) global.externalIstiod = true;
+    if (options.hub !== undefined) global.hub = options.hub;
     const meshConfig: HelmValues = { trustDomain: identity.trustDomain };
     if (options.dnsCapture) meshConfig.defaultConfig = { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } };
     return deepMerge({ global, meshConfig }, options.valuesOverride);
@@ -162,7 +216,7 @@ export function istiodValues(identity: MeshIdentity, clusterName: string, option
  * (the primary's east-west gateway address), with the injection path
  * carrying the cluster and network.
  */
-export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, remotePilotAddress: string, valuesOverride?: HelmValues): HelmValues {
+export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, remotePilotAddress: string, valuesOverride?: HelmValues, options: RemoteIstiodValuesOptions = {}): HelmValues {
     const c = clusterOf(identity, clusterName);
     if (c.controlPlane) throw new Error(`remoteIstiodValues: "${clusterName}" is a control plane; use istiodValues`);
     if (remotePilotAddress.trim() === "") throw new Error(`remoteIstiodValues: "${clusterName}" needs the control plane's east-west gateway address (remotePilotAddress is empty)`);
@@ -175,6 +229,7 @@ export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, 
                 network: c.network,
                 remotePilotAddress,
                 configCluster: true,
+                ...(options.hub !== undefined ? { hub: options.hub } : {}),
             },
             istiodRemote: { injectionPath: `/inject/cluster/${c.clusterName}/net/${c.network}` },
         },

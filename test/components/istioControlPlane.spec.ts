@@ -211,6 +211,20 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
         assert.strictEqual(plan.ingressServiceName, "istio-ingressgateway");
     });
 
+    it("sets hub as global.hub of istiod only (base has no image, gateways get theirs from the injector); valuesOverride merges last", () => {
+        const hub = "registry.cn-hangzhou.aliyuncs.com/my-ns";
+        const plan = planIstioControlPlane("cp", { identity: flat, cluster: dummy("hz", "network1"), hub });
+        assert.deepStrictEqual(plan.values, {
+            base: {},
+            istiod: istiodValues(flat, "hz", { hub }),
+            ingressGateway: ingressGatewayValues(),
+            eastWestGateway: eastWestGatewayValues(flat, "hz"),
+        });
+        assert.strictEqual((plan.values.istiod.global as Record<string, unknown>).hub, hub);
+        const overridden = planIstioControlPlane("cp", { identity: flat, cluster: dummy("hz", "network1"), hub, valuesOverride: { istiod: { global: { hub: "docker.io/istio" } } } });
+        assert.strictEqual((overridden.values.istiod.global as Record<string, unknown>).hub, "docker.io/istio");
+    });
+
     it("rejects renaming the ingress gateway: Gateways select istio=ingressgateway", () => {
         assert.throws(
             () => planIstioControlPlane("cp", { identity: flat, cluster: dummy("hz", "network1"), valuesOverride: { ingressGateway: { name: "public-gateway" } } }),
@@ -289,6 +303,16 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
                 "  - eastWestGateway: is false on a multi-network mesh: traffic from other networks enters through the east-west gateway (got false). Fix: remove eastWestGateway or set it to true\n" +
                 "  - valuesOverride.base.global.enableReaderRBAC: is false, but the reader token (for other clusters' remote secrets) needs the istio-reader-service-account it renders (got false). Fix: remove it from the override\n" +
                 '  - valuesOverride.eastWestGateway.name: is fixed to "istio-eastwestgateway": the east-west Istio Gateways select istio=eastwestgateway (got "ew"). Fix: remove name from the override',
+        ],
+        [
+            "a hub with a scheme and a tag",
+            { identity: flat, cluster: dummy("hz", "network1"), hub: "https://registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3" },
+            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a URL scheme; global.hub is an image name prefix (got "https://registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove "https://": registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3',
+        ],
+        [
+            "a hub with a tag",
+            { identity: flat, cluster: dummy("hz", "network1"), hub: "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3" },
+            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a tag or digest; the charts append /<image>:<istioVersion> themselves (got "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove the tag: registry.cn-hangzhou.aliyuncs.com/my-ns',
         ],
         [
             "an Output inside valuesOverride",

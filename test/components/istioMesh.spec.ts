@@ -211,18 +211,50 @@ describe("IstioMesh", () => {
         assert.deepEqual(await tokens(aBr()), { names: ["mesh-a-reader-token", "mesh-b-reader-token", "mesh-r-reader-token"], planes: { a: true, b: true } });
     });
 
+    it("hub: global.hub of every istiod release (control planes and remotes), of no other release", async () => {
+        const hub = "registry.cn-hangzhou.aliyuncs.com/my-ns";
+        const identity = identityOf(["a", "b", "r"], ["a", "b"], (n) => `net-${n}`);
+        const r = await simulate(() => {
+            new IstioMesh("mesh", { identity, clusters: handles(identity), hub });
+        });
+        const releases = r.byType("kubernetes:helm.sh/v3:Release");
+        const hubOf = (x: (typeof releases)[number]) => (x.inputs.values as { global?: { hub?: string } }).global?.hub;
+        assert.deepEqual(
+            releases.map((x) => `${x.name}: ${hubOf(x) ?? "-"}`).sort(),
+            [
+                `mesh-a-base: -`,
+                `mesh-a-eastwest: -`,
+                `mesh-a-ingress: -`,
+                `mesh-a-istiod: ${hub}`,
+                `mesh-b-base: -`,
+                `mesh-b-eastwest: -`,
+                `mesh-b-ingress: -`,
+                `mesh-b-istiod: ${hub}`,
+                `mesh-r-base: -`,
+                `mesh-r-eastwest: -`,
+                `mesh-r-istiod: ${hub}`,
+            ],
+        );
+        // A user's valuesOverride still merges last.
+        const o = await simulate(() => {
+            new IstioMesh("mesh", { identity, clusters: handles(identity), hub, valuesOverride: { istiod: { global: { hub: "docker.io/istio" } } } });
+        });
+        for (const x of o.byType("kubernetes:helm.sh/v3:Release").filter((y) => y.name.endsWith("-istiod"))) assert.equal(hubOf(x), "docker.io/istio", x.name);
+    });
+
     it("validates before creating anything", async () => {
         const identity = identityOf(["cp", "r1"], ["cp"]);
         const all = handles(identity);
         await assert.rejects(
-            simulate(() => new IstioMesh("mesh", { identity, clusters: { cp: all.cp }, ingressGateways: ["r1"] })),
+            simulate(() => new IstioMesh("mesh", { identity, clusters: { cp: all.cp }, ingressGateways: ["r1"], hub: "registry.cn-hangzhou.aliyuncs.com" })),
             (e: unknown) => {
                 const cause = (e as { errors: unknown[] }).errors.find((x) => ConfigError.is(x)) as ConfigError;
                 assert.equal(
                     cause.message,
                     [
-                        'Invalid IstioMesh "mesh" arguments (2 problems):',
+                        'Invalid IstioMesh "mesh" arguments (3 problems):',
                         "  - clusters.r1: is a mesh cluster without a handle. Fix: pass a ClusterHandle for every cluster of the identity",
+                        '  - hub: is not a registry path <registry>/<namespace> (got "registry.cn-hangzhou.aliyuncs.com"). Fix: add the namespace, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns',
                         '  - ingressGateways[0]: is not a control plane (got "r1"). Fix: use one of: cp',
                     ].join("\n"),
                 );

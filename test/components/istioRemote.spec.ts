@@ -133,6 +133,11 @@ describe("IstioRemote", () => {
                 ],
             ],
             [
+                "a hub that is not a registry path",
+                args(dummy("r1", "network1"), dummy("p1", "network1"), { hub: "docker.io/istio/" }),
+                [{ path: "hub", value: "docker.io/istio/", message: "ends with '/'", fix: "remove it: docker.io/istio" }],
+            ],
+            [
                 "a control-plane handle on the wrong network",
                 args(dummy("r1", "network1"), dummy("p1", "network2")),
                 [{ path: "controlPlane.cluster.network", value: "network2", message: 'differs from the network of "p1" in the mesh identity ("network1")', fix: "build the handle and the identity from the same config" }],
@@ -352,6 +357,24 @@ describe("IstioRemote", () => {
             assert.equal(await promiseOf(r.remote.eastWestAddress!), want);
             assert.equal(r.res.outputs.eastWestAddress, want);
         });
+    });
+
+    it("sets hub as global.hub of the remote istiod release, and nowhere else", async () => {
+        const hub = "registry.cn-hangzhou.aliyuncs.com/my-ns";
+        let address!: pulumi.Output<string>;
+        const res = await simulate(() => {
+            const identity = identityOf({ p1: "network1", r1: "network2" });
+            const p = primary("network1");
+            address = p.address;
+            new IstioRemote("r1", remoteArgs(identity, p, handle("r1", "network2"), { hub }));
+        });
+        assert.deepEqual(res.get(RELEASE, "r1-istiod").inputs.values, {
+            profile: "remote",
+            global: { meshID: "mesh1", multiCluster: { clusterName: "r1" }, network: "network2", remotePilotAddress: await promiseOf(address), configCluster: true, hub },
+            istiodRemote: { injectionPath: "/inject/cluster/r1/net/network2" },
+        });
+        assert.deepEqual(res.get(RELEASE, "r1-base").inputs.values, { profile: "remote" });
+        assert.equal(JSON.stringify(res.get(RELEASE, "r1-eastwest").inputs.values).includes(hub), false);
     });
 
     describe("two remotes of one primary", () => {

@@ -20,6 +20,7 @@ import {
     eastWestGatewayValues,
     gatewaySelector,
     ingressGatewayValues,
+    istioHubProblem,
     istiodValues,
     remoteIstiodValues,
     servesRemotes,
@@ -238,6 +239,49 @@ describe("istioValues: istiodValues", () => {
     });
 });
 
+// --- hub -------------------------------------------------------------------------------------------
+
+describe("istioValues: hub", () => {
+    const HUB = "registry.cn-hangzhou.aliyuncs.com/my-ns";
+
+    it("sets global.hub of a control plane's istiod; valuesOverride still merges last", () => {
+        assert.deepStrictEqual(istiodValues(primaryRemoteFlat, "cluster1", { hub: HUB }), {
+            global: { meshID: "mesh1", multiCluster: { clusterName: "cluster1" }, network: "network1", externalIstiod: true, hub: HUB },
+            meshConfig: { trustDomain: "cluster.local" },
+        });
+        assert.strictEqual((istiodValues(primaryRemoteFlat, "cluster1", { hub: HUB, valuesOverride: { global: { hub: "docker.io/istio" } } }).global as HelmValues).hub, "docker.io/istio");
+        assert.strictEqual("hub" in (istiodValues(primaryRemoteFlat, "cluster1").global as HelmValues), false, "unset: the chart's own default");
+    });
+
+    it("sets global.hub of a remote's istiod; valuesOverride still merges last", () => {
+        assert.deepStrictEqual(remoteIstiodValues(primaryRemoteFlat, "cluster2", "10.10.0.7", undefined, { hub: HUB }), {
+            profile: "remote",
+            global: { meshID: "mesh1", multiCluster: { clusterName: "cluster2" }, network: "network1", remotePilotAddress: "10.10.0.7", configCluster: true, hub: HUB },
+            istiodRemote: { injectionPath: "/inject/cluster/cluster2/net/network1" },
+        });
+        assert.strictEqual((remoteIstiodValues(primaryRemoteFlat, "cluster2", "10.10.0.7", { global: { hub: "x.example/y" } }, { hub: HUB }).global as HelmValues).hub, "x.example/y");
+    });
+
+    const cases: [string, unknown, { message: string; fix: string } | undefined][] = [
+        ["an ACR namespace", HUB, undefined],
+        ["Docker Hub's istio", "docker.io/istio", undefined],
+        ["a registry with a port and a nested path", "localhost:5000/mirror/istio", undefined],
+        ["separators in a path component", "registry.example.com/my_ns/istio.release-1", undefined],
+        ["an empty string", "", { message: "is empty", fix: "remove it to use the charts' default hub, or set a registry path such as registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+        ["not a string", 5, { message: "is not a string", fix: "set a registry path such as registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+        ["a scheme", "https://registry.cn-hangzhou.aliyuncs.com/my-ns", { message: "has a URL scheme; global.hub is an image name prefix", fix: 'remove "https://": registry.cn-hangzhou.aliyuncs.com/my-ns' }],
+        ["a tag", "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3", { message: "has a tag or digest; the charts append /<image>:<istioVersion> themselves", fix: "remove the tag: registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+        ["a digest", "docker.io/istio@sha256:abc", { message: "has a tag or digest; the charts append /<image>:<istioVersion> themselves", fix: "remove the tag: docker.io/istio" }],
+        ["a trailing slash", "docker.io/istio/", { message: "ends with '/'", fix: "remove it: docker.io/istio" }],
+        ["no namespace", "registry.cn-hangzhou.aliyuncs.com", { message: "is not a registry path <registry>/<namespace>", fix: "add the namespace, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+        ["upper case in the path", "registry.cn-hangzhou.aliyuncs.com/My-NS", { message: "is not a registry path <registry>/<namespace>", fix: "use lowercase letters, digits and . _ - in the path, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+        ["a space", "docker.io/ istio", { message: "is not a registry path <registry>/<namespace>", fix: "use lowercase letters, digits and . _ - in the path, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns" }],
+    ];
+    for (const [what, hub, expected] of cases) {
+        it(`istioHubProblem: ${what}`, () => assert.deepStrictEqual(istioHubProblem(hub), expected));
+    }
+});
+
 // --- istiod (remotes) ---------------------------------------------------------------------------
 
 describe("istioValues: remoteIstiodValues", () => {
@@ -396,6 +440,8 @@ function emittedValues(): { chart: "base" | "istiod" | "gateway"; what: string; 
         { chart: "istiod", what: "istiod of a primary serving remotes, DNS capture", values: istiodValues(primaryRemoteFlat, "cluster1", { dnsCapture: true }) },
         { chart: "istiod", what: "istiod of a multi-network primary", values: istiodValues(multiNetwork, "cluster2") },
         { chart: "istiod", what: "istiod of a remote", values: remoteIstiodValues(multiNetwork, "cluster3", "10.0.0.1") },
+        { chart: "istiod", what: "istiod of a primary with a hub", values: istiodValues(multiNetwork, "cluster2", { hub: "registry.cn-hangzhou.aliyuncs.com/my-ns" }) },
+        { chart: "istiod", what: "istiod of a remote with a hub", values: remoteIstiodValues(multiNetwork, "cluster3", "10.0.0.1", undefined, { hub: "registry.cn-hangzhou.aliyuncs.com/my-ns" }) },
         { chart: "gateway", what: "ingress gateway", values: ingressGatewayValues() },
         { chart: "gateway", what: "east-west gateway", values: eastWestGatewayValues(multiNetwork, "cluster1") },
     ];
@@ -419,6 +465,15 @@ describe("istioValues: keys of the Istio 1.30.3 charts", function () {
             }
         }
         assert.deepStrictEqual(problems, []);
+    });
+
+    it("only the istiod chart has global.hub: base renders no image, the gateway chart uses image: auto", () => {
+        const data = JSON.parse(fs.readFileSync(VALUES_KEYS, "utf8")) as { charts: Record<string, ChartKeys> };
+        const hubKeys = (chart: string) => data.charts[chart].keys.filter((k) => k.segments[k.segments.length - 1] === "hub").map((k) => k.path);
+        assert.deepStrictEqual(hubKeys("istiod"), ["hub", "global.hub"]);
+        assert.deepStrictEqual(hubKeys("base"), []);
+        assert.deepStrictEqual(hubKeys("gateway"), []);
+        assert.strictEqual(unknownKey(data.charts.istiod, ["global", "hub"]), undefined);
     });
 
     it("the key check itself rejects a misspelt key", () => {
