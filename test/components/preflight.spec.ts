@@ -18,7 +18,7 @@ import {
     preflightSummary,
 } from "../../components/preflight";
 import { CATALOG } from "../../sim/catalogData";
-import { simulate, topology, twoRegionRaw } from "../support";
+import { simulate, SimulationOptions, SimulationResult, topology, twoRegionRaw } from "../support";
 
 const V35 = "1.35.7-aliyun.1";
 const V36 = "1.36.1-aliyun.1";
@@ -51,6 +51,17 @@ function goodAnswers(): Record<string, RegionAnswers> {
             clusters: { sh: { value: undefined } },
         },
     };
+}
+
+/** Runs askAccount on the simulated account, through one provider per region of the plan. */
+async function askOnSim(plan: PreflightPlan, opts: SimulationOptions = {}): Promise<{ answers: AccountAnswers; res: SimulationResult }> {
+    let answers: AccountAnswers | undefined;
+    const res = await simulate(async () => {
+        const providers = Object.fromEntries(plan.regions.map((r) => [r, new alicloud.Provider(`alicloud-${r}`, { region: r })]));
+        answers = await askAccount(plan, providers);
+        return {};
+    }, opts);
+    return { answers: answers, res };
 }
 
 function withPin(plan: PreflightPlan, cluster: string, version: string): PreflightPlan {
@@ -201,16 +212,7 @@ describe("preflight", () => {
 
     describe("askAccount (on the simulated account)", () => {
         it("asks each region through its own provider, with the exact invoke arguments", async () => {
-            const plan = twoRegionPlan();
-            let answers: AccountAnswers | undefined;
-            const res = await simulate(async () => {
-                const providers = {
-                    "cn-hangzhou": new alicloud.Provider("alicloud-cn-hangzhou", { region: "cn-hangzhou" }),
-                    "cn-shanghai": new alicloud.Provider("alicloud-cn-shanghai", { region: "cn-shanghai" }),
-                };
-                answers = await askAccount(plan, providers);
-                return {};
-            });
+            const { answers, res } = await askOnSim(twoRegionPlan());
             const byProvider = (region: string) =>
                 res.invokes
                     .filter((i) => i.provider?.includes(`alicloud-${region}::`))
@@ -226,58 +228,40 @@ describe("preflight", () => {
                 [PREFLIGHT_INVOKES.zones, { availableResourceCreation: "VSwitch" }],
             ].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)));
             assert.equal(byProvider("cn-hangzhou").length, 7, "one getInstanceTypes per pool zone (2) plus five");
-            const hz = answers!["cn-hangzhou"];
+            const hz = answers["cn-hangzhou"];
             const catalogHz = CATALOG.regions["cn-hangzhou"];
             assert.deepStrictEqual(hz.zones, { value: Object.keys(catalogHz.zones) });
             assert.deepStrictEqual(hz.kubernetesVersions, { value: CATALOG.kubernetesVersions.map((v) => v.version) });
             assert.deepStrictEqual(hz.clusters, { hz: { value: undefined } });
             assert.deepStrictEqual(hz.instanceTypes["cn-hangzhou-h"], { value: [...catalogHz.zones["cn-hangzhou-h"].instanceTypes].sort() });
-            assert.deepStrictEqual(answers!["cn-shanghai"].transitRouterZones, {
+            assert.deepStrictEqual(answers["cn-shanghai"].transitRouterZones, {
                 value: [...new Set([...CATALOG.regions["cn-shanghai"].transitRouter.masterZones, ...CATALOG.regions["cn-shanghai"].transitRouter.slaveZones])],
             });
         });
 
         it("turns a failing invoke into a failed answer that names it", async () => {
-            const plan = twoRegionPlan();
-            let answers: AccountAnswers | undefined;
-            await simulate(
-                async () => {
-                    const providers = {
-                        "cn-hangzhou": new alicloud.Provider("alicloud-cn-hangzhou", { region: "cn-hangzhou" }),
-                        "cn-shanghai": new alicloud.Provider("alicloud-cn-shanghai", { region: "cn-shanghai" }),
-                    };
-                    answers = await askAccount(plan, providers);
-                    return {};
-                },
+            const { answers } = await askOnSim(
+                twoRegionPlan(),
                 {
                     invokes: {
                         [PREFLIGHT_INVOKES.zones]: (_args, ctx) => (ctx.region === "cn-shanghai" ? ctx.fail("Throttling.User: Request was denied due to user flow control.") : { ids: [], zones: [] }),
                     },
                 },
             );
-            const sh = answers!["cn-shanghai"].zones;
+            const sh = answers["cn-shanghai"].zones;
             assert.ok("failed" in sh);
             assert.equal(sh.failed.invoke, PREFLIGHT_INVOKES.zones);
             assert.match(sh.failed.message, /Throttling\.User: Request was denied due to user flow control\./);
-            assert.deepStrictEqual(answers!["cn-hangzhou"].zones, { value: [] });
+            assert.deepStrictEqual(answers["cn-hangzhou"].zones, { value: [] });
         });
 
         it("finds an existing cluster by its exact ACK name and reads its version", async () => {
-            const plan = twoRegionPlan();
-            let answers: AccountAnswers | undefined;
-            await simulate(
-                async () => {
-                    const providers = {
-                        "cn-hangzhou": new alicloud.Provider("alicloud-cn-hangzhou", { region: "cn-hangzhou" }),
-                        "cn-shanghai": new alicloud.Provider("alicloud-cn-shanghai", { region: "cn-shanghai" }),
-                    };
-                    answers = await askAccount(plan, providers);
-                    return {};
-                },
+            const { answers } = await askOnSim(
+                twoRegionPlan(),
                 { existingClusters: [{ name: "hz", region: "cn-hangzhou", version: "1.33.3-aliyun.1", id: "c0123456789abcdef0123456789abcdef" }, { name: "hz-old", region: "cn-hangzhou", version: V35 }] },
             );
-            assert.deepStrictEqual(answers!["cn-hangzhou"].clusters, { hz: { value: { id: "c0123456789abcdef0123456789abcdef", version: "1.33.3-aliyun.1" } } });
-            assert.deepStrictEqual(answers!["cn-shanghai"].clusters, { sh: { value: undefined } });
+            assert.deepStrictEqual(answers["cn-hangzhou"].clusters, { hz: { value: { id: "c0123456789abcdef0123456789abcdef", version: "1.33.3-aliyun.1" } } });
+            assert.deepStrictEqual(answers["cn-shanghai"].clusters, { sh: { value: undefined } });
         });
     });
 });
