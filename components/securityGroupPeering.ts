@@ -11,7 +11,9 @@
  * while peers sit in other regions and VPCs.
  *
  * Rule derivation is the pure function {@link planPeerRules} (plus
- * {@link planSelfRules}); the component only turns the plan into resources.
+ * {@link planSelfRules}, {@link planIcmpRules} and
+ * {@link planLoadBalancerRules}); the component only turns the plan into
+ * resources.
  */
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
@@ -154,7 +156,30 @@ export interface LoadBalancerRule {
     readonly priority: number;
 }
 
-export type PlannedRule = PeerRule | SelfRule | LoadBalancerRule;
+/**
+ * One planned ICMP rule between two different clusters: ICMP (echo, and the
+ * "fragmentation needed" messages path-MTU discovery relies on) from one
+ * node vSwitch of the peer. ACK configures no rule on a group it did not
+ * create, so without these, ping and PMTU discovery between clusters fail
+ * (large TLS records across CEN then stall instead of shrinking).
+ */
+export interface IcmpRule {
+    /** Child-name suffix, `<to>-from-<from>-icmp-nodes-<zone>`. */
+    readonly key: string;
+    readonly toCluster: string;
+    readonly fromCluster: string;
+    /** Always `"icmp"`. */
+    readonly purpose: "icmp";
+    readonly ipProtocol: "icmp";
+    /** Alibaba requires `-1/-1` for ICMP. */
+    readonly portRange: "-1/-1";
+    /** One node vSwitch CIDR of the peer: never a VPC CIDR, never `0.0.0.0/0`. */
+    readonly cidrIp: string;
+    readonly description: string;
+    readonly priority: number;
+}
+
+export type PlannedRule = PeerRule | SelfRule | LoadBalancerRule | IcmpRule;
 
 /** Where Alibaba SLB health checks and Layer-7 (HTTP) listener traffic come from. */
 export const SLB_SOURCE_CIDR = "100.64.0.0/10";
@@ -557,12 +582,53 @@ export function planPeerRules(identity: MeshIdentity, network: NetworkPlan, opti
 }
 
 /**
+ * The ICMP rules: for every ordered pair of different clusters (to T, from
+ * F, sorted), ICMP (`-1/-1`) into T's group from each node vSwitch of F, in
+ * F's zone order. Node ranges only: they are where ping and the ICMP errors
+ * of path-MTU discovery between the clusters come from, whatever the mesh
+ * network or VPC layout; no VPC CIDR (a shared VPC's would admit other
+ * clusters) and never `0.0.0.0/0`. Separate from {@link planPeerRules},
+ * which plans TCP only. Pure.
+ * @throws ConfigError when a mesh cluster is missing from the network plan
+ */
+export function planIcmpRules(identity: MeshIdentity, network: NetworkPlan): IcmpRule[] {
+    const problems = planProblems(identity, network, [], "appPorts");
+    if (problems.length) throw new ConfigError(problems, "Invalid security group plan");
+    const names = Object.keys(identity.clusters).sort();
+    const rules: IcmpRule[] = [];
+    for (const to of names) {
+        for (const from of names) {
+            if (to === from) continue;
+            for (const s of nodeSources(network.clusters[from])) {
+                rules.push({
+                    key: `${to}-from-${from}-icmp-${s.key}`,
+                    toCluster: to,
+                    fromCluster: from,
+                    purpose: "icmp",
+                    ipProtocol: "icmp",
+                    portRange: "-1/-1",
+                    cidrIp: s.cidr,
+                    description: `ICMP (ping, path-MTU discovery) from ${s.text} to the nodes of ${to}`,
+                    priority: PEER_RULE_PRIORITY,
+                });
+            }
+        }
+    }
+    return rules;
+}
+
+/**
  * Every rule the component creates, in its order: self rules, peer rules,
- * then load-balancer rules. Pure.
+ * ICMP rules, then load-balancer rules. Pure.
  * @throws ConfigError as {@link planPeerRules}
  */
 export function planSecurityGroupRules(identity: MeshIdentity, network: NetworkPlan, options: PeerRuleOptions & { ingressClusters?: ReadonlyArray<string> } = {}): PlannedRule[] {
-    return [...planSelfRules(identity, network), ...planPeerRules(identity, network, options), ...planLoadBalancerRules(identity, network, options.ingressClusters)];
+    return [
+        ...planSelfRules(identity, network),
+        ...planPeerRules(identity, network, options),
+        ...planIcmpRules(identity, network),
+        ...planLoadBalancerRules(identity, network, options.ingressClusters),
+    ];
 }
 
 /**
@@ -639,7 +705,9 @@ function keyCollisions(rules: ReadonlyArray<PlannedRule>): ConfigProblem[] {
  *   cluster's VPC, `innerAccessPolicy: Accept`). Pass its id to the cluster
  *   (`securityGroupId`) and its node pools.
  * - `${name}-${rule.key}`: `alicloud.ecs.SecurityGroupRule` (ingress,
- *   intranet, accept, priority {@link PEER_RULE_PRIORITY}).
+ *   intranet, accept, priority {@link PEER_RULE_PRIORITY}): self, peer (TCP),
+ *   ICMP ({@link planIcmpRules}: from the peers' node vSwitches) and
+ *   load-balancer rules.
  *
  * Every input of a security group rule except `description` is ForceNew.
  * Rule keys therefore name only stable things (clusters, purpose, zone), so

@@ -8,6 +8,8 @@ import {
     PeerRule,
     planLoadBalancerRules,
     planPeerRules,
+    planSecurityGroupRules,
+    planIcmpRules,
     planSelfRules,
     PlannedRule,
     ruleQuotaProblems,
@@ -93,8 +95,8 @@ const sharedVpcMultiNetworkRaw = () => ({
 type Row = [key: string, portRange: string, cidrIp: string];
 const rows = (rules: ReadonlyArray<PlannedRule>): Row[] => rules.map((r) => [r.key, r.portRange, r.cidrIp]);
 const plan = (t: Topology, appPorts?: number[]) => [...planSelfRules(t.identity, t.network), ...planPeerRules(t.identity, t.network, { appPorts })];
-/** Everything the component creates: self, peer and load-balancer rules. */
-const allRules = (t: Topology, appPorts?: number[]) => [...plan(t, appPorts), ...planLoadBalancerRules(t.identity, t.network)];
+/** Everything the component creates: self, peer, ICMP and load-balancer rules. */
+const allRules = (t: Topology, appPorts?: number[]) => [...plan(t, appPorts), ...planIcmpRules(t.identity, t.network), ...planLoadBalancerRules(t.identity, t.network)];
 
 /** Load-balancer rules of the staging-like topology: hz has the ingress and exposes istiod (Terway: exact ports). */
 const STAGING_SLB_ROWS: Row[] = [
@@ -102,6 +104,13 @@ const STAGING_SLB_ROWS: Row[] = [
     ["hz-slb-15012", "15012/15012", "100.64.0.0/10"],
     ["hz-slb-15017", "15017/15017", "100.64.0.0/10"],
     ["hz-slb-15021", "15021/15021", "100.64.0.0/10"],
+];
+
+/** ICMP rules of the staging-like topology: each group admits ICMP from the other cluster's node vSwitches. */
+const STAGING_ICMP_ROWS: Row[] = [
+    ["hz-from-sh-icmp-nodes-cn-shanghai-l", "-1/-1", "10.2.88.0/21"],
+    ["sh-from-hz-icmp-nodes-cn-hangzhou-h", "-1/-1", "10.1.56.0/21"],
+    ["sh-from-hz-icmp-nodes-cn-hangzhou-i", "-1/-1", "10.1.64.0/21"],
 ];
 
 /** staging-like (twoRegionRaw): hz primary (h, i), sh remote (l), Terway, flat, own VPCs. */
@@ -505,6 +514,61 @@ describe("SecurityGroupPeering", () => {
         return result;
     }
 
+    describe("planIcmpRules: ICMP between the mesh's node ranges (issue 12, item 6)", () => {
+        it("admits ICMP into each cluster's group from every peer's node vSwitches, one rule per peer zone (dev-like)", () => {
+            const t = topology(devLikeRaw());
+            const rules = planIcmpRules(t.identity, t.network);
+            assert.deepEqual(
+                rules.map((r) => [r.key, r.ipProtocol, r.portRange, r.cidrIp]),
+                [
+                    ["cp-from-r1-icmp-nodes-cn-hangzhou-h", "icmp", "-1/-1", "192.168.78.0/23"],
+                    ["cp-from-r1-icmp-nodes-cn-hangzhou-i", "icmp", "-1/-1", "192.168.80.0/23"],
+                    ["r1-from-cp-icmp-nodes-cn-hangzhou-h", "icmp", "-1/-1", "192.168.14.0/23"],
+                ],
+            );
+            assert.deepEqual(rules[0], {
+                key: "cp-from-r1-icmp-nodes-cn-hangzhou-h",
+                toCluster: "cp",
+                fromCluster: "r1",
+                purpose: "icmp",
+                ipProtocol: "icmp",
+                portRange: "-1/-1",
+                cidrIp: "192.168.78.0/23",
+                description: "ICMP (ping, path-MTU discovery) from the nodes of r1 in cn-hangzhou-h (192.168.78.0/23) to the nodes of cp",
+                priority: PEER_RULE_PRIORITY,
+            });
+        });
+
+        for (const [what, raw] of [
+            ["prod-like (multi-network, own VPCs)", prodLikeRaw()],
+            ["staging-like (flat, two regions)", twoRegionRaw()],
+            ["three regions", threeRaw()],
+            ["two networks in one shared VPC", sharedVpcMultiNetworkRaw()],
+        ] as const) {
+            it(`uses exactly the peers' node ranges, never a VPC CIDR or 0.0.0.0/0: ${what}`, () => {
+                const t = topology(raw as Record<string, unknown>);
+                const names = Object.keys(t.identity.clusters).sort();
+                const expected = names.flatMap((to) =>
+                    names.filter((from) => from !== to).flatMap((from) => Object.values(t.network.clusters[from].zones).map((z) => `${to}<${from} ${z.vswitch}`)),
+                );
+                const rules = planIcmpRules(t.identity, t.network);
+                assert.deepEqual(rules.map((r) => `${r.toCluster}<${r.fromCluster} ${r.cidrIp}`), expected);
+                for (const r of rules) {
+                    assert.deepEqual([r.ipProtocol, r.portRange], ["icmp", "-1/-1"]);
+                    assert.ok(t.network.clusters[r.fromCluster].nodeRanges.includes(r.cidrIp), r.key);
+                }
+            });
+        }
+
+        it("counts against the per-group quota like every other rule", () => {
+            const t = topology(threeRaw());
+            const all = planSecurityGroupRules(t.identity, t.network);
+            assert.ok(planIcmpRules(t.identity, t.network).every((r) => all.some((x) => x.key === r.key)), "planSecurityGroupRules includes the ICMP rules");
+            const hz = all.filter((r) => r.toCluster === "hz").length;
+            assert.deepEqual(ruleQuotaProblems(t.identity, all, hz - 1, (c) => c, "max").map((p) => p.path), ["hz"]);
+        });
+    });
+
     describe("under the simulated cloud", function () {
         this.timeout(20000);
 
@@ -519,11 +583,12 @@ describe("SecurityGroupPeering", () => {
                 .sort();
             assert.deepEqual(
                 children,
-                [`${SG} mesh-sg-hz`, `${SG} mesh-sg-sh`, ...[...STAGING_ROWS, ...STAGING_SLB_ROWS].map(([key]) => `${RULE} mesh-${key}`)].sort(),
+                [`${SG} mesh-sg-hz`, `${SG} mesh-sg-sh`, ...[...STAGING_ROWS, ...STAGING_ICMP_ROWS, ...STAGING_SLB_ROWS].map(([key]) => `${RULE} mesh-${key}`)].sort(),
             );
             // Nothing else of these types exists outside the component.
             assert.equal(result.byType(SG).length, 2);
-            assert.equal(result.byType(RULE).length, STAGING_ROWS.length + STAGING_SLB_ROWS.length);
+            assert.equal(result.byType(RULE).length, STAGING_ROWS.length + STAGING_ICMP_ROWS.length + STAGING_SLB_ROWS.length);
+            assert.deepEqual(rows(planIcmpRules(t.identity, t.network)), STAGING_ICMP_ROWS);
         });
 
         it("sets the group inputs: name, the cluster's VPC, normal type, inner access, tags; provider of the region", async () => {
@@ -711,9 +776,11 @@ describe("SecurityGroupPeering", () => {
             assert.ok(ConfigError.is(e));
             assert.equal(
                 e.message,
-                'Invalid SecurityGroupPeering "mesh" (1 problem):\n' +
+                'Invalid SecurityGroupPeering "mesh" (2 problems):\n' +
                     '  - identity.clusters.a-from-b: gives rule name "a-from-b-from-c-app9080-pods-cn-shanghai-l", which the rule from b-from-c to a also uses ' +
-                    '(got "a-from-b-from-c-app9080-pods-cn-shanghai-l"). Fix: rename the clusters so that no name is another\'s name joined to more text by "-from-" or "-self-"',
+                    '(got "a-from-b-from-c-app9080-pods-cn-shanghai-l"). Fix: rename the clusters so that no name is another\'s name joined to more text by "-from-" or "-self-"\n' +
+                    '  - identity.clusters.a-from-b: gives rule name "a-from-b-from-c-icmp-nodes-cn-shanghai-l", which the rule from b-from-c to a also uses ' +
+                    '(got "a-from-b-from-c-icmp-nodes-cn-shanghai-l"). Fix: rename the clusters so that no name is another\'s name joined to more text by "-from-" or "-self-"',
             );
             assert.deepEqual(failed.result.byType(SG), []);
             assert.deepEqual(failed.result.byType(RULE), []);
@@ -730,7 +797,7 @@ describe("SecurityGroupPeering", () => {
                 result.resources.filter((r) => r.type === SG || r.type === RULE).filter((r) => r.name.startsWith(`${prefix}-`)).map((r) => `${r.type} ${r.name}`);
             const a = names("mesh-a");
             const b = names("mesh-b");
-            assert.equal(a.length, 2 + STAGING_ROWS.length + STAGING_SLB_ROWS.length);
+            assert.equal(a.length, 2 + STAGING_ROWS.length + STAGING_ICMP_ROWS.length + STAGING_SLB_ROWS.length);
             assert.equal(b.length, a.length);
             assert.deepEqual(a.filter((x) => b.includes(x)), []);
             assert.equal(new Set(result.resources.map((r) => `${r.type} ${r.name}`)).size, result.resources.length);
@@ -760,7 +827,7 @@ describe("SecurityGroupPeering", () => {
                 assert.deepEqual(o.own[c].map(last), expected, `rulesOf(${c})`);
             }
             assert.equal(o.error, `SecurityGroupPeering: no cluster "nope"; use one of: ${names.join(", ")}`);
-            const rules = plan(t);
+            const rules = [...plan(t), ...planIcmpRules(t.identity, t.network)];
             for (const a of names) {
                 for (const b of names) {
                     const expected = [
