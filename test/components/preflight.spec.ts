@@ -61,7 +61,7 @@ async function askOnSim(plan: PreflightPlan, opts: SimulationOptions = {}): Prom
         answers = await askAccount(plan, providers);
         return {};
     }, opts);
-    return { answers: answers, res };
+    return { answers: answers as AccountAnswers, res };
 }
 
 function withPin(plan: PreflightPlan, cluster: string, version: string): PreflightPlan {

@@ -9,6 +9,8 @@ import * as path from "path";
 import fc from "fast-check";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { readStackConfig, ROOT, simulate, SimulationResult, stackRaw } from "../support";
+import type { CatalogZone, SimCatalog } from "../../sim/catalog";
+import { CATALOG, TRACKED_INSTANCE_TYPES } from "../../sim/catalogData";
 
 /** Pulumi project name of every simulation. */
 export const PROJECT = "ack-mesh";
@@ -57,9 +59,33 @@ export function namespaced(raw: Raw): Record<string, unknown> {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${PROJECT}:${k}`, v]));
 }
 
-/** Runs the real program on the simulated cloud with a raw config. */
+/**
+ * The simulated account of generated topologies: {@link CATALOG}, where every zone letter a..p of
+ * every region exists, sells every instance type the catalog tracks and is supported by the
+ * region's transit router. These suites test the plan's stability over arbitrary zones, not today's availability
+ * (test/programs/preflight.spec.ts and test/components/preflight.spec.ts test the preflight).
+ */
+export function openCatalog(): SimCatalog {
+    openCatalogMemo ??= {
+        ...CATALOG,
+        regions: Object.fromEntries(
+            Object.values(CATALOG.regions).map((r) => {
+                const zones: Record<string, CatalogZone> = { ...r.zones };
+                for (const l of LETTERS) {
+                    const id = zoneId(r.id, l);
+                    zones[id] = { id, localName: id, instanceTypes: [...TRACKED_INSTANCE_TYPES] };
+                }
+                return [r.id, { ...r, zones, transitRouter: { masterZones: Object.keys(zones), slaveZones: [] } }];
+            }),
+        ),
+    };
+    return openCatalogMemo;
+}
+let openCatalogMemo: SimCatalog | undefined;
+
+/** Runs the real program on the simulated cloud with a raw config (on {@link openCatalog}). */
 export function simulateRaw(stack: string, raw: Raw): Promise<SimulationResult> {
-    return simulate(runAckMesh, { project: PROJECT, stack, config: namespaced(raw) });
+    return simulate(runAckMesh, { project: PROJECT, stack, config: namespaced(raw), catalog: openCatalog() });
 }
 
 /** Runs the real program with a full config (namespaced keys) and its secret keys. */
