@@ -16,6 +16,7 @@
  * optionally, DNS capture (`ISTIO_META_DNS_CAPTURE`).
  */
 import { DEFAULTS } from "../config/defaults";
+import { registryPathProblem } from "../config/registry";
 import type { MeshIdentity } from "./types";
 
 /** Helm values: a JSON-like object. */
@@ -128,34 +129,16 @@ export function baseValues(identity: MeshIdentity, clusterName: string, valuesOv
     return deepMerge(c.controlPlane ? {} : { profile: "remote" }, valuesOverride);
 }
 
-/** Example hub used in messages and docs: an Alibaba Container Registry namespace. */
-const EXAMPLE_HUB = "registry.cn-hangzhou.aliyuncs.com/my-ns";
-
-/** A registry host (optionally with a port), then one or more lowercase path components (the Docker reference grammar). */
-const HUB_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
-
 /**
  * What is wrong with a `global.hub` value, or undefined when it is a registry
- * path: `<registry>[:port]/<namespace>[/…]`, e.g.
- * `registry.cn-hangzhou.aliyuncs.com/my-ns`, without a URL scheme, a tag, a
+ * path: `<registry>[:port]/<namespace>[/…]`, without a URL scheme, a tag, a
  * digest or a trailing `/`. The charts build each image as
  * `<hub>/<image>:<tag>` (istio@1.30.3
  * manifests/charts/istio-control/istio-discovery/templates/deployment.yaml;
- * pkg/kube/inject/inject.go `ProxyImage`). Pure.
+ * pkg/kube/inject/inject.go `ProxyImage`). The same rule checks
+ * `ack-mesh:images` in the stack config ({@link registryPathProblem}). Pure.
  */
-export function istioHubProblem(hub: unknown): { message: string; fix: string } | undefined {
-    if (typeof hub !== "string") return { message: "is not a string", fix: `set a registry path such as ${EXAMPLE_HUB}` };
-    if (hub === "") return { message: "is empty", fix: `remove it to use the charts' default hub, or set a registry path such as ${EXAMPLE_HUB}` };
-    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(hub);
-    if (scheme) return { message: "has a URL scheme; global.hub is an image name prefix", fix: `remove "${scheme[0]}": ${hub.slice(scheme[0].length)}` };
-    const firstSlash = hub.indexOf("/");
-    const suffix = firstSlash < 0 ? -1 : hub.slice(firstSlash).search(/[:@]/);
-    if (suffix >= 0) return { message: "has a tag or digest; the charts append /<image>:<istioVersion> themselves", fix: `remove the tag: ${hub.slice(0, firstSlash + suffix)}` };
-    if (hub.endsWith("/")) return { message: "ends with '/'", fix: `remove it: ${hub.replace(/\/+$/, "")}` };
-    if (firstSlash < 0) return { message: "is not a registry path <registry>/<namespace>", fix: `add the namespace, e.g. ${hub}/my-ns` };
-    if (!HUB_PATTERN.test(hub)) return { message: "is not a registry path <registry>/<namespace>", fix: `use lowercase letters, digits and . _ - in the path, e.g. ${EXAMPLE_HUB}` };
-    return undefined;
-}
+export const istioHubProblem = registryPathProblem;
 
 /** Options of {@link istiodValues}. */
 export interface IstiodValuesOptions {

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
+import { registryPathProblem } from "./registry";
 
 /** DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, ≤ 63 chars. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -208,9 +209,11 @@ export const meshSchema = z.strictObject({
     valuesOverride: valuesOverrideSchema.default({}),
 });
 
-/** An image registry path: a host (with optional port) and namespaces, no scheme, no tag. */
-export const REGISTRY_PATH = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
-const registryPath = z.string().regex(REGISTRY_PATH, { message: "must be a registry path such as registry.cn-hangzhou.aliyuncs.com/my-namespace (no scheme, no tag)" });
+/** An image registry path (`<registry>/<namespace>`); checked with {@link registryPathProblem}, as IstioMesh checks its `hub`. */
+const registryPath = z.string().superRefine((value, ctx) => {
+    const bad = registryPathProblem(value);
+    if (bad) ctx.addIssue({ code: "custom", message: bad.message, params: { fix: bad.fix } });
+});
 
 /**
  * Where images and charts come from: one setting for the whole stack. The

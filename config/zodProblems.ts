@@ -186,6 +186,11 @@ export function problemsFromIssue(root: AnySchema, issue: z.core.$ZodIssue & { i
                 ];
             }
             return [{ path: at, value: input, message: issue.message, fix: "correct the format" }];
+        case "custom": {
+            // A refinement may carry its own fix (e.g. the registry path check).
+            const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
+            return [{ path: at, value: input, message: issue.message, fix: typeof fix === "string" ? fix : "correct the value" }];
+        }
         default:
             return [{ path: at, value: input, message: issue.message, fix: "correct the value" }];
     }

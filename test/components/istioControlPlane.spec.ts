@@ -307,12 +307,12 @@ describe("IstioControlPlane: planIstioControlPlane", () => {
         [
             "a hub with a scheme and a tag",
             { identity: flat, cluster: dummy("hz", "network1"), hub: "https://registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3" },
-            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a URL scheme; global.hub is an image name prefix (got "https://registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove "https://": registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3',
+            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a URL scheme; a registry path is an image name prefix (got "https://registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove "https://": registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3',
         ],
         [
             "a hub with a tag",
             { identity: flat, cluster: dummy("hz", "network1"), hub: "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3" },
-            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a tag or digest; the charts append /<image>:<istioVersion> themselves (got "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove the tag: registry.cn-hangzhou.aliyuncs.com/my-ns',
+            'Invalid IstioControlPlane "cp" (1 problem):\n  - hub: has a tag or digest; the image name and tag are appended to the path (got "registry.cn-hangzhou.aliyuncs.com/my-ns:1.30.3"). Fix: remove the tag: registry.cn-hangzhou.aliyuncs.com/my-ns',
         ],
         [
             "an Output inside valuesOverride",

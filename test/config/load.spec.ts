@@ -619,7 +619,19 @@ describe("config/load: exact error messages", () => {
         expectMessage({ ...base(), images: { istioHub: "https://docker.io/istio:1.30.3", chartRepository: "charts.example.com" } }, [
             "Invalid ack-mesh configuration (2 problems):",
             '  - images.chartRepository: must be an http(s):// or oci:// URL (got "charts.example.com"). Fix: correct the format',
-            '  - images.istioHub: must be a registry path such as registry.cn-hangzhou.aliyuncs.com/my-namespace (no scheme, no tag) (got "https://docker.io/istio:1.30.3"). Fix: correct the format',
+            '  - images.istioHub: has a URL scheme; a registry path is an image name prefix (got "https://docker.io/istio:1.30.3"). Fix: remove "https://": docker.io/istio:1.30.3',
+        ]);
+    });
+
+    it("ack-mesh:images registry paths follow the same rule as IstioMesh's hub", () => {
+        expectMessage({ ...base(), images: { istioHub: "registry.cn-hangzhou.aliyuncs.com/mesh/", bookinfoRegistry: "registry.cn-hangzhou.aliyuncs.com" } }, [
+            "Invalid ack-mesh configuration (2 problems):",
+            '  - images.bookinfoRegistry: is not a registry path <registry>/<namespace> (got "registry.cn-hangzhou.aliyuncs.com"). Fix: add the namespace, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns',
+            "  - images.istioHub: ends with '/' (got \"registry.cn-hangzhou.aliyuncs.com/mesh/\"). Fix: remove it: registry.cn-hangzhou.aliyuncs.com/mesh",
+        ]);
+        expectMessage({ ...base(), images: { istioHub: "registry.cn-hangzhou.aliyuncs.com/Mesh" } }, [
+            "Invalid ack-mesh configuration (1 problem):",
+            '  - images.istioHub: is not a registry path <registry>/<namespace> (got "registry.cn-hangzhou.aliyuncs.com/Mesh"). Fix: use lowercase letters, digits and . _ - in the path, e.g. registry.cn-hangzhou.aliyuncs.com/my-ns',
         ]);
     });
 
