@@ -223,6 +223,20 @@ export interface AckClusterArgs {
      */
     protect?: boolean;
     /**
+     * Resources the cluster (`<name>-cluster`) must wait for: its VPC's
+     * internet egress, i.e. `VpcWithCen.egressReady(clusterName)` (the NAT
+     * gateway, its EIP association and the SNAT entries of the cluster's
+     * node and pod vSwitches). The cluster is created with
+     * `newNatGateway: false`, but the provider never sends `false`
+     * (`d.GetOk` in `resource_alicloud_cs_managed_kubernetes.go`, and
+     * CreateCluster's `snat_entry` defaults to true): only a VPC whose NAT
+     * gateway and SNAT entries already exist keeps ACK from creating its
+     * own. Without them the workers also could not pull images.
+     * Changing the list only changes ordering, never the cluster.
+     * @default [] (the caller provides egress some other way)
+     */
+    egressReady?: ReadonlyArray<pulumi.Resource>;
+    /**
      * Extra tags for the cluster and its node pools, merged over
      * `meshTags()` (`managed-by: ack-mesh`).
      * @default {}
@@ -252,8 +266,13 @@ export interface ManagedKubernetesValues {
     readonly deletionProtection: boolean;
     /** Public API server endpoint (`apiServerPublic`). Create-only. */
     readonly slbInternetEnabled: boolean;
-    /** Always true: workers pull images from the internet through the ACK-created NAT gateway. */
-    readonly newNatGateway: true;
+    /**
+     * Always false: internet egress belongs to the VPC (`VpcWithCen`: one NAT
+     * gateway, EIP and SNAT entries per VPC), not to each cluster. The
+     * provider does not send `false` (`d.GetOk`), so what keeps ACK from
+     * creating its own NAT gateway is {@link AckClusterArgs.egressReady}.
+     */
+    readonly newNatGateway: false;
     /** Always true: keeps the deprecated `certificateAuthority` output out of the state. */
     readonly skipSetCertificateAuthority: true;
     /** `meshTags(args.tags)`. */
@@ -443,7 +462,7 @@ export function managedKubernetesInputs(args: AckClusterArgs): ManagedKubernetes
         addons: [{ name: CNI_ADDON[args.cni] }],
         deletionProtection: args.deletionProtection ?? true,
         slbInternetEnabled: args.apiServerPublic ?? true,
-        newNatGateway: true,
+        newNatGateway: false,
         skipSetCertificateAuthority: true,
         tags: meshTags(args.tags),
     };
@@ -470,8 +489,9 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
  *
  * Children (a public contract; renaming one needs an alias):
  * - `<name>-cluster`: `alicloud.cs.ManagedKubernetes` (zero workers of its
- *   own; CNI addon set at creation; our security group; NAT gateway for image
- *   pulls; no deprecated inputs);
+ *   own; CNI addon set at creation; our security group; no NAT gateway of
+ *   its own: it waits for its VPC's egress, {@link AckClusterArgs.egressReady};
+ *   no deprecated inputs);
  * - `<name>-np-<pool>`: one `alicloud.cs.NodePool` per pool;
  * - `<name>-k8s`: the one `kubernetes.Provider` of the cluster.
  *
@@ -510,7 +530,10 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
  *   with it and a later, newer release never proposes an upgrade.
  * - Create-only settings (`addons`, `podVswitchIds`, `slbInternetEnabled`,
  *   `newNatGateway`) are ignored by ACK after creation: editing them changes
- *   nothing in the cloud.
+ *   nothing in the cloud. An existing cluster created with
+ *   `newNatGateway: true` therefore shows an in-place update to `false`
+ *   (no API call changes it) and keeps the NAT gateway ACK made for it;
+ *   see docs/teardown.md for retiring that one.
  */
 export class AckCluster extends pulumi.ComponentResource {
     /** ACK cluster ID (`c…`). */
@@ -559,7 +582,13 @@ export class AckCluster extends pulumi.ComponentResource {
                 ...(args.cni === "terway" ? { podVswitchIds: args.podVswitchIds } : {}),
                 securityGroupId: args.securityGroupId,
             },
-            { parent: this, deleteBeforeReplace: true, ...protect, ...(args.kubernetesVersionCreateOnly === true ? { ignoreChanges: ["version"] } : {}) },
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                ...protect,
+                ...(args.kubernetesVersionCreateOnly === true ? { ignoreChanges: ["version"] } : {}),
+                ...(args.egressReady !== undefined && args.egressReady.length > 0 ? { dependsOn: [...args.egressReady] } : {}),
+            },
         );
 
         const pools: Record<string, alicloud.cs.NodePool> = {};

@@ -32,6 +32,10 @@ export const VPC_WITH_CEN_CHILD_TYPES = {
     peerAttachment: "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment",
     association: "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
     propagation: "alicloud:cen/transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation",
+    natGateway: "alicloud:vpc/natGateway:NatGateway",
+    eip: "alicloud:ecs/eipAddress:EipAddress",
+    eipAssociation: "alicloud:ecs/eipAssociation:EipAssociation",
+    snatEntry: "alicloud:vpc/snatEntry:SnatEntry",
 } as const;
 
 /** How cross-region bandwidth of the transit router peer attachments is paid. */
@@ -39,6 +43,24 @@ export type CenBandwidthType = "DataTransfer" | "BandwidthPackage";
 
 /** Default cross-region bandwidth, Mbps, of each transit router peer attachment (`DEFAULTS.cenBandwidthMbps`). */
 export const DEFAULT_CEN_BANDWIDTH_MBPS: number = DEFAULTS.cenBandwidthMbps;
+
+/**
+ * Default bandwidth cap, Mbit/s, of each VPC's egress EIP. The EIP is billed
+ * by traffic (`PayByTraffic`), so the cap limits throughput, not the bill.
+ */
+export const DEFAULT_EGRESS_BANDWIDTH_MBPS = 100;
+/** Alibaba's range for a pay-by-traffic EIP's bandwidth cap, Mbit/s. */
+export const EGRESS_BANDWIDTH_RANGE_MBPS = { min: 1, max: 200 } as const;
+
+/** Internet egress settings: one enhanced NAT gateway and one EIP per VPC. */
+export interface VpcWithCenEgressArgs {
+    /**
+     * Bandwidth cap of each VPC's egress EIP, Mbit/s: an integer in 1..200
+     * (pay-by-traffic EIPs). Updatable in place.
+     * @default 100 ({@link DEFAULT_EGRESS_BANDWIDTH_MBPS})
+     */
+    bandwidthMbps?: number;
+}
 
 /** CEN settings. Only used when the plan has more than one VPC. */
 export interface VpcWithCenCenArgs {
@@ -95,6 +117,8 @@ export interface VpcWithCenArgs {
     providers: Record<string, alicloud.Provider>;
     /** CEN settings (ignored when the plan has a single VPC). @default DataTransfer, 10 Mbps */
     cen?: VpcWithCenCenArgs;
+    /** Internet egress of every VPC (NAT gateway, EIP, SNAT entries). @default 100 Mbit/s cap */
+    egress?: VpcWithCenEgressArgs;
     /**
      * Pulumi `protect` on the VPCs, the CEN instance and the transit routers.
      * When false the children inherit `protect` from this component's options.
@@ -137,6 +161,14 @@ export interface VpcLayout {
      * zone order of the clusters (sorted), first claim wins.
      */
     readonly zoneMappings: { readonly zone: string; readonly cluster: string }[];
+    /**
+     * Where the VPC's NAT gateway lives: the first zone mapping, i.e. the
+     * first zone of the alphabetically first cluster in the VPC, and that
+     * cluster's node vSwitch there. The 3.108 d.ts calls the NAT gateway's
+     * `vswitchId` "immutable after resource creation", so removing that
+     * cluster (or that zone) leaves a vSwitch the NAT gateway still sits in.
+     */
+    readonly nat: { readonly zone: string; readonly cluster: string };
 }
 
 /** One child resource of the layout. */
@@ -200,7 +232,7 @@ export function planVpcWithCen(args: Pick<VpcWithCenArgs, "network" | "cen">): V
                 if (!zoneMappings.some((m) => m.zone === zone)) zoneMappings.push({ zone, cluster: c });
             }
         }
-        return { key, region: v.region, cidr: v.cidr, clusters, zoneMappings };
+        return { key, region: v.region, cidr: v.cidr, clusters, zoneMappings, nat: zoneMappings[0] };
     });
 
     const cen = vpcs.length > 1;
@@ -212,6 +244,13 @@ export function planVpcWithCen(args: Pick<VpcWithCenArgs, "network" | "cen">): V
     const children: ChildLayout[] = [];
     for (const v of vpcs) children.push({ type: T.vpc, role: `vpc-${v.key}`, region: v.region });
     for (const s of vswitches) children.push({ type: T.vswitch, role: s.role, region: s.region });
+    for (const v of vpcs) {
+        if (v.nat === undefined) continue; // a VPC without a cluster has no vSwitch (validation reports it)
+        children.push({ type: T.natGateway, role: `nat-${v.key}`, region: v.region });
+        children.push({ type: T.eip, role: `eip-${v.key}`, region: v.region });
+        children.push({ type: T.eipAssociation, role: `eip-assoc-${v.key}`, region: v.region });
+    }
+    for (const s of vswitches) children.push({ type: T.snatEntry, role: `snat-${s.role}`, region: s.region });
     if (cen) {
         children.push({ type: T.cen, role: "cen", region: cenRegion! });
         for (const r of regions) {
@@ -320,6 +359,12 @@ export function validateVpcWithCenArgs(args: VpcWithCenArgs, name?: string): Con
         add("cen.bandwidthPackageId", "is only used with bandwidthType BandwidthPackage", "remove it, or set cen.bandwidthType to \"BandwidthPackage\"");
     }
 
+    const egressMbps = args.egress?.bandwidthMbps;
+    const { min, max } = EGRESS_BANDWIDTH_RANGE_MBPS;
+    if (egressMbps !== undefined && (!Number.isInteger(egressMbps) || egressMbps < min || egressMbps > max)) {
+        add("egress.bandwidthMbps", `must be an integer from ${min} to ${max} (Mbit/s, the cap of a pay-by-traffic EIP)`, `use e.g. ${DEFAULT_EGRESS_BANDWIDTH_MBPS}`, egressMbps);
+    }
+
     // Tags (Alibaba Cloud tag rules).
     for (const [k, v] of Object.entries(args.tags ?? {})) {
         if (k.length === 0 || k.length > 128) add(`tags.${k}`, "a tag key must be 1 to 128 characters", "shorten the key", k);
@@ -348,6 +393,10 @@ export interface VpcWithCenOutputs {
     readonly routeTableIds: Record<string, pulumi.Output<string>>;
     /** Transit router VPC attachment id (`tr-attach-…`) per VPC key; empty without CEN. */
     readonly vpcAttachmentIds: Record<string, pulumi.Output<string>>;
+    /** Enhanced NAT gateway id (`ngw-…`) per VPC key: the VPC's one internet egress. */
+    readonly natGatewayIds: Record<string, pulumi.Output<string>>;
+    /** Public egress address (the EIP bound to the NAT gateway) per VPC key: what the internet sees. */
+    readonly egressIps: Record<string, pulumi.Output<string>>;
 }
 
 /**
@@ -368,7 +417,44 @@ export interface VpcWithCenOutputs {
  *   per region pair `a < b` `${name}-peer-<a>-<b>`
  *   `cen.TransitRouterPeerAttachment` (region a's provider) with
  *   `${name}-peer-assoc-<a>-<b>-<region>` / `${name}-peer-prop-<a>-<b>-<region>`
- *   on both sides.
+ *   on both sides;
+ * - internet egress, per VPC `<vpc>`: `${name}-nat-<vpc>` `vpc.NatGateway`
+ *   (enhanced, internet, pay-as-you-go, `PayByLcu`) in the node vSwitch of
+ *   {@link VpcLayout.nat}, `${name}-eip-<vpc>` `ecs.EipAddress`
+ *   (pay-by-traffic, `egress.bandwidthMbps` cap) and
+ *   `${name}-eip-assoc-<vpc>` `ecs.EipAssociation` (`instanceType: "Nat"`);
+ *   per vSwitch (node and Terway pod) `${name}-snat-<vSwitch role>`
+ *   `vpc.SnatEntry` (`sourceVswitchId`, the EIP as `snatIp`), after the
+ *   association.
+ *
+ * Egress design (issue 12, item 5):
+ * - **One egress per VPC, owned here.** Clusters are created with
+ *   `newNatGateway: false` and wait for {@link egressReady}. Before, every
+ *   cluster asked ACK for its own NAT gateway: two clusters created at once
+ *   in one VPC raced for the NAT gateway and the VPC's default route.
+ * - **Why the cluster must wait, not only say `false`.** The provider sends
+ *   `snat_entry` only when `newNatGateway` is true:
+ *   `resourceAlicloudCSManagedKubernetesCreate` reads it with
+ *   `d.GetOk("new_nat_gateway")`, which treats `false` as unset
+ *   (aliyun/terraform-provider-alicloud v1.289.0,
+ *   `alicloud/resource_alicloud_cs_managed_kubernetes.go`), and
+ *   CreateCluster's `snat_entry` defaults to `true` ("automatically creates a
+ *   NAT gateway and configures SNAT rules", `CreateClusterRequest.java`). No
+ *   input of `cs.ManagedKubernetes` can send `false`. What remains is the
+ *   state of the VPC when ACK looks: the provider's own docs say "If there
+ *   is no nat gateway in the VPC, you can set `new_nat_gateway` to true to
+ *   create one automatically", i.e. ACK uses a NAT gateway the VPC already
+ *   has. So the NAT gateway, its EIP and the SNAT entries of the cluster's
+ *   vSwitches exist before CreateCluster runs. That ACK then adds nothing is
+ *   documented behaviour only as far as that sentence goes: check it once
+ *   per account (docs/troubleshooting.md: one NAT gateway per VPC).
+ * - The NAT gateway's `vswitchId` is immutable (3.108 d.ts), so it is the
+ *   first zone of the VPC's alphabetically first cluster, the most stable
+ *   choice the plan offers. The zone must offer enhanced NAT gateways
+ *   (`vpc.getEnhancedNatAvailableZones`).
+ * - Creating an internet NAT gateway adds the VPC's `0.0.0.0/0` route to
+ *   it; routes to NAT gateways are not advertised to a transit router, so
+ *   each VPC keeps its own egress and no VPC leaves through another's.
  *
  * Routing design:
  * - **Owned route table per transit router** rather than the TR's system
@@ -407,8 +493,9 @@ export interface VpcWithCenOutputs {
  *
  * Outputs: {@link vpcIds}, {@link vswitchIds}, {@link podVswitchIds},
  * {@link cenId}, {@link transitRouterIds}, {@link routeTableIds},
- * {@link vpcAttachmentIds}; {@link nodeVswitchIdList} gives a cluster's
- * vSwitch ids in its zone order.
+ * {@link vpcAttachmentIds}, {@link natGatewayIds}, {@link egressIps};
+ * {@link nodeVswitchIdList} gives a cluster's vSwitch ids in its zone order,
+ * {@link egressReady} what a cluster waits for.
  */
 export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOutputs {
     /** VPC id per VPC key. */
@@ -425,6 +512,10 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
     public readonly routeTableIds: Record<string, pulumi.Output<string>>;
     /** Transit router VPC attachment id (`tr-attach-…`) per VPC key; empty without CEN. */
     public readonly vpcAttachmentIds: Record<string, pulumi.Output<string>>;
+    /** Enhanced NAT gateway id (`ngw-…`) per VPC key. */
+    public readonly natGatewayIds: Record<string, pulumi.Output<string>>;
+    /** Public egress address (the VPC's EIP) per VPC key. */
+    public readonly egressIps: Record<string, pulumi.Output<string>>;
     /** The layout this instance was built from. */
     public readonly layout: VpcWithCenLayout;
     /**
@@ -437,6 +528,8 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
     private readonly vpcReady = new Map<string, pulumi.Resource[]>();
     /** Per region pair (`a`, `b` as in the layout): the peer attachment and its four bindings. */
     private readonly peerReady = new Map<string, pulumi.Resource[]>();
+    /** Per cluster: its VPC's NAT gateway and EIP association, and the SNAT entries of its own vSwitches. */
+    private readonly egressByCluster = new Map<string, pulumi.Resource[]>();
 
     /**
      * @param name resource name; prefixes every child and cloud name. Changing it replaces everything.
@@ -491,6 +584,67 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
             const into = s.kind === "node" ? vswitchIds : podVswitchIds;
             (into[s.cluster] ??= {})[s.zone] = sw.id;
         }
+        // --- Internet egress: one enhanced NAT gateway + EIP per VPC, SNAT per vSwitch -------
+        // Inputs checked against @pulumi/alicloud 3.108 vpc/natGateway.d.ts, ecs/eipAddress.d.ts,
+        // ecs/eipAssociation.d.ts and vpc/snatEntry.d.ts (see the class TSDoc).
+        const egressMbps = args.egress?.bandwidthMbps ?? DEFAULT_EGRESS_BANDWIDTH_MBPS;
+        this.natGatewayIds = {};
+        this.egressIps = {};
+        const egress = new Map<string, { nat: alicloud.vpc.NatGateway; association: alicloud.ecs.EipAssociation }>();
+        for (const v of layout.vpcs) {
+            const nat = new alicloud.vpc.NatGateway(
+                `${name}-nat-${v.key}`,
+                {
+                    vpcId: vpcs[v.key].id,
+                    vswitchId: switches.get(`vsw-${v.nat.cluster}-${v.nat.zone}`)!.id,
+                    natType: "Enhanced",
+                    networkType: "internet",
+                    paymentType: "PayAsYouGo",
+                    internetChargeType: "PayByLcu",
+                    natGatewayName: `${name}-${v.key}`,
+                    description: `ack-mesh ${name} internet egress of VPC ${v.key}`,
+                    tags,
+                },
+                on(v.region),
+            );
+            const eip = new alicloud.ecs.EipAddress(
+                `${name}-eip-${v.key}`,
+                {
+                    addressName: `${name}-${v.key}`,
+                    bandwidth: String(egressMbps),
+                    internetChargeType: "PayByTraffic",
+                    paymentType: "PayAsYouGo",
+                    description: `ack-mesh ${name} egress address of VPC ${v.key}`,
+                    tags,
+                },
+                on(v.region),
+            );
+            const association = new alicloud.ecs.EipAssociation(
+                `${name}-eip-assoc-${v.key}`,
+                // instanceType is required for anything but an ECS instance (d.ts: default `EcsInstance`).
+                { allocationId: eip.id, instanceId: nat.id, instanceType: "Nat" },
+                on(v.region),
+            );
+            egress.set(v.key, { nat, association });
+            this.natGatewayIds[v.key] = nat.id;
+            this.egressIps[v.key] = eip.ipAddress;
+            for (const c of v.clusters) this.egressByCluster.set(c, [nat, association]);
+            // The SNAT IP must already be bound to the NAT gateway: wait for the association.
+            for (const sw of layout.vswitches.filter((x) => x.vpc === v.key)) {
+                const entry = new alicloud.vpc.SnatEntry(
+                    `${name}-snat-${sw.role}`,
+                    {
+                        snatTableId: nat.snatTableIds,
+                        sourceVswitchId: switches.get(sw.role)!.id,
+                        snatIp: eip.ipAddress,
+                        snatEntryName: sw.kind === "node" ? `${name}-${sw.cluster}-${sw.zone}` : `${name}-${sw.cluster}-pod-${sw.zone}`,
+                    },
+                    on(v.region, { dependsOn: [association] }),
+                );
+                this.egressByCluster.get(sw.cluster)!.push(entry);
+            }
+        }
+
         this.vpcIds = Object.fromEntries(Object.entries(vpcs).map(([k, v]) => [k, v.id]));
         this.vswitchIds = vswitchIds;
         this.podVswitchIds = podVswitchIds;
@@ -612,7 +766,25 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
             transitRouterIds: this.transitRouterIds,
             routeTableIds: this.routeTableIds,
             vpcAttachmentIds: this.vpcAttachmentIds,
+            natGatewayIds: this.natGatewayIds,
+            egressIps: this.egressIps,
         });
+    }
+
+    /**
+     * What a cluster waits for before it is created: its VPC's NAT gateway
+     * and EIP association, and the SNAT entries of the cluster's own node
+     * and pod vSwitches. With these in place, CreateCluster finds internet
+     * egress for every vSwitch of the cluster already configured (see the
+     * class TSDoc for why that matters with `newNatGateway: false`). Only the
+     * cluster's own entries: a cluster added later to a shared VPC does not
+     * change what the others wait for.
+     * @throws Error when the cluster is not in the plan
+     */
+    public egressReady(cluster: string): pulumi.Resource[] {
+        const deps = this.egressByCluster.get(cluster);
+        if (deps === undefined) throw new Error(`VpcWithCen: no cluster "${cluster}" in the network plan`);
+        return [...deps];
     }
 
     /**

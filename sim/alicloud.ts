@@ -1,7 +1,8 @@
 /**
  * Simulated Alibaba Cloud (`@pulumi/alicloud` 3.108 type tokens): VPC, vSwitch, security groups, CEN
- * with Transit Routers, ACK managed clusters, node pools and add-ons, plus the `getClusterCredential`
- * and `getTransitRouterRouteTables` invokes.
+ * with Transit Routers, internet egress (enhanced NAT gateway, EIP, EIP association, SNAT entry), ACK
+ * managed clusters, node pools and add-ons, plus the `getClusterCredential` and
+ * `getTransitRouterRouteTables` invokes.
  *
  * Besides computing realistic state, the handlers reject what the real API rejects and is easy to get
  * wrong from Pulumi: a composite `.id` passed where a bare ID is expected, a reference to an object in
@@ -44,6 +45,10 @@ export const ALI = {
   cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
   nodePool: "alicloud:cs/nodePool:NodePool",
   addon: "alicloud:cs/kubernetesAddon:KubernetesAddon",
+  natGateway: "alicloud:vpc/natGateway:NatGateway",
+  eip: "alicloud:ecs/eipAddress:EipAddress",
+  eipAssociation: "alicloud:ecs/eipAssociation:EipAssociation",
+  snatEntry: "alicloud:vpc/snatEntry:SnatEntry",
 } as const;
 
 /** Invoke tokens served by this module. */
@@ -110,6 +115,8 @@ const TR_ATTACH: RefSpec = {
   types: [ALI.trVpcAttachment, ALI.trPeerAttachment],
   compositeHint: "pass the attachment's .transitRouterAttachmentId, not its .id (which is '<cenId>:<attachmentId>')",
 };
+const NAT: RefSpec = { what: "a NAT gateway", pattern: /^ngw-[a-z0-9]+$/, expect: "ngw-…", types: [ALI.natGateway], sameRegion: true };
+const EIP: RefSpec = { what: "an EIP", pattern: /^eip-[a-z0-9]+$/, expect: "eip-…", types: [ALI.eip], sameRegion: true };
 const CLUSTER: RefSpec = {
   what: "an ACK cluster",
   pattern: /^c[0-9a-f]{32}$/,
@@ -516,6 +523,172 @@ function trBinding(kind: "association" | "propagation"): ResourceHandler {
   };
 }
 
+// --- Internet egress ---------------------------------------------------------------------------------
+// Facts from the 3.108 d.ts (vpc/natGateway, ecs/eipAddress, ecs/eipAssociation, vpc/snatEntry) and the
+// upstream v1.289.0 resources (resource_alicloud_nat_gateway.go, _eip_address.go, _eip_association.go,
+// _snat_entry.go), and from the NAT Gateway API docs (CreateSnatEntry: "Each vSwitch or ECS instance can
+// be specified in only one SNAT entry"; the SNAT IP must be an EIP associated with the NAT gateway).
+
+function enumInput(ctx: HandlerContext, field: string, value: unknown, allowed: readonly string[], why = ""): void {
+  const v = str(value);
+  if (v !== undefined && !allowed.includes(v)) ctx.fail(`${field} '${v}' must be one of ${allowed.join(", ")}${why}`);
+}
+
+const natGateway: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
+  const i = call.inputs;
+  requireField(ctx, call, "vpcId");
+  const vpc = ref(ctx, "vpcId", i["vpcId"], VPC);
+  // natType: the d.ts says "Valid values: `Enhanced`" (Normal cannot be created since 1.137.0), although
+  // the TF validator still lists Normal; the API refuses new Normal gateways.
+  const natType = str(i["natType"]) ?? "Enhanced";
+  enumInput(ctx, "natType", natType, ["Enhanced"], " (Normal NAT gateways can no longer be created, 3.108 d.ts)");
+  enumInput(ctx, "internetChargeType", i["internetChargeType"], ["PayByLcu"], " (PayBySpec can no longer be set, 3.108 d.ts)");
+  enumInput(ctx, "paymentType", i["paymentType"], ["PayAsYouGo", "Subscription"]);
+  enumInput(ctx, "networkType", i["networkType"], ["internet", "intranet"]);
+  enumInput(ctx, "eipBindMode", i["eipBindMode"], ["MULTI_BINDED", "NAT"]);
+  if (i["vswitchId"] === undefined) ctx.fail("vswitchId is required for an Enhanced NAT gateway (3.108 d.ts: set natType to Enhanced and set vswitchId)");
+  const vsw = ref(ctx, "vswitchId", i["vswitchId"], VSW);
+  const vswVpc = vsw ? str(vsw.outputs["vpcId"]) : undefined;
+  if (vsw && vpc && vswVpc !== vpc.id) ctx.fail(`vswitchId '${vsw.id}' is in VPC ${vswVpc}, not in vpcId '${vpc.id}'`);
+  const id = call.id ?? `ngw-${ctx.gen.alnum(21)}`;
+  return {
+    id,
+    region: ctx.region,
+    outputs: {
+      ...i,
+      natType,
+      networkType: str(i["networkType"]) ?? "internet",
+      paymentType: str(i["paymentType"]) ?? "PayAsYouGo",
+      internetChargeType: str(i["internetChargeType"]) ?? "PayByLcu",
+      eipBindMode: str(i["eipBindMode"]) ?? "MULTI_BINDED",
+      snatTableIds: `stb-${ctx.gen.alnum(21, "stb")}`,
+      forwardTableIds: `ftb-${ctx.gen.alnum(21, "ftb")}`,
+      status: "Available",
+    },
+  };
+};
+
+const eipAddress: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
+  const i = call.inputs;
+  enumInput(ctx, "internetChargeType", i["internetChargeType"], ["PayByBandwidth", "PayByTraffic"]);
+  enumInput(ctx, "paymentType", i["paymentType"], ["Subscription", "PayAsYouGo", "PrePaid", "PostPaid"]);
+  const bandwidth = str(i["bandwidth"]) ?? "5";
+  if (!/^[1-9][0-9]*$/.test(bandwidth)) ctx.fail(`bandwidth '${bandwidth}' must be a whole number of Mbit/s, as a string`);
+  const id = call.id ?? `eip-${ctx.gen.alnum(20)}`;
+  return {
+    id,
+    region: ctx.region,
+    outputs: {
+      ...i,
+      bandwidth,
+      internetChargeType: str(i["internetChargeType"]) ?? "PayByBandwidth",
+      paymentType: str(i["paymentType"]) ?? "PayAsYouGo",
+      allocationId: id,
+      ipAddress: publicIp(id, "eip"),
+      status: "Available",
+      createTime: CREATE_TIME,
+    },
+  };
+};
+
+const eipAssociation: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
+  const i = call.inputs;
+  requireField(ctx, call, "allocationId");
+  requireField(ctx, call, "instanceId");
+  const eip = ref(ctx, "allocationId", i["allocationId"], EIP);
+  const instanceId = str(i["instanceId"]) ?? "";
+  // Upstream picks Nat for `ngw-` ids when instanceType is unset; the API default is EcsInstance.
+  const instanceType = str(i["instanceType"]) ?? (instanceId.startsWith("ngw-") ? "Nat" : instanceId.startsWith("lb-") ? "SlbInstance" : "EcsInstance");
+  if (instanceId.startsWith("ngw-") && instanceType !== "Nat") ctx.fail(`instanceType '${instanceType}' does not match instanceId '${instanceId}', a NAT gateway (use "Nat")`);
+  if (instanceType === "Nat") ref(ctx, "instanceId", instanceId, NAT);
+  const allocationId = str(i["allocationId"]) ?? "";
+  for (const other of ctx.cloud.ofType(ALI.eipAssociation)) {
+    if (str(other.outputs["allocationId"]) === allocationId) {
+      ctx.fail(`allocationId '${allocationId}' is already associated with '${str(other.outputs["instanceId"])}' (IncorrectEipStatus)`);
+    }
+  }
+  return {
+    id: call.id ?? `${allocationId}:${instanceId}`,
+    region: ctx.region,
+    outputs: { ...i, instanceType, ipAddress: eip ? str(eip.outputs["ipAddress"]) : undefined },
+  };
+};
+
+/** The simulated NAT gateway whose SNAT table is `snatTableId`, if any. */
+function natOfSnatTable(ctx: HandlerContext, snatTableId: string): CloudObject | undefined {
+  return ctx.cloud.ofType(ALI.natGateway).find((n) => str(n.outputs["snatTableIds"]) === snatTableId);
+}
+
+/** EIP addresses associated with a NAT gateway. */
+function natEipAddresses(ctx: HandlerContext, natId: string): string[] {
+  return ctx.cloud
+    .ofType(ALI.eipAssociation)
+    .filter((a) => str(a.outputs["instanceId"]) === natId)
+    .map((a) => str(a.outputs["ipAddress"]))
+    .filter((x): x is string => x !== undefined);
+}
+
+const snatEntry: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
+  const i = call.inputs;
+  requireField(ctx, call, "snatTableId");
+  requireField(ctx, call, "snatIp");
+  const table = str(i["snatTableId"]) ?? "";
+  if (!/^stb-[a-z0-9]+$/.test(table)) ctx.fail(`snatTableId '${table}' is not a SNAT table ID (expected stb-…; pass NatGateway.snatTableIds)`);
+  const given = ["sourceVswitchId", "sourceCidr"].filter((k) => i[k] !== undefined);
+  if (given.length !== 1) ctx.fail(`exactly one of sourceVswitchId or sourceCidr must be set (got ${given.length ? given.join(", ") : "none"})`);
+  const nat = natOfSnatTable(ctx, table);
+  if (!nat) ctx.warn(`snatTableId '${table}' is a SNAT table the simulation did not create; assuming it exists`);
+  const vsw = ref(ctx, "sourceVswitchId", i["sourceVswitchId"], VSW);
+  const natVpc = nat ? str(nat.outputs["vpcId"]) : undefined;
+  if (vsw && natVpc && str(vsw.outputs["vpcId"]) !== natVpc) {
+    ctx.fail(`sourceVswitchId '${vsw.id}' is in VPC ${str(vsw.outputs["vpcId"])}, but the NAT gateway of '${table}' is in VPC ${natVpc}`);
+  }
+  const snatIp = str(i["snatIp"]) ?? "";
+  if (nat) {
+    const bound = natEipAddresses(ctx, nat.id);
+    for (const ip of snatIp.split(",")) {
+      if (!bound.includes(ip)) {
+        ctx.fail(`snatIp '${ip}' is not an EIP associated with NAT gateway '${nat.id}' (associated: ${bound.join(", ") || "none"}); associate the EIP first`);
+      }
+    }
+  }
+  const source = str(i["sourceVswitchId"]);
+  if (source !== undefined) {
+    const dup = ctx.cloud.ofType(ALI.snatEntry).find((e) => str(e.outputs["sourceVswitchId"]) === source);
+    if (dup) ctx.fail(`sourceVswitchId '${source}' already has SNAT entry '${dup.name}' (each vSwitch can be in only one SNAT entry)`);
+  }
+  const snatEntryId = `snat-${ctx.gen.alnum(20)}`;
+  return {
+    id: call.id ?? `${table}:${snatEntryId}`,
+    region: ctx.region,
+    outputs: { ...i, snatEntryId, sourceCidr: str(i["sourceCidr"]) ?? (vsw ? str(vsw.outputs["cidrBlock"]) : undefined), status: "Available" },
+  };
+};
+
+/**
+ * The NAT gateway a new cluster ends up with. The provider sends `snat_entry` only when
+ * `newNatGateway` is true (`d.GetOk`), and CreateCluster defaults it to true, so ACK always wants
+ * egress: it uses an internet NAT gateway the VPC already has ("If there is no nat gateway in the VPC,
+ * you can set new_nat_gateway to true to create one", upstream docs) and otherwise creates one. A
+ * vSwitch of the cluster without a SNAT entry would get one from ACK, which a later `SnatEntry` for
+ * that vSwitch then collides with. Both are warned about: that is the race issue 12 describes.
+ */
+function clusterNat(ctx: HandlerContext, vpcId: string, vswitchIds: string[]): string {
+  const nat = ctx.cloud.ofType(ALI.natGateway).find((n) => str(n.outputs["vpcId"]) === vpcId && str(n.outputs["networkType"]) !== "intranet");
+  if (!nat) {
+    ctx.warn(
+      `ACK creates its own NAT gateway, EIP and SNAT entries in VPC ${vpcId}: the VPC has no NAT gateway yet, and CreateCluster's snat_entry defaults to true (newNatGateway: false is not sent)`,
+    );
+    return `ngw-${ctx.gen.alnum(21, "ngw")}`;
+  }
+  const covered = new Set(ctx.cloud.ofType(ALI.snatEntry).map((e) => str(e.outputs["sourceVswitchId"])));
+  const missing = vswitchIds.filter((v) => !covered.has(v));
+  if (missing.length) {
+    ctx.warn(`ACK adds SNAT entries to NAT gateway ${nat.id} for vSwitches ${missing.join(", ")}, which have none yet; a SnatEntry created later for them fails`);
+  }
+  return nat.id;
+}
+
 const managedKubernetes: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) => {
   const i = call.inputs;
   const given = ["workerVswitchIds", "vswitchIds", "zoneIds"].filter((k) => i[k] !== undefined);
@@ -596,7 +769,11 @@ const managedKubernetes: ResourceHandler = (call: ResourceCall, ctx: HandlerCont
       version,
       vpcId,
       securityGroupId: i["securityGroupId"] ?? createdSg,
-      natGatewayId: `ngw-${ctx.gen.alnum(21, "ngw")}`,
+      natGatewayId: clusterNat(
+        ctx,
+        vpcId,
+        [...(vswInputs ?? []), ...(arr(i["podVswitchIds"]) ?? [])].map((v) => str(v)).filter((v): v is string => v !== undefined),
+      ),
       slbId: `lb-${ctx.gen.alnum(21, "slb")}`,
       workerRamRoleName: `KubernetesWorkerRole-${ctx.gen.uuid("role")}`,
       connections,
@@ -664,6 +841,10 @@ defineResources({
   [ALI.cluster]: withRead(managedKubernetes),
   [ALI.nodePool]: withRead(nodePool),
   [ALI.addon]: withRead(kubernetesAddon),
+  [ALI.natGateway]: withRead(natGateway),
+  [ALI.eip]: withRead(eipAddress),
+  [ALI.eipAssociation]: withRead(eipAssociation),
+  [ALI.snatEntry]: withRead(snatEntry),
 });
 
 // ---------------------------------------------------------------------------------------------------

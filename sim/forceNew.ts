@@ -138,6 +138,39 @@ export const ALICLOUD_FORCE_NEW: Readonly<Record<string, ForceNewRule>> = Object
     fields: ["clusterId", "name"],
     source: tf("resource_alicloud_cs_kubernetes_addon.go"),
   },
+  "alicloud:vpc/natGateway:NatGateway": {
+    fields: ["accessMode", "availabilityMode", "instanceChargeType", "internetChargeType", "paymentType", "privateLinkEnabled", "vpcId"],
+    source: tf("resource_alicloud_nat_gateway.go"),
+    note:
+      "vswitchId, natType and networkType are not ForceNew upstream, but the 3.108 d.ts calls them immutable after creation: a vswitchId edit goes to UpdateNatGatewayNatType (meant for Normal to Enhanced), networkType is never updated",
+  },
+  "alicloud:ecs/eipAddress:EipAddress": {
+    fields: [
+      "allocationId",
+      "highDefinitionMonitorLogStatus",
+      "instanceChargeType",
+      "internetChargeType",
+      "ipAddress",
+      "isp",
+      "netmode",
+      "paymentType",
+      "publicIpAddressPoolId",
+      "securityProtectionTypes",
+      "zone",
+    ],
+    source: tf("resource_alicloud_eip_address.go"),
+    note: "bandwidth, addressName, description, tags are updatable in place; a replacement changes the public address",
+  },
+  "alicloud:ecs/eipAssociation:EipAssociation": {
+    fields: ["allocationId", "instanceId", "instanceType", "privateIpAddress", "vpcId"],
+    source: tf("resource_alicloud_eip_association.go"),
+    note: "only mode is updatable",
+  },
+  "alicloud:vpc/snatEntry:SnatEntry": {
+    fields: ["snatTableId", "sourceCidr", "sourceVswitchId"],
+    source: tf("resource_alicloud_snat_entry.go"),
+    note: "snatIp (since 1.241.0), snatEntryName and eipAffinity are updatable in place",
+  },
   "alicloud:cen/instanceAttachment:InstanceAttachment": {
     fields: ["childInstanceId", "childInstanceRegionId", "childInstanceType", "instanceId"],
     source: tf("resource_alicloud_cen_instance_attachment.go"),

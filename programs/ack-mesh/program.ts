@@ -135,6 +135,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
                 serviceCidr: plan.serviceCidr,
                 nodeCidrMask: plan.nodeCidrMask,
                 securityGroupId: sg.securityGroupIds[c.name],
+                egressReady: net.egressReady(c.name),
                 nodePools: Object.fromEntries(
                     Object.values(c.nodePools).map((p) => [
                         p.name,

@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as alicloud from "@pulumi/alicloud";
+import * as pulumi from "@pulumi/pulumi";
 import {
     ACK_CLUSTER_TYPE,
     AckCluster,
@@ -68,7 +69,7 @@ function flannelArgs(over: Partial<AckClusterArgs> = {}): AckClusterArgs {
 }
 
 /** The VPC, vSwitches and security group a cluster sits in (what VpcWithCen/SecurityGroupPeering provide). */
-function infra(prefix: string, plan: ClusterNetworkPlan) {
+function infra(prefix: string, plan: ClusterNetworkPlan, withEgress = true) {
     const provider = new alicloud.Provider(`${prefix}-ali`, { region: plan.region });
     const vpc = new alicloud.vpc.Network(`${prefix}-vpc`, { vpcName: `${prefix}-vpc`, cidrBlock: plan.vpcCidr }, { provider });
     const zones = Object.values(plan.zones);
@@ -82,7 +83,16 @@ function infra(prefix: string, plan: ClusterNetworkPlan) {
                 new alicloud.vpc.Switch(`${prefix}-podvsw-${z.zone}`, { vpcId: vpc.id, zoneId: z.zone, cidrBlock: z.podVswitch!, vswitchName: `${prefix}-pod-${z.zone}` }, { provider }).id,
         );
     const sg = new alicloud.ecs.SecurityGroup(`${prefix}-sg`, { vpcId: vpc.id, securityGroupName: `${prefix}-sg` }, { provider });
-    return { provider, vpc, vswitchIds, podVswitchIds, sg };
+    // The VPC's egress, as VpcWithCen builds it: NAT gateway, EIP, association, one SNAT entry per vSwitch.
+    if (!withEgress) return { provider, vpc, vswitchIds, podVswitchIds, sg, nat: undefined, egressReady: [] as pulumi.Resource[] };
+    const nat = new alicloud.vpc.NatGateway(`${prefix}-nat`, { vpcId: vpc.id, vswitchId: vswitchIds[0], natType: "Enhanced", natGatewayName: `${prefix}-nat` }, { provider });
+    const eip = new alicloud.ecs.EipAddress(`${prefix}-eip`, { addressName: `${prefix}-eip`, internetChargeType: "PayByTraffic" }, { provider });
+    const association = new alicloud.ecs.EipAssociation(`${prefix}-eip-assoc`, { allocationId: eip.id, instanceId: nat.id, instanceType: "Nat" }, { provider });
+    const snat = [...vswitchIds, ...podVswitchIds].map(
+        (id, i) => new alicloud.vpc.SnatEntry(`${prefix}-snat-${i}`, { snatTableId: nat.snatTableIds, sourceVswitchId: id, snatIp: eip.ipAddress }, { provider, dependsOn: [association] }),
+    );
+    const egressReady: pulumi.Resource[] = [nat, association, ...snat];
+    return { provider, vpc, vswitchIds, podVswitchIds, sg, nat, egressReady };
 }
 
 type Infra = ReturnType<typeof infra>;
@@ -100,6 +110,7 @@ function clusterArgs(plan: ClusterNetworkPlan, net: Infra, over: Partial<AckClus
         ...(plan.cni === "terway" ? { podVswitchIds: net.podVswitchIds } : { podCidr: plan.podCidr, nodeCidrMask: plan.nodeCidrMask }),
         serviceCidr: plan.serviceCidr,
         securityGroupId: net.sg.id,
+        egressReady: net.egressReady,
         nodePools: { system: pool() },
         ...over,
     };
@@ -112,11 +123,11 @@ interface Built {
 }
 
 /** Simulates one AckCluster named `name` in its own VPC. */
-async function build(plan: ClusterNetworkPlan, over: Partial<AckClusterArgs> | ((net: Infra) => Partial<AckClusterArgs>) = {}, name = plan.name): Promise<Built> {
+async function build(plan: ClusterNetworkPlan, over: Partial<AckClusterArgs> | ((net: Infra) => Partial<AckClusterArgs>) = {}, name = plan.name, withEgress = true): Promise<Built> {
     let ack!: AckCluster;
     let net!: Infra;
     const res = await simulate(() => {
-        net = infra(`${name}-net`, plan);
+        net = infra(`${name}-net`, plan, withEgress);
         ack = new AckCluster(name, clusterArgs(plan, net, typeof over === "function" ? over(net) : over), { provider: net.provider });
     });
     return { res, ack, net };
@@ -277,7 +288,7 @@ describe("AckCluster", () => {
             addons: [{ name: "terway-eniip" }],
             deletionProtection: true,
             slbInternetEnabled: true,
-            newNatGateway: true,
+            newNatGateway: false,
             skipSetCertificateAuthority: true,
             tags: { "managed-by": "ack-mesh" },
         };
@@ -354,6 +365,30 @@ describe("AckCluster", () => {
                 systemDiskSize: 200,
                 tags: { "managed-by": "ack-mesh", team: "mesh" },
             });
+        });
+    });
+
+    describe("no NAT gateway of its own: waits for its VPC's egress (issue 12, item 5)", () => {
+        it("depends on every egressReady resource, and ends up with the VPC's NAT gateway", async () => {
+            const b = await build(plans.hz);
+            const cluster = b.res.get(ALI.cluster, "hz-cluster");
+            const nat = b.res.get(ALI.natGateway, "hz-net-nat");
+            assert.equal(b.res.byType(ALI.natGateway).length, 1, "no second NAT gateway");
+            const expected = [nat.urn, b.res.get(ALI.eipAssociation, "hz-net-eip-assoc").urn, ...b.res.byType(ALI.snatEntry).map((r) => r.urn)];
+            assert.equal(expected.length, 2 + 4, "two node and two pod vSwitches");
+            for (const urn of expected) assert.ok(cluster.dependencies.includes(urn), urn);
+            assert.equal(cluster.inputs.newNatGateway, false);
+            assert.equal(cluster.outputs.natGatewayId, nat.id);
+            assert.deepEqual(b.res.warnings, []);
+        });
+
+        it("in a VPC without a NAT gateway, the simulated ACK creates its own (newNatGateway: false is not sent) and says so", async () => {
+            const b = await build(plans.hz, {}, "hz", false);
+            assert.equal(b.res.get(ALI.cluster, "hz-cluster").dependencies.some((d) => d.includes("SnatEntry")), false);
+            assert.ok(
+                b.res.warnings.some((w) => /ACK (creates its own NAT gateway|adds SNAT entries)/.test(w)),
+                `expected a NAT warning, got: ${b.res.warnings.join("; ")}`,
+            );
         });
     });
 
@@ -448,7 +483,7 @@ describe("AckCluster", () => {
             assert.equal(i.nodeCidrMask, undefined);
             assert.equal(i.deletionProtection, true);
             assert.equal(i.slbInternetEnabled, true);
-            assert.equal(i.newNatGateway, true);
+            assert.equal(i.newNatGateway, false);
             assert.equal(i.skipSetCertificateAuthority, true);
             assert.deepEqual(i.tags, { "managed-by": "ack-mesh" });
             for (const banned of ["workerVswitchIds", "isEnterpriseSecurityGroup", "clientCert", "clientKey", "clusterCaCert", "zoneIds", "namePrefix"]) {

@@ -92,8 +92,17 @@ describe("VpcWithCen: planVpcWithCen", () => {
                 `${T.vswitch} vsw-a-cn-hangzhou-i @cn-hangzhou`,
                 `${T.vswitch} podvsw-a-cn-hangzhou-i @cn-hangzhou`,
                 `${T.vswitch} vsw-b-cn-hangzhou-h @cn-hangzhou`,
+                `${T.natGateway} nat-shared @cn-hangzhou`,
+                `${T.eip} eip-shared @cn-hangzhou`,
+                `${T.eipAssociation} eip-assoc-shared @cn-hangzhou`,
+                `${T.snatEntry} snat-vsw-a-cn-hangzhou-h @cn-hangzhou`,
+                `${T.snatEntry} snat-podvsw-a-cn-hangzhou-h @cn-hangzhou`,
+                `${T.snatEntry} snat-vsw-a-cn-hangzhou-i @cn-hangzhou`,
+                `${T.snatEntry} snat-podvsw-a-cn-hangzhou-i @cn-hangzhou`,
+                `${T.snatEntry} snat-vsw-b-cn-hangzhou-h @cn-hangzhou`,
             ],
         );
+        assert.deepEqual(layout.vpcs[0].nat, { zone: "cn-hangzhou-h", cluster: "a" });
     });
 
     it("plans a full mesh of region pairs (a < b) and the CEN in the first region", () => {
@@ -206,6 +215,14 @@ describe("VpcWithCen under the simulated cloud", () => {
                     `${T.vswitch} net-vsw-a-cn-hangzhou-i`,
                     `${T.vswitch} net-vsw-b-cn-hangzhou-h`,
                     `${T.vpc} net-vpc-shared`,
+                    `${T.natGateway} net-nat-shared`,
+                    `${T.eip} net-eip-shared`,
+                    `${T.eipAssociation} net-eip-assoc-shared`,
+                    `${T.snatEntry} net-snat-vsw-a-cn-hangzhou-h`,
+                    `${T.snatEntry} net-snat-podvsw-a-cn-hangzhou-h`,
+                    `${T.snatEntry} net-snat-vsw-a-cn-hangzhou-i`,
+                    `${T.snatEntry} net-snat-podvsw-a-cn-hangzhou-i`,
+                    `${T.snatEntry} net-snat-vsw-b-cn-hangzhou-h`,
                 ].sort(),
             );
             assert.equal(res.resources.filter((r) => r.type.startsWith("alicloud:cen/")).length, 0);
@@ -282,6 +299,18 @@ describe("VpcWithCen under the simulated cloud", () => {
                     `${T.vswitch} net-podvsw-hz-cn-hangzhou-i`,
                     `${T.vswitch} net-vsw-sh-cn-shanghai-l`,
                     `${T.vswitch} net-podvsw-sh-cn-shanghai-l`,
+                    `${T.natGateway} net-nat-hz`,
+                    `${T.eip} net-eip-hz`,
+                    `${T.eipAssociation} net-eip-assoc-hz`,
+                    `${T.natGateway} net-nat-sh`,
+                    `${T.eip} net-eip-sh`,
+                    `${T.eipAssociation} net-eip-assoc-sh`,
+                    `${T.snatEntry} net-snat-vsw-hz-cn-hangzhou-h`,
+                    `${T.snatEntry} net-snat-podvsw-hz-cn-hangzhou-h`,
+                    `${T.snatEntry} net-snat-vsw-hz-cn-hangzhou-i`,
+                    `${T.snatEntry} net-snat-podvsw-hz-cn-hangzhou-i`,
+                    `${T.snatEntry} net-snat-vsw-sh-cn-shanghai-l`,
+                    `${T.snatEntry} net-snat-podvsw-sh-cn-shanghai-l`,
                     `${T.cen} net-cen`,
                     `${T.transitRouter} net-tr-cn-hangzhou`,
                     `${T.transitRouter} net-tr-cn-shanghai`,
@@ -525,8 +554,9 @@ describe("VpcWithCen under the simulated cloud", () => {
         const res = await run(network(twoRegionRaw()), {}, ["net-a", "net-b"]);
         const a = childrenOf(res, "net-a").map(key);
         const b = new Set(childrenOf(res, "net-b").map(key));
-        assert.equal(a.length, 24);
-        assert.equal(b.size, 24);
+        // 24 VPC/vSwitch/CEN children + per VPC a NAT gateway, an EIP and an association + 6 SNAT entries.
+        assert.equal(a.length, 36);
+        assert.equal(b.size, 36);
         assert.deepEqual(a.filter((k) => b.has(k)), []);
     });
 
@@ -551,8 +581,9 @@ describe("VpcWithCen under the simulated cloud", () => {
             const cen = { region: "cn-hangzhou" };
             const [small, big] = [await run(network(twoRegionRaw()), { cen }), await run(network(threeRegionRaw()), { cen })];
             assert.deepEqual(changed(small, big), []);
-            // bj: VPC, vsw + podvsw, TR, RT, attachment + assoc + prop, two peerings with 4 bindings each.
-            assert.equal(childrenOf(big).length - childrenOf(small).length, 1 + 2 + 2 + 3 + 2 * 5);
+            // bj: VPC, vsw + podvsw, NAT + EIP + association, 2 SNAT entries, TR, RT, attachment + assoc + prop,
+            // two peerings with 4 bindings each.
+            assert.equal(childrenOf(big).length - childrenOf(small).length, 1 + 2 + 3 + 2 + 2 + 3 + 2 * 5);
             assert.equal(big.get(T.cen, "net-cen").providerUrn, providerUrn(big, "cn-hangzhou"));
         });
 
@@ -568,7 +599,7 @@ describe("VpcWithCen under the simulated cloud", () => {
             assert.deepEqual(changed(small, big), []);
         });
 
-        it("adding a zone only adds vSwitches and extends that VPC's zone mappings (in-place update)", async () => {
+        it("adding a zone only adds vSwitches with their SNAT entries and extends that VPC's zone mappings (in-place update)", async () => {
             const [small, big] = [await run(network(twoRegionRaw())), await run(network(twoRegionMoreZonesRaw()))];
             assert.deepEqual(changed(small, big), [`${T.vpcAttachment} net-attach-sh: inputs`]);
             const before = res(small).zoneMappings;
@@ -580,12 +611,136 @@ describe("VpcWithCen under the simulated cloud", () => {
             assert.deepEqual(restAfter, restBefore);
             assert.deepEqual(
                 keys(childrenOf(big)).filter((k) => !keys(childrenOf(small)).includes(k)),
-                [`${T.vswitch} net-podvsw-sh-cn-shanghai-m`, `${T.vswitch} net-vsw-sh-cn-shanghai-m`],
+                [
+                    `${T.snatEntry} net-snat-podvsw-sh-cn-shanghai-m`,
+                    `${T.snatEntry} net-snat-vsw-sh-cn-shanghai-m`,
+                    `${T.vswitch} net-podvsw-sh-cn-shanghai-m`,
+                    `${T.vswitch} net-vsw-sh-cn-shanghai-m`,
+                ],
             );
             function res(r: SimulationResult) {
                 return r.get(T.vpcAttachment, "net-attach-sh").inputs as { zoneMappings: unknown[] } & Record<string, unknown>;
             }
         });
+    });
+});
+
+describe("VpcWithCen: one internet egress per VPC (issue 12, item 5)", () => {
+    let res: SimulationResult;
+    const plan = network(sharedVpcRaw());
+    let ready: Record<string, string[]> = {};
+    before(async () => {
+        res = await simulate(() => {
+            const net = new VpcWithCen("net", { network: plan, providers: providers(plan.regions) });
+            let unknown = "";
+            try {
+                net.egressReady("nope");
+            } catch (e) {
+                unknown = (e as Error).message;
+            }
+            return { ready: Object.fromEntries(["a", "b"].map((c) => [c, net.egressReady(c).map((r) => r.urn)])), unknown };
+        });
+        ready = (res.outputs as { ready: Record<string, string[]> }).ready;
+    });
+    const nat = () => res.get(T.natGateway, "net-nat-shared");
+    const eip = () => res.get(T.eip, "net-eip-shared");
+    const assoc = () => res.get(T.eipAssociation, "net-eip-assoc-shared");
+    const vsw = (role: string) => res.get(T.vswitch, `net-${role}`);
+    const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+    it("creates one enhanced internet NAT gateway, in the first cluster's first node vSwitch, with exactly these inputs", () => {
+        assert.equal(res.byType(T.natGateway).length, 1);
+        assert.deepEqual(nat().inputs, {
+            vpcId: res.get(T.vpc, "net-vpc-shared").id,
+            vswitchId: vsw("vsw-a-cn-hangzhou-h").id,
+            natType: "Enhanced",
+            networkType: "internet",
+            paymentType: "PayAsYouGo",
+            internetChargeType: "PayByLcu",
+            natGatewayName: "net-shared",
+            description: "ack-mesh net internet egress of VPC shared",
+            tags: { "managed-by": "ack-mesh" },
+        });
+        assert.equal(nat().providerUrn, providerUrn(res, "cn-hangzhou"));
+        assert.equal(nat().parent, component(res).urn);
+    });
+
+    it("binds one pay-by-traffic EIP to it (instanceType Nat)", () => {
+        assert.deepEqual(eip().inputs, {
+            addressName: "net-shared",
+            bandwidth: "100",
+            internetChargeType: "PayByTraffic",
+            paymentType: "PayAsYouGo",
+            description: "ack-mesh net egress address of VPC shared",
+            tags: { "managed-by": "ack-mesh" },
+        });
+        assert.deepEqual(assoc().inputs, { allocationId: eip().id, instanceId: nat().id, instanceType: "Nat" });
+    });
+
+    it("adds one SNAT entry per node and Terway pod vSwitch, with the EIP, after the association", () => {
+        const roles = ["vsw-a-cn-hangzhou-h", "podvsw-a-cn-hangzhou-h", "vsw-a-cn-hangzhou-i", "podvsw-a-cn-hangzhou-i", "vsw-b-cn-hangzhou-h"];
+        assert.deepEqual(res.byType(T.snatEntry).map((r) => r.name).sort(), roles.map((r) => `net-snat-${r}`).sort());
+        for (const role of roles) {
+            const e = res.get(T.snatEntry, `net-snat-${role}`);
+            const pod = role.startsWith("pod");
+            const [, cluster, ...zone] = role.split("-");
+            assert.deepEqual(e.inputs, {
+                snatTableId: nat().outputs.snatTableIds,
+                sourceVswitchId: vsw(role).id,
+                snatIp: eip().outputs.ipAddress,
+                snatEntryName: `net-${cluster}-${pod ? "pod-" : ""}${zone.join("-")}`,
+            });
+            assert.ok(e.dependencies.includes(assoc().urn), `${e.name} waits for the EIP association`);
+            assert.equal(e.providerUrn, providerUrn(res, "cn-hangzhou"));
+        }
+        assert.match(String(nat().outputs.snatTableIds), /^stb-/);
+    });
+
+    it("exposes the NAT gateway id and the egress address per VPC", () => {
+        const o = component(res).outputs as Record<string, any>;
+        assert.deepEqual(o.natGatewayIds, { shared: nat().id });
+        assert.deepEqual(o.egressIps, { shared: eip().outputs.ipAddress });
+    });
+
+    it("egressReady(cluster): the NAT gateway, the association and the SNAT entries of that cluster's vSwitches only", () => {
+        assert.deepEqual(ready.a.map(nameOf), [
+            "net-nat-shared",
+            "net-eip-assoc-shared",
+            "net-snat-vsw-a-cn-hangzhou-h",
+            "net-snat-podvsw-a-cn-hangzhou-h",
+            "net-snat-vsw-a-cn-hangzhou-i",
+            "net-snat-podvsw-a-cn-hangzhou-i",
+        ]);
+        assert.deepEqual(ready.b.map(nameOf), ["net-nat-shared", "net-eip-assoc-shared", "net-snat-vsw-b-cn-hangzhou-h"]);
+        assert.equal((res.outputs as { unknown: string }).unknown, 'VpcWithCen: no cluster "nope" in the network plan');
+    });
+
+    it("leaves the simulated cloud nothing to warn about", () => {
+        assert.deepEqual(res.warnings, []);
+    });
+
+    it("gives every VPC its own egress (two regions)", async () => {
+        const two = await run(network(twoRegionRaw()));
+        assert.deepEqual(two.byType(T.natGateway).map((r) => [r.name, r.inputs.vswitchId]), [
+            ["net-nat-hz", two.get(T.vswitch, "net-vsw-hz-cn-hangzhou-h").id],
+            ["net-nat-sh", two.get(T.vswitch, "net-vsw-sh-cn-shanghai-l").id],
+        ]);
+        assert.equal(two.get(T.natGateway, "net-nat-sh").providerUrn, providerUrn(two, "cn-shanghai"));
+    });
+
+    it("takes the EIP bandwidth cap from egress.bandwidthMbps, and refuses one outside 1..200", async () => {
+        const capped = await run(plan, { egress: { bandwidthMbps: 20 } });
+        assert.equal(capped.get(T.eip, "net-eip-shared").inputs.bandwidth, "20");
+        for (const bad of [0, 201, 2.5]) {
+            assert.deepEqual(validateVpcWithCenArgs({ network: plan, providers: fakeProviders("cn-hangzhou"), egress: { bandwidthMbps: bad } }), [
+                {
+                    path: "egress.bandwidthMbps",
+                    value: bad,
+                    message: "must be an integer from 1 to 200 (Mbit/s, the cap of a pay-by-traffic EIP)",
+                    fix: "use e.g. 100",
+                },
+            ]);
+        }
     });
 });
 

@@ -5,6 +5,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { ACCOUNT_INVOKES as ALI_ACCOUNT } from "../../sim/alicloudAccount";
+import { CanonicalPlan, canonicalPlan, diffPlans } from "../../sim";
+import { runAckMesh } from "../../programs/ack-mesh/program";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
@@ -349,6 +351,171 @@ describe("sim: simulated cloud", function () {
       assert.deepEqual(res.warnings, []);
       assert.deepEqual(res.logs, []);
     });
+  });
+
+  describe("alicloud internet egress (NAT gateway, EIP, SNAT; issue 12, item 5)", () => {
+    const NAT = "alicloud:vpc/natGateway:NatGateway";
+    const SNAT = "alicloud:vpc/snatEntry:SnatEntry";
+
+    /** VPC + vSwitch + enhanced NAT gateway + EIP (+ association unless `associate` is false). */
+    function egress(associate = true) {
+      const provider = new alicloud.Provider("hz-provider", { region: "cn-hangzhou" });
+      const vpc = new alicloud.vpc.Network("vpc", { cidrBlock: "10.0.0.0/16", vpcName: "v" }, { provider });
+      const vsw = new alicloud.vpc.Switch("vsw", { vpcId: vpc.id, cidrBlock: "10.0.1.0/24", zoneId: "cn-hangzhou-h" }, { provider });
+      const nat = new alicloud.vpc.NatGateway("nat", { vpcId: vpc.id, vswitchId: vsw.id, natType: "Enhanced", natGatewayName: "n" }, { provider });
+      const eip = new alicloud.ecs.EipAddress("eip", { addressName: "e", bandwidth: "10", internetChargeType: "PayByTraffic" }, { provider });
+      const assoc = associate ? new alicloud.ecs.EipAssociation("assoc", { allocationId: eip.id, instanceId: nat.id, instanceType: "Nat" }, { provider }) : undefined;
+      return { provider, vpc, vsw, nat, eip, assoc };
+    }
+
+    it("creates the chain with realistic ids and outputs, and a cluster in that VPC uses its NAT gateway", async () => {
+      const res = await simulate(() => {
+        const e = egress();
+        new alicloud.vpc.SnatEntry("snat", { snatTableId: e.nat.snatTableIds, sourceVswitchId: e.vsw.id, snatIp: e.eip.ipAddress }, { provider: e.provider, dependsOn: [e.assoc!] });
+        new alicloud.cs.ManagedKubernetes(
+          "c",
+          { name: "c", vswitchIds: [e.vsw.id], podCidr: "172.20.0.0/16", serviceCidr: "172.21.0.0/20", newNatGateway: false },
+          { provider: e.provider, dependsOn: [e.assoc!] },
+        );
+      });
+      const nat = res.get(NAT, "nat");
+      assert.match(nat.id!, /^ngw-[a-z0-9]+$/);
+      assert.match(String(nat.outputs.snatTableIds), /^stb-[a-z0-9]+$/);
+      assert.equal(nat.outputs.networkType, "internet");
+      const eip = res.get("alicloud:ecs/eipAddress:EipAddress", "eip");
+      assert.match(eip.id!, /^eip-[a-z0-9]+$/);
+      assert.match(String(eip.outputs.ipAddress), /^\d+\.\d+\.\d+\.\d+$/);
+      const snat = res.get(SNAT, "snat");
+      assert.match(snat.id!, new RegExp(`^${String(nat.outputs.snatTableIds)}:snat-[a-z0-9]+$`));
+      assert.equal(snat.outputs.sourceCidr, "10.0.1.0/24");
+      assert.equal(res.get(T.cluster, "c").outputs.natGatewayId, nat.id);
+      assert.deepEqual(res.warnings, []);
+    });
+
+    it("warns that ACK makes its own NAT gateway when the cluster's VPC has none (snat_entry defaults to true)", async () => {
+      const res = await simulate(() => network("hz", "cn-hangzhou", "10.0.0.0/16", "10.0.1.0/24"));
+      assert.equal(res.warnings.length, 1);
+      assert.match(res.warnings[0], /ACK creates its own NAT gateway, EIP and SNAT entries in VPC vpc-[a-z0-9]+: the VPC has no NAT gateway yet, and CreateCluster's snat_entry defaults to true \(newNatGateway: false is not sent\)/);
+    });
+
+    const rejected: [string, () => void, RegExp][] = [
+      [
+        "a SNAT entry whose EIP is not yet associated with the NAT gateway",
+        () => {
+          const e = egress(false);
+          new alicloud.vpc.SnatEntry("snat", { snatTableId: e.nat.snatTableIds, sourceVswitchId: e.vsw.id, snatIp: e.eip.ipAddress }, { provider: e.provider });
+        },
+        /snatIp '[\d.]+' is not an EIP associated with NAT gateway 'ngw-[a-z0-9]+' \(associated: none\); associate the EIP first/,
+      ],
+      [
+        "a second SNAT entry for the same vSwitch",
+        () => {
+          const e = egress();
+          for (const n of ["s1", "s2"]) {
+            new alicloud.vpc.SnatEntry(n, { snatTableId: e.nat.snatTableIds, sourceVswitchId: e.vsw.id, snatIp: e.eip.ipAddress }, { provider: e.provider, dependsOn: [e.assoc!] });
+          }
+        },
+        /already has SNAT entry 's1' \(each vSwitch can be in only one SNAT entry\)/,
+      ],
+      [
+        "a Normal NAT gateway",
+        () => {
+          const e = egress();
+          new alicloud.vpc.NatGateway("normal", { vpcId: e.vpc.id, vswitchId: e.vsw.id, natType: "Normal" }, { provider: e.provider });
+        },
+        /natType 'Normal' must be one of Enhanced \(Normal NAT gateways can no longer be created, 3.108 d.ts\)/,
+      ],
+      [
+        "an enhanced NAT gateway without a vSwitch",
+        () => {
+          const e = egress();
+          new alicloud.vpc.NatGateway("novsw", { vpcId: e.vpc.id }, { provider: e.provider });
+        },
+        /vswitchId is required for an Enhanced NAT gateway/,
+      ],
+      [
+        "binding an EIP to a NAT gateway as an ECS instance",
+        () => {
+          const e = egress(false);
+          new alicloud.ecs.EipAssociation("a", { allocationId: e.eip.id, instanceId: e.nat.id, instanceType: "EcsInstance" }, { provider: e.provider });
+        },
+        /instanceType 'EcsInstance' does not match instanceId 'ngw-[a-z0-9]+', a NAT gateway \(use "Nat"\)/,
+      ],
+      [
+        "a SNAT table id that is not one (the NAT gateway id)",
+        () => {
+          const e = egress();
+          new alicloud.vpc.SnatEntry("snat", { snatTableId: e.nat.id, sourceVswitchId: e.vsw.id, snatIp: e.eip.ipAddress }, { provider: e.provider, dependsOn: [e.assoc!] });
+        },
+        /snatTableId 'ngw-[a-z0-9]+' is not a SNAT table ID \(expected stb-…; pass NatGateway.snatTableIds\)/,
+      ],
+    ];
+    for (const [what, program, message] of rejected) {
+      it(`rejects ${what}`, async () => {
+        const err = await expectFailure(simulate(program));
+        assert.match(err.message, message);
+      });
+    }
+  });
+
+  describe("moving an existing stack to one egress per VPC (issue 12, items 5 and 6)", function () {
+    this.timeout(120_000);
+    const EGRESS = new Set([
+      "alicloud:vpc/natGateway:NatGateway",
+      "alicloud:ecs/eipAddress:EipAddress",
+      "alicloud:ecs/eipAssociation:EipAssociation",
+      "alicloud:vpc/snatEntry:SnatEntry",
+    ]);
+    const isIcmp = (r: { type: string; inputs: Record<string, unknown> }) => r.type === T.sgRule && r.inputs.ipProtocol === "icmp";
+
+    /**
+     * The plan the code before this change produced, rebuilt from today's: no egress resources, no
+     * ICMP rules, and every cluster with `newNatGateway: true` and no dependency on them. Everything
+     * else the change left alone, which the component specs assert child by child.
+     */
+    function oldLayout(plan: CanonicalPlan): CanonicalPlan {
+      const gone = new Set(plan.resources.filter((r) => EGRESS.has(r.type) || isIcmp(r)).map((r) => r.urn));
+      return {
+        ...plan,
+        resources: plan.resources
+          .filter((r) => !gone.has(r.urn))
+          .map((r) => ({
+            ...r,
+            dependencies: r.dependencies.filter((d) => !gone.has(d)),
+            inputs: r.type === T.cluster ? { ...r.inputs, newNatGateway: true } : r.inputs,
+          })),
+      };
+    }
+
+    for (const stack of ["dev", "staging", "prod"]) {
+      it(`${stack}: only creates (egress, ICMP rules) and in-place cluster updates of newNatGateway, never a replacement`, async () => {
+        const { config, secretConfigKeys } = readStackConfig(path.join(__dirname, "..", "..", "stacks", `Pulumi.${stack}.yaml`));
+        const now = canonicalPlan(await simulate(runAckMesh, { project: "ack-mesh", stack, config, secretConfigKeys }), { stack, project: "ack-mesh" });
+        const diff = diffPlans(oldLayout(now), now);
+        assert.deepEqual(diff.warnings, []);
+        assert.deepEqual(diff.counts.replace + diff.counts.delete, 0, diff.resources.filter((r) => r.kind === "replace" || r.kind === "delete").map((r) => r.name).join(", "));
+        const created = diff.resources.filter((r) => r.kind === "create");
+        assert.ok(created.length > 0);
+        const nowByUrn = new Map(now.resources.map((r) => [r.urn, r]));
+        for (const r of created) assert.ok(EGRESS.has(r.type) || isIcmp(nowByUrn.get(r.urn)!), `unexpected create ${r.name}`);
+        // One NAT gateway, EIP and association per VPC; one SNAT entry per vSwitch.
+        const count = (type: string) => now.resources.filter((r) => r.type === type).length;
+        assert.equal(count("alicloud:vpc/natGateway:NatGateway"), count("alicloud:vpc/network:Network"));
+        assert.equal(count("alicloud:ecs/eipAssociation:EipAssociation"), count("alicloud:vpc/network:Network"));
+        assert.equal(count("alicloud:vpc/snatEntry:SnatEntry"), count(T.vswitch));
+        const updated = diff.resources.filter((r) => r.kind === "update");
+        assert.deepEqual(updated.map((r) => r.type), now.resources.filter((r) => r.type === T.cluster).map(() => T.cluster));
+        for (const r of updated) {
+          assert.deepEqual(
+            r.changes.map((c) => [c.path, c.old, c.new, c.forcesReplacement]),
+            [["newNatGateway", true, false, false]],
+            r.name,
+          );
+          // …and the cluster now waits for its VPC's egress.
+          assert.ok(nowByUrn.get(r.urn)!.dependencies.some((d) => d.includes("SnatEntry")), `${r.name} waits for SNAT entries`);
+        }
+      });
+    }
   });
 
   describe("kubernetes", () => {
