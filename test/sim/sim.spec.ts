@@ -58,8 +58,11 @@ interface Net {
   cluster: alicloud.cs.ManagedKubernetes;
 }
 
-/** Region provider + VPC + vSwitch + ACK cluster, the common base of several tests. */
-function network(prefix: string, region: string, cidr: string, vswCidr: string): Net {
+/**
+ * Region provider + VPC + vSwitch + the VPC's egress (NAT gateway, EIP, SNAT; unless `withEgress` is
+ * false) + an ACK cluster that waits for it: the common base of several tests.
+ */
+function network(prefix: string, region: string, cidr: string, vswCidr: string, withEgress = true): Net {
   const provider = new alicloud.Provider(`${prefix}-provider`, { region });
   const vpc = new alicloud.vpc.Network(`${prefix}-vpc`, { cidrBlock: cidr, vpcName: prefix }, { provider });
   const vsw = new alicloud.vpc.Switch(
@@ -67,10 +70,17 @@ function network(prefix: string, region: string, cidr: string, vswCidr: string):
     { vpcId: vpc.id, cidrBlock: vswCidr, zoneId: `${region}-h`, vswitchName: prefix },
     { provider },
   );
+  const egress: pulumi.Resource[] = [];
+  if (withEgress) {
+    const nat = new alicloud.vpc.NatGateway(`${prefix}-nat`, { vpcId: vpc.id, vswitchId: vsw.id, natType: "Enhanced" }, { provider });
+    const eip = new alicloud.ecs.EipAddress(`${prefix}-eip`, { internetChargeType: "PayByTraffic" }, { provider });
+    const assoc = new alicloud.ecs.EipAssociation(`${prefix}-eip-assoc`, { allocationId: eip.id, instanceId: nat.id, instanceType: "Nat" }, { provider });
+    egress.push(new alicloud.vpc.SnatEntry(`${prefix}-snat`, { snatTableId: nat.snatTableIds, sourceVswitchId: vsw.id, snatIp: eip.ipAddress }, { provider, dependsOn: [assoc] }));
+  }
   const cluster = new alicloud.cs.ManagedKubernetes(
     `${prefix}-cluster`,
     { vswitchIds: [vsw.id], podCidr: "172.20.0.0/16", serviceCidr: "172.21.0.0/20" },
-    { provider },
+    { provider, dependsOn: egress },
   );
   return { provider, vpc, vsw, cluster };
 }
@@ -393,7 +403,7 @@ describe("sim: simulated cloud", function () {
     });
 
     it("warns that ACK makes its own NAT gateway when the cluster's VPC has none (snat_entry defaults to true)", async () => {
-      const res = await simulate(() => network("hz", "cn-hangzhou", "10.0.0.0/16", "10.0.1.0/24"));
+      const res = await simulate(() => network("hz", "cn-hangzhou", "10.0.0.0/16", "10.0.1.0/24", false));
       assert.equal(res.warnings.length, 1);
       assert.match(res.warnings[0], /ACK creates its own NAT gateway, EIP and SNAT entries in VPC vpc-[a-z0-9]+: the VPC has no NAT gateway yet, and CreateCluster's snat_entry defaults to true \(newNatGateway: false is not sent\)/);
     });
@@ -666,7 +676,7 @@ describe("sim: simulated cloud", function () {
         simulate(program, { stack: "a", config: { "ack-mesh:x": "1" } }),
         simulate(() => ({ x: new pulumi.Config().require("x"), stack: pulumi.getStack() }), { stack: "b", config: { x: "2" } }),
       ]);
-      assert.equal(a.resources.length, 7);
+      assert.equal(a.resources.length, 11); // the 7 of before + NAT gateway, EIP, association, SNAT entry
       assert.deepEqual(b.outputs, { x: "2", stack: "b" });
       assert.equal(b.resources.length, 1);
     });
