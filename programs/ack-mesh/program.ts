@@ -225,6 +225,8 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
         clusters: handles,
         istioVersion: mesh.istioVersion,
         chartRepository: config.images.chartRepository,
+        // Unset stays unset: the charts' own hub, and no update of existing releases.
+        ...(config.images.istioHub !== undefined ? { hub: config.images.istioHub } : {}),
         networkReady,
         sharedRoot: mesh.ca.shared,
         ca: {

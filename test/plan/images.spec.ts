@@ -8,7 +8,7 @@ import { imageSources, imageSourceWarnings, isInternetSource, mirrorList, source
 import { isMainlandChinaRegion, regionOfZone } from "../../config/regions";
 import { parseStackConfig } from "../../config/load";
 import { runAckMesh } from "../../programs/ack-mesh/program";
-import { readStackConfig, ROOT, simulate, stackNames, stackRaw } from "../support";
+import { canonicalPlan, diffPlans, readStackConfig, ROOT, simulate, stackNames, stackRaw } from "../support";
 
 const MIRROR = {
     istioHub: "registry.cn-hangzhou.aliyuncs.com/mesh",
@@ -59,6 +59,22 @@ describe("plan/images", () => {
         );
     });
 
+    it("moving a running stack to a mirror updates releases and Deployments in place; nothing is replaced", async () => {
+        const stack = "staging";
+        const { config: cfg, secretConfigKeys } = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`));
+        const before = canonicalPlan(await simulate(runAckMesh, { project: "ack-mesh", stack, config: cfg, secretConfigKeys }), { stack, project: "ack-mesh" });
+        const after = canonicalPlan(
+            await simulate(runAckMesh, { project: "ack-mesh", stack, config: { ...cfg, "ack-mesh:images": MIRROR }, secretConfigKeys }),
+            { stack, project: "ack-mesh" },
+        );
+        const changed = diffPlans(before, after).resources.filter((r) => r.kind !== "same");
+        assert.deepStrictEqual([...new Set(changed.map((r) => r.kind))], ["update"]);
+        assert.deepStrictEqual(
+            [...new Set(changed.map((r) => r.type))].sort(),
+            ["kubernetes:apps/v1:Deployment", "kubernetes:helm.sh/v3:Release"],
+        );
+    });
+
     for (const stack of stackNames()) {
         it(`${stack}: the mirror list is exactly what the simulated plan pulls`, async () => {
             for (const images of [undefined, MIRROR]) {
@@ -81,8 +97,12 @@ describe("plan/images", () => {
                 // Bookinfo images: exactly the Deployments' images.
                 const deployed = new Set(r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment").map((d) => (d.inputs as any).spec.template.spec.containers[0].image as string));
                 assert.deepStrictEqual([...deployed].sort(), list.images.filter((i) => i.includes("/examples-bookinfo-")), `${stack} bookinfo images`);
-                // Istio images: the hub of every istiod release, at the chart version.
+                // Istio images: the hub of every istiod release (the charts' own when unset), at the chart version.
                 const hub = images?.istioHub ?? "docker.io/istio";
+                for (const rel of releases.filter((x) => String(x.inputs["chart"]).endsWith("istiod"))) {
+                    const global = ((x) => (x as Record<string, Record<string, unknown>> | undefined)?.["global"])(rel.inputs["values"]);
+                    assert.equal(global?.["hub"], images?.istioHub, `${rel.name} global.hub`);
+                }
                 assert.deepStrictEqual(list.images.filter((i) => !i.includes("/examples-bookinfo-")), [`${hub}/pilot:1.30.3`, `${hub}/proxyv2:1.30.3`]);
             }
         });
