@@ -420,7 +420,11 @@ export interface VpcWithCenOutputs {
  *   on both sides;
  * - internet egress, per VPC `<vpc>`: `${name}-nat-<vpc>` `vpc.NatGateway`
  *   (enhanced, internet, pay-as-you-go, `PayByLcu`) in the node vSwitch of
- *   {@link VpcLayout.nat}, `${name}-eip-<vpc>` `ecs.EipAddress`
+ *   {@link VpcLayout.nat} when it is created, and there for good
+ *   (`ignoreChanges: ["vswitchId"]`: a NAT gateway cannot move, and adding a
+ *   cluster to a shared VPC must not try to move it; removing the cluster
+ *   whose vSwitch hosts it fails at that vSwitch's deletion, see
+ *   docs/troubleshooting.md), `${name}-eip-<vpc>` `ecs.EipAddress`
  *   (pay-by-traffic, `egress.bandwidthMbps` cap) and
  *   `${name}-eip-assoc-<vpc>` `ecs.EipAssociation` (`instanceType: "Nat"`);
  *   per vSwitch (node and Terway pod) `${name}-snat-<vSwitch role>`
@@ -605,7 +609,10 @@ export class VpcWithCen extends pulumi.ComponentResource implements VpcWithCenOu
                     description: `ack-mesh ${name} internet egress of VPC ${v.key}`,
                     tags,
                 },
-                on(v.region),
+                // The vSwitch is chosen when the gateway is created and kept: the API cannot move a NAT
+                // gateway ("immutable after resource creation", 3.108 natGateway.d.ts), and a cluster added
+                // to a shared VPC may change which vSwitch VpcLayout.nat picks.
+                on(v.region, { ignoreChanges: ["vswitchId"] }),
             );
             const eip = new alicloud.ecs.EipAddress(
                 `${name}-eip-${v.key}`,

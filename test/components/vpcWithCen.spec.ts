@@ -663,6 +663,7 @@ describe("VpcWithCen: one internet egress per VPC (issue 12, item 5)", () => {
         });
         assert.equal(nat().providerUrn, providerUrn(res, "cn-hangzhou"));
         assert.equal(nat().parent, component(res).urn);
+        assert.deepEqual(nat().ignoreChanges, ["vswitchId"], "a NAT gateway cannot move: its vSwitch is kept from creation");
     });
 
     it("binds one pay-by-traffic EIP to it (instanceType Nat)", () => {

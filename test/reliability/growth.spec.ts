@@ -129,7 +129,9 @@ function belongsToRemoved(r: ResourceChange, old: CanonicalPlan["resources"][num
     if (n === X || n.startsWith(`${X}-`)) return "the removed cluster's own resource";
     if (f.k8sProviderUrn && old?.provider === f.k8sProviderUrn) return "created in the removed cluster";
     if (n.startsWith(`net-vsw-${X}-`) || n.startsWith(`net-podvsw-${X}-`)) return "its vSwitch";
+    if (n.startsWith(`net-snat-vsw-${X}-`) || n.startsWith(`net-snat-podvsw-${X}-`)) return "its vSwitches' SNAT entries";
     if (f.vpcGone && [`net-vpc-${f.vpcKey}`, `net-attach-${f.vpcKey}`, `net-assoc-${f.vpcKey}`, `net-prop-${f.vpcKey}`].includes(n)) return "its VPC and attachment";
+    if (f.vpcGone && [`net-nat-${f.vpcKey}`, `net-eip-${f.vpcKey}`, `net-eip-assoc-${f.vpcKey}`].includes(n)) return "its VPC's internet egress";
     if (n === `sg-sg-${X}` || n.startsWith(`sg-${X}-`)) return "its security group and rules";
     if (n.startsWith("sg-") && n.includes(`-from-${X}-`)) return "its rule in another cluster's group";
     if (n === `mesh-${X}` || n.startsWith(`mesh-${X}-`)) return "its mesh component";
@@ -157,6 +159,8 @@ function violations(diff: PlanDiff, before: CanonicalPlan, removal?: Removal): s
         if ((r.kind === "replace" || r.kind === "delete") && !allowed) out.push(`${r.kind} ${r.name} (${r.type}): ${describeChange(r, 5)}`);
         if (r.kind !== "delete" && !allowed) {
             for (const c of r.changes.filter((x) => x.forcesReplacement)) out.push(`ForceNew input ${c.path} of ${r.name} changes: ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`);
+            // Not ForceNew in the provider's schema, but "immutable after creation" (3.108 natGateway.d.ts): such an update cannot be applied.
+            if (r.type === "alicloud:vpc/natGateway:NatGateway" && r.changes.some((x) => x.path === "vswitchId")) out.push(`the NAT gateway ${r.name} would move to another vSwitch, which the API cannot do`);
         }
     }
     return out;

@@ -80,6 +80,12 @@ function ruleProblems({ t }: RuleCheck, rule: RecordedResource): string[] {
         const flannel = t.network.clusters[to].cni === "flannel";
         const ok = i.ipProtocol === "tcp" && (flannel ? i.portRange === NODE_PORTS : SLB_PORTS.has(String(i.portRange)));
         if (!ok) out.push(`${rule.name}: SLB rule on ${i.ipProtocol} ${i.portRange} (${flannel ? "Flannel: NodePorts only" : "Terway: gateway ports only"})`);
+    } else if (from && rest.startsWith(`from-${from}-icmp-nodes-`)) {
+        // ICMP (ping, path-MTU discovery) from the peer's node vSwitches only.
+        if (from === to) out.push(`${rule.name}: a peer rule from the cluster itself`);
+        if (i.ipProtocol !== "icmp" || i.portRange !== "-1/-1") out.push(`${rule.name}: an ICMP rule on ${i.ipProtocol} ${i.portRange}`);
+        const nodes = t.network.clusters[from].nodeRanges;
+        if (!nodes.some((n) => within(cidr, n))) out.push(`${rule.name}: ${cidr} is not inside a node range of ${from} (${nodes.join(", ")})`);
     } else if (from) {
         if (from === to) out.push(`${rule.name}: a peer rule from the cluster itself`);
         if (i.ipProtocol !== "tcp") out.push(`${rule.name}: protocol ${i.ipProtocol}`);
@@ -211,5 +217,18 @@ describe("reliability: least-privilege audit", function () {
         assert.match(mutate({ cidrIp: "10.0.0.0/9" }).join("\n"), /not inside any range of its source cluster shanghai/);
         assert.match(mutate({ portRange: "22/22" }).join("\n"), /22\/22 is not a mesh port/);
         assert.match(mutate({ ipProtocol: "all" }).join("\n"), /protocol all/);
+    });
+
+    it("the ICMP audit can fail: ICMP from pods or the internet, or another protocol under an ICMP name, is caught", async () => {
+        const stack = "staging";
+        const r = await simulateStack(stack);
+        const t = topology(rawOfStack(stack));
+        const rule = r.byType(T.sgRule).find((x) => x.name.startsWith("sg-hangzhou-from-shanghai-icmp-nodes-"))!;
+        assert.ok(rule, "staging has ICMP rules from the remote's nodes");
+        const mutate = (inputs: Record<string, unknown>) => ruleProblems({ stack, t, r }, { ...rule, inputs: { ...rule.inputs, ...inputs } });
+        assert.deepEqual(mutate({}), []);
+        assert.match(mutate({ cidrIp: t.network.clusters.shanghai.podRanges[0] }).join("\n"), /is not inside a node range of shanghai/);
+        assert.match(mutate({ cidrIp: "0.0.0.0/0" }).join("\n"), /wider than \/8/);
+        assert.match(mutate({ ipProtocol: "all" }).join("\n"), /an ICMP rule on all -1\/-1/);
     });
 });
