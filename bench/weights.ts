@@ -39,6 +39,11 @@ export const REFERENCE_TIMES: Readonly<Record<string, ReferenceTime>> = {
     "alicloud:vpc/switch:Switch": { minutes: S(8), basis: "measured", note: "7–8 s in terraform apply logs" },
     "alicloud:ecs/securityGroup:SecurityGroup": { minutes: S(5), basis: "estimate", note: "synchronous API, no waiter: seconds" },
     "alicloud:ecs/securityGroupRule:SecurityGroupRule": { minutes: S(3), basis: "estimate", note: "synchronous API, no waiter: seconds" },
+    // Internet egress of a VPC
+    "alicloud:vpc/natGateway:NatGateway": { minutes: 1, basis: "estimate", note: "async until Available; provider create timeout 10 min" },
+    "alicloud:ecs/eipAddress:EipAddress": { minutes: S(10), basis: "estimate", note: "async until Available: seconds" },
+    "alicloud:ecs/eipAssociation:EipAssociation": { minutes: S(10), basis: "estimate", note: "async until InUse: seconds" },
+    "alicloud:vpc/snatEntry:SnatEntry": { minutes: S(10), basis: "estimate", note: "async until Available: seconds" },
     // CEN / transit routers
     "alicloud:cen/instance:Instance": { minutes: S(15), basis: "measured", note: "create+destroy acceptance test 10.5 s" },
     "alicloud:cen/transitRouter:TransitRouter": { minutes: 1, basis: "estimate", note: "async until Active; provider create timeout 3 min" },
