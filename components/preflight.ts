@@ -16,7 +16,7 @@
  */
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ConfigProblem } from "../config/errors";
+import { ConfigError, ConfigProblem, formatProblem } from "../config/errors";
 import type { StackConfig } from "../config/load";
 import type { NetworkPlan } from "../plan/network";
 import { planVpcWithCen } from "./vpcWithCen";
@@ -29,6 +29,7 @@ export const PREFLIGHT_INVOKES = {
     instanceTypes: "alicloud:ecs/getInstanceTypes:getInstanceTypes",
     kubernetesVersions: "alicloud:cs/getKubernetesVersion:getKubernetesVersion",
     clusters: "alicloud:cs/getClusters:getClusters",
+    enhancedNatZones: "alicloud:vpc/getEnhancedNatAvailableZones:getEnhancedNatAvailableZones",
 } as const;
 
 /** One cluster, as the preflight sees it. */
@@ -55,6 +56,16 @@ export interface PreflightAttachment {
     readonly zonesPath: string;
 }
 
+/** One VPC's NAT gateway: the zone it is created in, and the cluster whose vSwitch hosts it. */
+export interface PreflightNatGateway {
+    /** VPC key. */
+    readonly vpc: string;
+    readonly region: string;
+    readonly zone: string;
+    /** The cluster whose node vSwitch in `zone` hosts the gateway. */
+    readonly cluster: string;
+}
+
 /** What the preflight asks about. */
 export interface PreflightPlan {
     /** Regions, sorted. */
@@ -63,6 +74,8 @@ export interface PreflightPlan {
     readonly clusters: readonly PreflightCluster[];
     /** Transit router attachments (only when the network has a CEN). */
     readonly attachments: readonly PreflightAttachment[];
+    /** The NAT gateway of every VPC (`VpcWithCen`'s internet egress). */
+    readonly natGateways: readonly PreflightNatGateway[];
 }
 
 const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -86,7 +99,8 @@ export function preflightPlan(config: StackConfig, network: NetworkPlan): Prefli
               zonesPath: config.vpcs[v.key]?.shared ? `vpcs.${v.key}` : `clusters.${v.key}.zones`,
           }))
         : [];
-    return { regions: [...new Set(clusters.map((c) => c.region))].sort(SORT), clusters, attachments };
+    const natGateways = layout.vpcs.filter((v) => v.nat !== undefined).map((v) => ({ vpc: v.key, region: v.region, zone: v.nat.zone, cluster: v.nat.cluster }));
+    return { regions: [...new Set(clusters.map((c) => c.region))].sort(SORT), clusters, attachments, natGateways };
 }
 
 /** An answer of the account, or why the question could not be asked. */
@@ -106,6 +120,8 @@ export interface RegionAnswers {
     readonly zones: Answer<string[]>;
     /** Zones the transit router attaches VPCs in (asked only when the stack has a CEN). */
     readonly transitRouterZones?: Answer<string[]>;
+    /** Zones that offer enhanced NAT gateways (`vpc.getEnhancedNatAvailableZones`; asked when the region has a VPC). */
+    readonly enhancedNatZones?: Answer<string[]>;
     /** Worker instance types on sale, per zone asked (`ecs.getInstanceTypes`). */
     readonly instanceTypes: Readonly<Record<string, Answer<string[]>>>;
     /** Versions CreateCluster accepts (`cs.getKubernetesVersion`), newest last. */
@@ -171,8 +187,15 @@ function failure(a: Answer<unknown> | undefined): { invoke: string; message: str
  *   older than what the cluster runs is a problem (no downgrades). Without a
  *   pin a new cluster gets the newest offered version, and an existing one
  *   keeps its own.
+ * - The zone each VPC's NAT gateway is created in must offer enhanced NAT gateways.
  * - A question that could not be asked is a problem that names the invoke:
  *   nothing passes silently.
+ *
+ * What exists already (a cluster found by its ACK name, with its vSwitches,
+ * attachment and NAT gateway) turns the zone, instance type, transit router
+ * and NAT findings about it into warnings: those facts matter for new
+ * resources only, and a zone that stopped selling must not block every later
+ * update of a running cluster.
  */
 export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers): PreflightResult {
     const problems: ConfigProblem[] = [];
@@ -187,6 +210,17 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             value: what,
         });
     const missing = (region: string, what: string): Answer<never> => ({ failed: { invoke: what, message: `no answer was gathered for region ${region}` } });
+    // A cluster that exists already has its vSwitches, attachment and workers: what is no longer on offer
+    // only stops new resources there, so it is a warning, not a reason to block every later update.
+    const existsByName = (region: string, displayName: string): boolean => {
+        const e = answers[region]?.clusters[displayName];
+        return e !== undefined && "value" in e && e.value !== undefined;
+    };
+    const existing = new Set(plan.clusters.filter((c) => existsByName(c.region, c.displayName)).map((c) => c.name));
+    const flag = (exists: boolean, problem: ConfigProblem) => {
+        if (exists) warnings.push(`${formatProblem(problem)} (Not an error: this already exists; only new resources there would fail.)`);
+        else problems.push(problem);
+    };
 
     for (const c of plan.clusters) {
         const base = `clusters.${c.name}`;
@@ -222,7 +256,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             const bad = c.zones.filter((z) => !zones.includes(z));
             c.zones.forEach((z, i) => {
                 if (!zones.includes(z)) {
-                    problems.push({
+                    flag(existing.has(c.name), {
                         path: `${base}.zones[${i}]`,
                         value: z,
                         message: `is not a zone of ${c.region} where vSwitches can be created (getZones); on offer: ${[...zones].sort(SORT).join(", ") || "none"}`,
@@ -249,7 +283,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
                 const onSale = (it as { value: string[] }).value;
                 if (!p.instanceTypes.some((t) => onSale.includes(t))) {
                     const alike = onSale.filter((t) => p.instanceTypes.some((w) => t.split(".").slice(-1)[0] === w.split(".").slice(-1)[0])).sort(SORT).slice(0, 5);
-                    problems.push({
+                    flag(existing.has(c.name), {
                         path: `${base}.nodePools.${pool}.instanceTypes`,
                         value: p.instanceTypes,
                         message: `none of these instance types is available in zone ${z} (ecs.getInstanceTypes)${alike.length ? `; of the same size, ${z} offers: ${alike.join(", ")}` : ""}`,
@@ -264,14 +298,14 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         // Kubernetes version.
         const kv = a.kubernetesVersions;
         const kf = failure(kv);
-        const existing = a.clusters[c.displayName] ?? missing(c.region, PREFLIGHT_INVOKES.clusters);
-        const ef = failure(existing);
+        const found = a.clusters[c.displayName] ?? missing(c.region, PREFLIGHT_INVOKES.clusters);
+        const ef = failure(found);
         if (kf || ef) {
             cannotCheck(`${base}.kubernetesVersion`, c.kubernetesVersion ?? "(newest offered)", (kf ?? ef)!, c.region);
             continue;
         }
         const onOffer = [...(kv as { value: string[] }).value].sort(compareKubernetesVersions);
-        const running = (existing as { value: ExistingCluster | undefined }).value?.version;
+        const running = (found as { value: ExistingCluster | undefined }).value?.version;
         const list = onOffer.join(", ") || "none";
         if (c.kubernetesVersion === undefined) {
             if (running !== undefined) {
@@ -333,7 +367,8 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         const supported = (tr as { value: string[] }).value;
         const bad = att.zones.filter((z) => !supported.includes(z));
         if (bad.length) {
-            problems.push({
+            const vpcExists = plan.clusters.some((c) => existing.has(c.name) && att.zonesPath.startsWith(`clusters.${c.name}.`)) || (att.zonesPath.startsWith("vpcs.") && plan.clusters.some((c) => existing.has(c.name) && c.region === att.region));
+            flag(vpcExists, {
                 path: att.zonesPath,
                 value: bad,
                 message: `the transit router of ${att.region} cannot attach VPC "${att.vpc}" in ${bad.length === 1 ? "this zone" : "these zones"} (cen.getTransitRouterAvailableResources); it supports: ${[...supported].sort(SORT).join(", ") || "none"}`,
@@ -341,6 +376,29 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             });
         } else {
             passed.push(`vpc ${att.vpc}: transit router of ${att.region} supports ${att.zones.join(", ")}`);
+        }
+    }
+    // NAT gateways: the zone VpcWithCen creates each VPC's gateway in must offer enhanced NAT gateways.
+    for (const nat of plan.natGateways) {
+        const a = answers[nat.region];
+        if (a === undefined || failure(a.regions) || !(a.regions as { value: string[] }).value.includes(nat.region)) continue; // reported above
+        const ans = a.enhancedNatZones ?? missing(nat.region, PREFLIGHT_INVOKES.enhancedNatZones);
+        const path = `clusters.${nat.cluster}.zones`;
+        const f = failure(ans);
+        if (f) {
+            cannotCheck(path, nat.zone, f, nat.region);
+            continue;
+        }
+        const zones = (ans as { value: string[] }).value;
+        if (!zones.includes(nat.zone)) {
+            flag(existing.has(nat.cluster), {
+                path,
+                value: nat.zone,
+                message: `VPC "${nat.vpc}" gets its NAT gateway in the first zone of its first cluster, ${nat.zone}, where enhanced NAT gateways are not offered (vpc.getEnhancedNatAvailableZones); offered: ${[...zones].sort(SORT).join(", ") || "none"}`,
+                fix: `list first, in ${path}, a zone that offers enhanced NAT gateways`,
+            });
+        } else {
+            passed.push(`vpc ${nat.vpc}: enhanced NAT gateway offered in ${nat.zone}`);
         }
     }
     return { problems, warnings, passed, versions };
@@ -372,7 +430,8 @@ function exactly(s: string): string {
  * `cs.getKubernetesVersion({ clusterType: "ManagedKubernetes", profile:
  * "Default" })` (its API, DescribeKubernetesVersionMetadata, lists the
  * versions available for new clusters), and `cs.getClusters({ clusterName,
- * clusterType: "ManagedKubernetes" })` per cluster, to find one that exists.
+ * clusterType: "ManagedKubernetes" })` per cluster, to find one that exists,
+ * and `vpc.getEnhancedNatAvailableZones` (the zones of the VPCs' NAT gateways).
  */
 export async function askAccount(plan: PreflightPlan, providers: Readonly<Record<string, pulumi.ProviderResource>>, opts: { parent?: pulumi.Resource } = {}): Promise<AccountAnswers> {
     const out: Record<string, RegionAnswers> = {};
@@ -382,7 +441,8 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
             const clusters = plan.clusters.filter((c) => c.region === region);
             const zones = [...new Set(clusters.flatMap((c) => Object.values(c.nodePools).flatMap((p) => [...p.zones])))].sort(SORT);
             const needsTr = plan.attachments.some((a) => a.region === region);
-            const [regions, zoneList, tr, versions] = await Promise.all([
+            const needsNat = plan.natGateways.some((n) => n.region === region);
+            const [regions, zoneList, tr, versions, natZones] = await Promise.all([
                 ask(PREFLIGHT_INVOKES.regions, async () => (await alicloud.getRegions({}, o)).regions.map((r) => r.id)),
                 ask(PREFLIGHT_INVOKES.zones, async () => (await alicloud.getZones({ availableResourceCreation: "VSwitch" }, o)).zones.map((z) => z.id)),
                 needsTr
@@ -394,6 +454,7 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
                 ask(PREFLIGHT_INVOKES.kubernetesVersions, async () =>
                     (await alicloud.cs.getKubernetesVersion({ clusterType: "ManagedKubernetes", profile: "Default" }, o)).metadatas.map((m) => m.version),
                 ),
+                needsNat ? ask(PREFLIGHT_INVOKES.enhancedNatZones, async () => (await alicloud.vpc.getEnhancedNatAvailableZones({}, o)).zones.map((z) => z.zoneId)) : Promise.resolve(undefined),
             ]);
             const instanceTypes: Record<string, Answer<string[]>> = {};
             const existing: Record<string, Answer<ExistingCluster | undefined>> = {};
@@ -411,7 +472,15 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
                     });
                 }),
             ]);
-            out[region] = { regions, zones: zoneList, ...(tr ? { transitRouterZones: tr } : {}), instanceTypes, kubernetesVersions: versions, clusters: existing };
+            out[region] = {
+                regions,
+                zones: zoneList,
+                ...(tr ? { transitRouterZones: tr } : {}),
+                ...(natZones ? { enhancedNatZones: natZones } : {}),
+                instanceTypes,
+                kubernetesVersions: versions,
+                clusters: existing,
+            };
         }),
     );
     return out;

@@ -1,7 +1,7 @@
 /**
  * The simulated account's answers to the questions the live preflight asks (`components/preflight.ts`):
  * `getRegions`, `getZones`, `cen.getTransitRouterAvailableResources`, `ecs.getInstanceTypes`,
- * `cs.getKubernetesVersion` and `cs.getClusters`, all answered from the catalog of the simulation
+ * `cs.getKubernetesVersion`, `cs.getClusters` and `vpc.getEnhancedNatAvailableZones`, all answered from the catalog of the simulation
  * (`SimulationOptions.catalog`, default `sim/catalogData.ts`) and from the clusters that exist in it.
  *
  * Like the real provider, every answer is for the region of the provider the invoke is made through.
@@ -22,7 +22,14 @@ export const ACCOUNT_INVOKES = {
   getInstanceTypes: "alicloud:ecs/getInstanceTypes:getInstanceTypes",
   getKubernetesVersion: "alicloud:cs/getKubernetesVersion:getKubernetesVersion",
   getClusters: "alicloud:cs/getClusters:getClusters",
+  getEnhancedNatAvailableZones: "alicloud:vpc/getEnhancedNatAvailableZones:getEnhancedNatAvailableZones",
 } as const;
+
+/** Zones of a region that offer enhanced NAT gateways (absent in the catalog: every zone). */
+export function enhancedNatZones(catalog: SimCatalog, region: string): readonly string[] {
+  const r = catalog.regions[region];
+  return r?.enhancedNatZones ?? Object.keys(r?.zones ?? {});
+}
 
 /** The Kubernetes versions a region offers for new managed clusters, oldest first. */
 export function offeredVersions(catalog: SimCatalog, region: string): readonly CatalogKubernetesVersion[] {
@@ -125,6 +132,12 @@ defineInvokes({
       id: String(versions.length),
       metadatas: versions.map((v) => ({ version: v.version, runtimes: v.runtimes.map((r) => ({ ...r })) })),
     };
+  },
+  [ACCOUNT_INVOKES.getEnhancedNatAvailableZones]: (args, ctx) => {
+    onlyArgs(ctx, args, []);
+    const region = regionOf(ctx);
+    const zones = enhancedNatZones(catalogOf(ctx), ctx.region).map((id) => region.zones[id]).filter((z) => z !== undefined);
+    return { ...args, id: ctx.region, ids: zones.map((z) => z.id), zones: zones.map((z) => ({ zoneId: z.id, localName: z.localName })) };
   },
   [ACCOUNT_INVOKES.getClusters]: (args, ctx) => {
     onlyArgs(ctx, args, ["clusterName", "clusterType", "nameRegex", "enableDetails", "ids"]);

@@ -38,6 +38,11 @@ export interface CatalogRegion {
      */
     readonly transitRouter: { readonly masterZones: readonly string[]; readonly slaveZones: readonly string[] };
     /**
+     * Zones that offer enhanced NAT gateways (`vpc.getEnhancedNatAvailableZones`). Absent: every
+     * zone of the region (see the catalog's sources).
+     */
+    readonly enhancedNatZones?: readonly string[];
+    /**
      * ACK Kubernetes versions that CreateCluster accepts here (cluster type `ManagedKubernetes`,
      * profile `Default`), oldest first. Absent: {@link SimCatalog.kubernetesVersions}.
      */

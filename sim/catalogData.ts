@@ -285,6 +285,12 @@ const SOURCES: readonly CatalogSource[] = [
     { covers: "regions", ...SRC.acsRegions },
     { covers: "regions.mainlandChina", ...SRC.ecsRegions },
     ...REGIONS.flatMap(regionSources),
+    {
+        covers: "regions.*.enhancedNatZones",
+        title: "assumption: no per-zone list of enhanced NAT gateway zones could be read (vpc.getEnhancedNatAvailableZones needs an account); every zone of a region is taken to offer them",
+        url: "https://www.alibabacloud.com/help/en/nat-gateway/developer-reference/api-vpc-2016-04-28-listenhanhcednatgatewayavailablezones",
+        asOf: READ,
+    },
     { covers: "kubernetesVersions", ...SRC.ackVersions },
     { covers: "kubernetesVersions", ...SRC.ack135 },
     { covers: "kubernetesVersions", ...SRC.ack136 },

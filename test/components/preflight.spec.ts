@@ -38,6 +38,7 @@ function goodAnswers(): Record<string, RegionAnswers> {
             regions,
             zones: { value: ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"] },
             transitRouterZones: { value: ["cn-hangzhou-h", "cn-hangzhou-i"] },
+            enhancedNatZones: { value: ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"] },
             instanceTypes: { "cn-hangzhou-h": types, "cn-hangzhou-i": types },
             kubernetesVersions: { value: [V36, V35] },
             clusters: { hz: { value: undefined } },
@@ -46,6 +47,7 @@ function goodAnswers(): Record<string, RegionAnswers> {
             regions,
             zones: { value: ["cn-shanghai-l", "cn-shanghai-m"] },
             transitRouterZones: { value: ["cn-shanghai-l"] },
+            enhancedNatZones: { value: ["cn-shanghai-l", "cn-shanghai-m"] },
             instanceTypes: { "cn-shanghai-l": types },
             kubernetesVersions: { value: [V35, V36] },
             clusters: { sh: { value: undefined } },
@@ -80,6 +82,10 @@ describe("preflight", () => {
                 attachments: [
                     { vpc: "hz", region: "cn-hangzhou", zones: ["cn-hangzhou-h", "cn-hangzhou-i"], zonesPath: "clusters.hz.zones" },
                     { vpc: "sh", region: "cn-shanghai", zones: ["cn-shanghai-l"], zonesPath: "clusters.sh.zones" },
+                ],
+                natGateways: [
+                    { vpc: "hz", region: "cn-hangzhou", zone: "cn-hangzhou-h", cluster: "hz" },
+                    { vpc: "sh", region: "cn-shanghai", zone: "cn-shanghai-l", cluster: "sh" },
                 ],
             });
         });
@@ -117,8 +123,10 @@ describe("preflight", () => {
                 `sh: Kubernetes ${V36} (newest offered in cn-shanghai; new cluster)`,
                 "vpc hz: transit router of cn-hangzhou supports cn-hangzhou-h, cn-hangzhou-i",
                 "vpc sh: transit router of cn-shanghai supports cn-shanghai-l",
+                "vpc hz: enhanced NAT gateway offered in cn-hangzhou-h",
+                "vpc sh: enhanced NAT gateway offered in cn-shanghai-l",
             ]);
-            assert.equal(preflightSummary(r).split("\n")[0], "Preflight passed: 8 checks against the account");
+            assert.equal(preflightSummary(r).split("\n")[0], "Preflight passed: 10 checks against the account");
         });
 
         it("an end-of-life pin on a new cluster lists what ACK offers", () => {
@@ -181,6 +189,34 @@ describe("preflight", () => {
             ]);
         });
 
+        it("a NAT gateway zone without enhanced NAT gateways names the cluster whose first zone it is", () => {
+            const a = goodAnswers();
+            (a["cn-shanghai"] as any).enhancedNatZones = { value: ["cn-shanghai-m"] };
+            const r = evaluatePreflight(twoRegionPlan(), a);
+            assert.deepStrictEqual(r.problems.map(formatProblem), [
+                'clusters.sh.zones: VPC "sh" gets its NAT gateway in the first zone of its first cluster, cn-shanghai-l, where enhanced NAT gateways are not offered (vpc.getEnhancedNatAvailableZones); offered: cn-shanghai-m (got "cn-shanghai-l"). Fix: list first, in clusters.sh.zones, a zone that offers enhanced NAT gateways',
+            ]);
+        });
+
+        it("for a cluster that exists, what is no longer on offer is a warning, not an error", () => {
+            const a = goodAnswers();
+            (a["cn-hangzhou"] as any).clusters = { hz: { value: { id: "c1", version: V35 } } };
+            (a["cn-hangzhou"] as any).zones = { value: ["cn-hangzhou-h"] };
+            (a["cn-hangzhou"] as any).transitRouterZones = { value: ["cn-hangzhou-h"] };
+            (a["cn-hangzhou"] as any).enhancedNatZones = { value: [] };
+            (a["cn-hangzhou"] as any).instanceTypes = { "cn-hangzhou-h": { value: ["ecs.g8i.xlarge"] } };
+            // The same answers for a new cluster (sh) are errors.
+            (a["cn-shanghai"] as any).zones = { value: [] };
+            const r = evaluatePreflight(twoRegionPlan(), a);
+            assert.deepStrictEqual(r.problems.map((p) => p.path), ["clusters.sh.zones[0]"]);
+            assert.deepStrictEqual(
+                r.warnings.map((w) => w.split(":")[0]),
+                ["clusters.hz.zones[1]", "clusters.hz.nodePools.default.instanceTypes", "clusters.hz.zones", "clusters.hz.zones"],
+            );
+            for (const w of r.warnings) assert.ok(w.endsWith("(Not an error: this already exists; only new resources there would fail.)"), w);
+            assert.deepStrictEqual(r.versions.hz, { version: V35, pinned: false, running: V35 });
+        });
+
         it("a region the account does not offer lists what it offers and stops that cluster's other checks", () => {
             const a = goodAnswers();
             (a["cn-shanghai"] as any).regions = { value: ["cn-hangzhou", "cn-shanghai-finance-1"] };
@@ -226,8 +262,9 @@ describe("preflight", () => {
                 [PREFLIGHT_INVOKES.kubernetesVersions, { clusterType: "ManagedKubernetes", profile: "Default" }],
                 [PREFLIGHT_INVOKES.regions, {}],
                 [PREFLIGHT_INVOKES.zones, { availableResourceCreation: "VSwitch" }],
+                [PREFLIGHT_INVOKES.enhancedNatZones, {}],
             ].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)));
-            assert.equal(byProvider("cn-hangzhou").length, 7, "one getInstanceTypes per pool zone (2) plus five");
+            assert.equal(byProvider("cn-hangzhou").length, 8, "one getInstanceTypes per pool zone (2) plus six");
             const hz = answers["cn-hangzhou"];
             const catalogHz = CATALOG.regions["cn-hangzhou"];
             assert.deepStrictEqual(hz.zones, { value: Object.keys(catalogHz.zones) });

@@ -48,7 +48,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.match(lines[3], /^!! WARNING: the Istio images come from docker\.io\/istio, on the internet outside China/);
     const at = lines.indexOf("Preflight");
     assert.ok(at > 0 && at < lines.indexOf("CIDR plan"), "Preflight comes before the CIDR plan");
-    assert.equal(lines[at + 3], "Preflight passed: 8 checks against the account");
+    assert.equal(lines[at + 3], "Preflight passed: 10 checks against the account");
     assert.match(lines[at + 4], /^  ok  hangzhou: zones cn-hangzhou-h, cn-hangzhou-i offered in cn-hangzhou$/);
     assert.ok(lines.includes("  ok  vpc shanghai: transit router of cn-shanghai supports cn-shanghai-l, cn-shanghai-m"));
   });
