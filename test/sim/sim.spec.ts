@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { ACCOUNT_INVOKES as ALI_ACCOUNT } from "../../sim/alicloudAccount";
+import { READER_TOKEN_SECRET_NAME } from "../../components/remoteSecret";
 import { CanonicalPlan, canonicalPlan, diffPlans } from "../../sim";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import * as k8s from "@pulumi/kubernetes";
@@ -593,7 +594,7 @@ describe("sim: simulated cloud", function () {
           "reader-token",
           {
             metadata: {
-              name: "istio-reader-service-account-istio-remote-secret-token",
+              name: READER_TOKEN_SECRET_NAME,
               namespace: ns.metadata.name,
               annotations: { "kubernetes.io/service-account.name": "istio-reader-service-account" },
             },
@@ -606,7 +607,7 @@ describe("sim: simulated cloud", function () {
         return {};
       });
       const secret = res.get(T.k8sSecret, "reader-token");
-      assert.equal(secret.id, "istio-system/istio-reader-service-account-istio-remote-secret-token");
+      assert.equal(secret.id, `istio-system/${READER_TOKEN_SECRET_NAME}`);
       assert.ok(isSecretAt(secret.outputs, ["data", "token"]));
       const plainData = unwrapSecrets(secret.outputs["data"]) as Record<string, string>;
       const jwt = Buffer.from(plainData["token"], "base64").toString();
