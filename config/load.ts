@@ -356,7 +356,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
             );
             continue;
         }
-        if (vpc.region !== c.region) {
+        if (vpc.region !== c.region && PROVIDER_REGIONS.includes(c.region)) {
             problems.add(
                 `clusters.${key}.vpc`,
                 `VPC "${c.vpc}" is in ${vpc.region} but the cluster is in ${c.region}; a VPC is regional`,

@@ -11,29 +11,34 @@
  * then asks the account (`getRegions`) whether the region is really open to it.
  *
  * Source: aliyun/terraform-provider-alicloud `alicloud/connectivity/regions.go`,
- * `ValidRegions` at commit 81c43b67 (2026-08-21): the public and the
- * finance/government regions; the internal `*-env*-d01` test regions are
- * left out. The list is the provider's, pinned with it: a region Alibaba
- * opens later needs a newer provider (or `skipRegionValidation`).
+ * `ValidRegions` at tag v1.289.0, the upstream that `@pulumi/alicloud` 3.108
+ * (this package's version) bundles: the public and the finance/government
+ * regions, in its order. The list is the provider's, pinned with it: a
+ * region Alibaba opens later needs a newer provider (or
+ * `skipRegionValidation`). Raise it with the provider.
  */
 
 /** Region ids the provider's static validation accepts. */
 export const PROVIDER_REGIONS: readonly string[] = [
+    "cn-hangzhou",
     "cn-qingdao",
     "cn-beijing",
+    "cn-shenzhen",
+    "cn-hongkong",
+    "cn-shanghai",
     "cn-zhangjiakou",
     "cn-huhehaote",
-    "cn-wulanchabu",
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-nanjing",
-    "cn-shenzhen",
-    "cn-heyuan",
-    "cn-guangzhou",
-    "cn-fuzhou",
     "cn-chengdu",
-    "cn-wuhan-lr",
-    "cn-hongkong",
+    "cn-heyuan",
+    "cn-wulanchabu",
+    "cn-guangzhou",
+    "cn-nanjing",
+    "cn-fuzhou",
+    "cn-zhongwei",
+    "us-west-1",
+    "us-east-1",
+    "us-southeast-1",
+    "na-south-1",
     "ap-northeast-1",
     "ap-northeast-2",
     "ap-southeast-1",
@@ -44,20 +49,17 @@ export const PROVIDER_REGIONS: readonly string[] = [
     "ap-southeast-7",
     "ap-southeast-8",
     "ap-south-1",
-    "us-east-1",
-    "us-west-1",
-    "us-southeast-1",
-    "na-south-1",
-    "eu-central-1",
-    "eu-west-1",
     "me-east-1",
     "me-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "rus-west-1",
     "cn-north-2-gov-1",
-    "cn-shanghai-finance-1",
-    "cn-shanghai-finance-1-pub",
     "cn-shenzhen-finance-1",
-    "cn-shenzhen-finance",
     "cn-szfinance",
+    "cn-shenzhen-finance",
+    "cn-shanghai-finance-1-pub",
+    "cn-shanghai-finance-1",
     "cn-hangzhou-finance",
     "cn-hzfinance",
     "cn-hzjbp",

@@ -3,7 +3,10 @@
  * every problem a user can hit (path, quoted value, why, how to fix).
  */
 import * as assert from "node:assert/strict";
-import { stackRaw } from "../support";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT, stackRaw } from "../support";
+import { PROVIDER_REGIONS } from "../../config/regions";
 import { CONFIG_NAMESPACE, MAX_CLUSTER_KEY_LENGTH, parseStackConfig, SECRET_CONFIG_KEYS, StackConfig, tryParseStackConfig, zoneLetter } from "../../config/load";
 import { ConfigError, formatPath, formatProblem, ProblemCollector, quote } from "../../config/errors";
 import { CONFIG_KEYS } from "../../config/schema";
@@ -589,6 +592,15 @@ describe("config/load: exact error messages", () => {
             "Invalid ack-mesh configuration (1 problem):",
             '  - clusters.hz.region: is not an Alibaba Cloud region (the alicloud provider rejects it before anything is asked) (got "cn-beijng"). Fix: did you mean cn-beijing?',
         ]);
+    });
+
+    it("the region list is the pinned provider's: raise it with @pulumi/alicloud", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        // PROVIDER_REGIONS is ValidRegions of terraform-provider-alicloud v1.289.0, which @pulumi/alicloud 3.108 bundles.
+        assert.equal(pkg.dependencies["@pulumi/alicloud"], "3.108.0", "the provider moved: update config/regions.ts from its ValidRegions");
+        assert.equal(PROVIDER_REGIONS.length, 45);
+        assert.ok(PROVIDER_REGIONS.includes("cn-zhongwei") && PROVIDER_REGIONS.includes("rus-west-1"));
+        assert.ok(!PROVIDER_REGIONS.includes("cn-wuhan-lr"), "not in v1.289's list");
     });
 
     it("a shared VPC in an unknown region", () => {
