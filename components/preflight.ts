@@ -76,12 +76,21 @@ export interface PreflightPlan {
     readonly attachments: readonly PreflightAttachment[];
     /** The NAT gateway of every VPC (`VpcWithCen`'s internet egress). */
     readonly natGateways: readonly PreflightNatGateway[];
+    /**
+     * Tags that mark a cluster as this stack's (the program tags every cluster
+     * `ack-mesh-stack` and `ack-mesh-mesh`). A cluster of the same ACK name
+     * without them is someone else's: it is not "existing" for this stack.
+     */
+    readonly ownerTags: Readonly<Record<string, string>>;
 }
 
 const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** What to ask the account about a validated stack. Pure. */
-export function preflightPlan(config: StackConfig, network: NetworkPlan): PreflightPlan {
+/**
+ * What to ask the account about a validated stack. Pure.
+ * @param ownerTags the tags that mark this stack's clusters (see {@link PreflightPlan.ownerTags})
+ */
+export function preflightPlan(config: StackConfig, network: NetworkPlan, ownerTags: Readonly<Record<string, string>>): PreflightPlan {
     const clusters = Object.values(config.clusters).map((c) => ({
         name: c.name,
         displayName: c.displayName,
@@ -100,11 +109,11 @@ export function preflightPlan(config: StackConfig, network: NetworkPlan): Prefli
           }))
         : [];
     const natGateways = layout.vpcs.filter((v) => v.nat !== undefined).map((v) => ({ vpc: v.key, region: v.region, zone: v.nat.zone, cluster: v.nat.cluster }));
-    return { regions: [...new Set(clusters.map((c) => c.region))].sort(SORT), clusters, attachments, natGateways };
+    return { regions: [...new Set(clusters.map((c) => c.region))].sort(SORT), clusters, attachments, natGateways, ownerTags: { ...ownerTags } };
 }
 
 /** An answer of the account, or why the question could not be asked. */
-export type Answer<T> = { readonly value: T } | { readonly failed: { readonly invoke: string; readonly message: string } };
+export type Answer<T> = { readonly value: T } | { readonly failed: { readonly invoke: string; readonly message: string; readonly fix?: string } };
 
 /** An existing ACK cluster found by name. */
 export interface ExistingCluster {
@@ -126,8 +135,10 @@ export interface RegionAnswers {
     readonly instanceTypes: Readonly<Record<string, Answer<string[]>>>;
     /** Versions CreateCluster accepts (`cs.getKubernetesVersion`), newest last. */
     readonly kubernetesVersions: Answer<string[]>;
-    /** Existing clusters by ACK name (undefined: none), asked for every cluster of the region. */
+    /** This stack's existing cluster by ACK name (undefined: none), asked for every cluster of the region. */
     readonly clusters: Readonly<Record<string, Answer<ExistingCluster | undefined>>>;
+    /** IDs of clusters with the same ACK name that are not this stack's (no {@link PreflightPlan.ownerTags}). */
+    readonly foreignClusters?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Every answer, by region. */
@@ -202,11 +213,11 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
     const warnings: string[] = [];
     const passed: string[] = [];
     const versions: Record<string, VersionDecision> = {};
-    const cannotCheck = (path: string, what: string, f: { invoke: string; message: string }, region: string) =>
+    const cannotCheck = (path: string, what: string, f: { invoke: string; message: string; fix?: string }, region: string) =>
         problems.push({
             path,
             message: `could not be checked: the invoke ${f.invoke} failed in ${region} (${f.message})`,
-            fix: "check the credentials and the RAM permissions of the deploying identity (read access to ECS, VPC, CEN and ACK), then run the preview again",
+            fix: f.fix ?? "check the credentials and the RAM permissions of the deploying identity (read access to ECS, VPC, CEN and ACK), then run the preview again",
             value: what,
         });
     const missing = (region: string, what: string): Answer<never> => ({ failed: { invoke: what, message: `no answer was gathered for region ${region}` } });
@@ -306,6 +317,12 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         }
         const onOffer = [...(kv as { value: string[] }).value].sort(compareKubernetesVersions);
         const running = (found as { value: ExistingCluster | undefined }).value?.version;
+        const foreign = a.foreignClusters?.[c.displayName] ?? [];
+        if (foreign.length) {
+            warnings.push(
+                `clusters.${c.name}: the account already has ${foreign.length === 1 ? "a cluster" : `${foreign.length} clusters`} named "${c.displayName}" in ${c.region} (${foreign.join(", ")}) without this stack's tags (${Object.entries(plan.ownerTags).map(([k, v]) => `${k}=${v}`).join(", ")}); ${running === undefined ? "a new one is created beside it" : "it is ignored"}. Set clusters.${c.name}.displayName to tell them apart in the console.`,
+            );
+        }
         const list = onOffer.join(", ") || "none";
         if (c.kubernetesVersion === undefined) {
             if (running !== undefined) {
@@ -430,7 +447,8 @@ function exactly(s: string): string {
  * `cs.getKubernetesVersion({ clusterType: "ManagedKubernetes", profile:
  * "Default" })` (its API, DescribeKubernetesVersionMetadata, lists the
  * versions available for new clusters), and `cs.getClusters({ clusterName,
- * clusterType: "ManagedKubernetes" })` per cluster, to find one that exists,
+ * clusterType: "ManagedKubernetes" })` per cluster, to find one of this
+ * stack's that exists (same name and {@link PreflightPlan.ownerTags}),
  * and `vpc.getEnhancedNatAvailableZones` (the zones of the VPCs' NAT gateways).
  */
 export async function askAccount(plan: PreflightPlan, providers: Readonly<Record<string, pulumi.ProviderResource>>, opts: { parent?: pulumi.Resource } = {}): Promise<AccountAnswers> {
@@ -458,6 +476,7 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
             ]);
             const instanceTypes: Record<string, Answer<string[]>> = {};
             const existing: Record<string, Answer<ExistingCluster | undefined>> = {};
+            const foreignClusters: Record<string, string[]> = {};
             await Promise.all([
                 ...zones.map(async (z) => {
                     instanceTypes[z] = await ask(PREFLIGHT_INVOKES.instanceTypes, async () =>
@@ -465,11 +484,25 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
                     );
                 }),
                 ...clusters.map(async (c) => {
+                    let own: { clusterId: string; currentVersion: string }[] = [];
                     existing[c.displayName] = await ask(PREFLIGHT_INVOKES.clusters, async () => {
                         const r = await alicloud.cs.getClusters({ clusterName: c.displayName, clusterType: "ManagedKubernetes", nameRegex: exactly(c.displayName), enableDetails: true }, o);
-                        const found = r.clusters.find((x) => x.clusterName === c.displayName);
-                        return found ? { id: found.clusterId, version: found.currentVersion } : undefined;
+                        // ACK names need not be unique: only a cluster with this stack's tags is this stack's.
+                        const named = r.clusters.filter((x) => x.clusterName === c.displayName);
+                        own = named.filter((x) => Object.entries(plan.ownerTags).every(([k, v]) => x.tags?.[k] === v));
+                        const others = named.filter((x) => !own.includes(x)).map((x) => x.clusterId);
+                        if (others.length) foreignClusters[c.displayName] = others;
+                        return own.length === 1 ? { id: own[0].clusterId, version: own[0].currentVersion } : undefined;
                     });
+                    if (own.length > 1) {
+                        existing[c.displayName] = {
+                            failed: {
+                                invoke: PREFLIGHT_INVOKES.clusters,
+                                message: `${own.length} clusters named "${c.displayName}" carry this stack's tags: ${own.map((x) => x.clusterId).join(", ")}`,
+                                fix: "delete or re-tag the cluster that is not this stack's, or import the right one into the stack",
+                            },
+                        };
+                    }
                 }),
             ]);
             out[region] = {
@@ -480,6 +513,7 @@ export async function askAccount(plan: PreflightPlan, providers: Readonly<Record
                 instanceTypes,
                 kubernetesVersions: versions,
                 clusters: existing,
+                ...(Object.keys(foreignClusters).length ? { foreignClusters } : {}),
             };
         }),
     );

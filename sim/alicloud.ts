@@ -26,6 +26,7 @@ import {
 import { Cidr, b64, cidrContains, cidrOverlaps, fakePem, ipInCidr, parseCidr, parseIp, privateIp, publicIp } from "./ids";
 import { Rec, arr, asSecret, num, rec, str } from "./values";
 import { PROVIDER_REGIONS } from "../config/regions";
+import { enhancedNatZones, offeredVersions } from "./catalog";
 
 /** Type tokens of the modelled alicloud resources. */
 export const ALI = {
@@ -550,6 +551,11 @@ const natGateway: ResourceHandler = (call: ResourceCall, ctx: HandlerContext) =>
   const vsw = ref(ctx, "vswitchId", i["vswitchId"], VSW);
   const vswVpc = vsw ? str(vsw.outputs["vpcId"]) : undefined;
   if (vsw && vpc && vswVpc !== vpc.id) ctx.fail(`vswitchId '${vsw.id}' is in VPC ${vswVpc}, not in vpcId '${vpc.id}'`);
+  const zone = vsw ? str(vsw.outputs["zoneId"]) : undefined;
+  const natZones = enhancedNatZones(ctx.cloud.options.catalog, ctx.region);
+  // Checked for the zones the catalog knows (the vSwitch handler does not check zones against it).
+  const known = zone !== undefined && ctx.cloud.options.catalog.regions[ctx.region]?.zones[zone] !== undefined;
+  if (known && !natZones.includes(zone)) ctx.fail(`zone ${zone} of vswitchId '${vsw?.id}' offers no enhanced NAT gateway (ListEnhanhcedNatGatewayAvailableZones: ${natZones.join(", ") || "none"})`);
   const id = call.id ?? `ngw-${ctx.gen.alnum(21)}`;
   return {
     id,
@@ -737,7 +743,7 @@ const managedKubernetes: ResourceHandler = (call: ResourceCall, ctx: HandlerCont
   const name = str(i["name"]) ?? (str(i["namePrefix"]) ? `${str(i["namePrefix"])}${ctx.gen.hex(7, "name")}` : `${call.name}-${ctx.gen.hex(7, "name")}`);
   if (str(i["name"]) === undefined && name.length > 63) ctx.fail(`auto-generated cluster name '${name}' exceeds 63 characters; set name`);
   // CreateCluster accepts only the versions ACK offers (an existing cluster may still run an older one).
-  const offered = (ctx.cloud.options.catalog.regions[ctx.region]?.kubernetesVersions ?? ctx.cloud.options.catalog.kubernetesVersions).map((v) => v.version);
+  const offered = offeredVersions(ctx.cloud.options.catalog, ctx.region).map((v) => v.version);
   const existing = (ctx.cloud.options.existingClusters ?? []).find((c) => c.name === name && c.region === ctx.region);
   const version = str(i["version"]) ?? existing?.version ?? offered[offered.length - 1];
   if (version === undefined) ctx.fail(`ACK offers no Kubernetes version in ${ctx.region}`);

@@ -10,7 +10,7 @@
  * @module
  */
 import { CloudObject, InvokeContext, defineInvokes } from "./cloud";
-import type { CatalogKubernetesVersion, CatalogRegion, SimCatalog } from "./catalog";
+import { type CatalogRegion, type SimCatalog, enhancedNatZones, offeredVersions } from "./catalog";
 import { ALI } from "./alicloud";
 import { Rec, str } from "./values";
 
@@ -25,16 +25,6 @@ export const ACCOUNT_INVOKES = {
   getEnhancedNatAvailableZones: "alicloud:vpc/getEnhancedNatAvailableZones:getEnhancedNatAvailableZones",
 } as const;
 
-/** Zones of a region that offer enhanced NAT gateways (absent in the catalog: every zone). */
-export function enhancedNatZones(catalog: SimCatalog, region: string): readonly string[] {
-  const r = catalog.regions[region];
-  return r?.enhancedNatZones ?? Object.keys(r?.zones ?? {});
-}
-
-/** The Kubernetes versions a region offers for new managed clusters, oldest first. */
-export function offeredVersions(catalog: SimCatalog, region: string): readonly CatalogKubernetesVersion[] {
-  return catalog.regions[region]?.kubernetesVersions ?? catalog.kubernetesVersions;
-}
 
 function catalogOf(ctx: InvokeContext): SimCatalog {
   return ctx.cloud.options.catalog;
@@ -103,6 +93,11 @@ defineInvokes({
   },
   [ACCOUNT_INVOKES.getInstanceTypes]: (args, ctx) => {
     onlyArgs(ctx, args, ["availabilityZone", "kubernetesNodeRole", "instanceChargeType", "instanceType"]);
+    // Every tracked type can be a pay-as-you-go or subscription worker; other values are not modelled.
+    const role = str(args["kubernetesNodeRole"]);
+    if (role !== undefined && role !== "Worker") ctx.fail(`kubernetesNodeRole '${role}' is not modelled (Worker)`);
+    const charge = str(args["instanceChargeType"]);
+    if (charge !== undefined && charge !== "PostPaid" && charge !== "PrePaid") ctx.fail(`instanceChargeType '${charge}' must be PostPaid or PrePaid`);
     const region = regionOf(ctx);
     const zoneId = str(args["availabilityZone"]);
     if (zoneId !== undefined && !region.zones[zoneId]) ctx.fail(`availabilityZone '${zoneId}' is not a zone of ${ctx.region}`);
@@ -143,6 +138,9 @@ defineInvokes({
     onlyArgs(ctx, args, ["clusterName", "clusterType", "nameRegex", "enableDetails", "ids"]);
     const name = str(args["clusterName"]);
     const regex = str(args["nameRegex"]);
+    const type = str(args["clusterType"]);
+    // Every simulated cluster is an ACK managed cluster.
+    if (type !== undefined && type !== "ManagedKubernetes") return { ...args, id: "0", ids: [], names: [], clusters: [] };
     const existing = accountClusters(ctx).filter(
       (c) => c.region === ctx.region && (name === undefined || c.name.includes(name)) && (regex === undefined || new RegExp(regex).test(c.name)),
     );
@@ -159,24 +157,27 @@ defineInvokes({
         currentVersion: c.version,
         regionId: c.region,
         state: "running",
+        tags: { ...c.tags },
       })),
     };
   },
 });
 
 /** Every ACK cluster in the account: those that existed before the run, and those the run created. */
-function accountClusters(ctx: InvokeContext): { id: string; name: string; region: string; version: string }[] {
+function accountClusters(ctx: InvokeContext): { id: string; name: string; region: string; version: string; tags: Record<string, string> }[] {
   const before = (ctx.cloud.options.existingClusters ?? []).map((c) => ({
     id: c.id ?? `c${Buffer.from(c.name).toString("hex").padEnd(32, "0").slice(0, 32)}`,
     name: c.name,
     region: c.region,
     version: c.version,
+    tags: { ...c.tags },
   }));
   const created = ctx.cloud.ofType(ALI.cluster).map((o: CloudObject) => ({
     id: o.id,
     name: str(o.outputs["name"]) ?? o.name,
     region: o.region ?? ctx.region,
     version: str(o.outputs["version"]) ?? "",
+    tags: { ...((o.outputs["tags"] as Record<string, string> | undefined) ?? {}) },
   }));
   return [...before, ...created];
 }

@@ -80,3 +80,14 @@ export interface SimCatalog {
     /** Where each fact comes from. */
     readonly sources: readonly CatalogSource[];
 }
+
+/** The Kubernetes versions a region offers for new managed clusters, oldest first. */
+export function offeredVersions(catalog: SimCatalog, region: string): readonly CatalogKubernetesVersion[] {
+    return catalog.regions[region]?.kubernetesVersions ?? catalog.kubernetesVersions;
+}
+
+/** Zones of a region that offer enhanced NAT gateways (absent in the catalog: every zone). */
+export function enhancedNatZones(catalog: SimCatalog, region: string): readonly string[] {
+    const r = catalog.regions[region];
+    return r?.enhancedNatZones ?? Object.keys(r?.zones ?? {});
+}

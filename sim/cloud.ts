@@ -184,6 +184,8 @@ export interface SimExistingCluster {
   readonly version: string;
   /** Cluster ID. @default derived from the name */
   readonly id?: string;
+  /** Tags of the cluster (the preflight recognises a stack's own clusters by theirs). @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** A Helm release registered in the simulated cluster(s). */

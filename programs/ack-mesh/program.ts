@@ -77,7 +77,9 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     const planned = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
     const { config, network, identity } = planned;
     for (const w of imageSourceWarnings(config)) pulumi.log.warn(w);
-    const tags = meshTags({ "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id });
+    // These tags also mark the stack's own clusters for the preflight (same name alone is not enough).
+    const ownerTags = { "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id };
+    const tags = meshTags(ownerTags);
 
     // One provider per region; clusters in different regions never wait on each other. Explicit
     // providers do not read `alicloud:*` stack config themselves, so pass the credentials on
@@ -92,7 +94,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     for (const region of network.regions) {
         providers[region] = new alicloud.Provider(`alicloud-${region}`, { region, ...credentials });
     }
-    const preflight = await runPreflight(preflightPlan(config, network), providers);
+    const preflight = await runPreflight(preflightPlan(config, network, ownerTags), providers);
 
     const net = new VpcWithCen("net", {
         network,

@@ -21,12 +21,14 @@ import { CATALOG } from "../../sim/catalogData";
 import { simulate, SimulationOptions, SimulationResult, topology, twoRegionRaw } from "../support";
 
 const V35 = "1.35.7-aliyun.1";
+/** The tags that mark the stack's own clusters in these tests. */
+const OWNER = { "ack-mesh-stack": "dev", "ack-mesh-mesh": "mesh1" };
 const V36 = "1.36.1-aliyun.1";
 
 /** A two-region plan: hz (2 zones, one pool) and sh (1 zone), each in its own VPC, so with a CEN. */
 function twoRegionPlan(): PreflightPlan {
     const { config, network } = topology(twoRegionRaw());
-    return preflightPlan(config, network);
+    return preflightPlan(config, network, OWNER);
 }
 
 /** Answers that pass every check of {@link twoRegionPlan}. */
@@ -87,6 +89,7 @@ describe("preflight", () => {
                     { vpc: "hz", region: "cn-hangzhou", zone: "cn-hangzhou-h", cluster: "hz" },
                     { vpc: "sh", region: "cn-shanghai", zone: "cn-shanghai-l", cluster: "sh" },
                 ],
+                ownerTags: OWNER,
             });
         });
 
@@ -95,7 +98,7 @@ describe("preflight", () => {
             delete raw.clusters.sh;
             raw.clusters.hz.kubernetesVersion = V35;
             const { config, network } = topology(raw);
-            const plan = preflightPlan(config, network);
+            const plan = preflightPlan(config, network, OWNER);
             assert.deepStrictEqual(plan.attachments, []);
             assert.equal(plan.clusters[0].kubernetesVersion, V35);
         });
@@ -292,13 +295,54 @@ describe("preflight", () => {
             assert.deepStrictEqual(answers["cn-hangzhou"].zones, { value: [] });
         });
 
-        it("finds an existing cluster by its exact ACK name and reads its version", async () => {
-            const { answers } = await askOnSim(
-                twoRegionPlan(),
-                { existingClusters: [{ name: "hz", region: "cn-hangzhou", version: "1.33.3-aliyun.1", id: "c0123456789abcdef0123456789abcdef" }, { name: "hz-old", region: "cn-hangzhou", version: V35 }] },
-            );
+        it("finds the stack's existing cluster by its exact ACK name and its tags, and reads its version", async () => {
+            const { answers } = await askOnSim(twoRegionPlan(), {
+                existingClusters: [
+                    { name: "hz", region: "cn-hangzhou", version: "1.33.3-aliyun.1", id: "c0123456789abcdef0123456789abcdef", tags: { ...OWNER, team: "x" } },
+                    { name: "hz-old", region: "cn-hangzhou", version: V35, tags: OWNER },
+                ],
+            });
             assert.deepStrictEqual(answers["cn-hangzhou"].clusters, { hz: { value: { id: "c0123456789abcdef0123456789abcdef", version: "1.33.3-aliyun.1" } } });
+            assert.equal(answers["cn-hangzhou"].foreignClusters, undefined);
             assert.deepStrictEqual(answers["cn-shanghai"].clusters, { sh: { value: undefined } });
+        });
+
+        it("a cluster of the same name without the stack's tags is someone else's: not existing, and a warning", async () => {
+            const foreign = "cfeedfacefeedfacefeedfacefeedface";
+            const { answers } = await askOnSim(twoRegionPlan(), {
+                existingClusters: [{ name: "hz", region: "cn-hangzhou", version: "1.33.3-aliyun.1", id: foreign, tags: { "ack-mesh-stack": "prod", "ack-mesh-mesh": "mesh1" } }],
+            });
+            assert.deepStrictEqual(answers["cn-hangzhou"].clusters, { hz: { value: undefined } });
+            assert.deepStrictEqual(answers["cn-hangzhou"].foreignClusters, { hz: [foreign] });
+            const r = evaluatePreflight(twoRegionPlan(), { ...goodAnswers(), "cn-hangzhou": { ...goodAnswers()["cn-hangzhou"], foreignClusters: { hz: [foreign] } } });
+            assert.deepStrictEqual(r.versions.hz, { version: V36, pinned: false }, "a new cluster: the newest version, not the other cluster's");
+            assert.deepStrictEqual(r.warnings, [
+                `clusters.hz: the account already has a cluster named "hz" in cn-hangzhou (${foreign}) without this stack's tags (ack-mesh-stack=dev, ack-mesh-mesh=mesh1); a new one is created beside it. Set clusters.hz.displayName to tell them apart in the console.`,
+            ]);
+        });
+
+        it("two clusters with the stack's name and tags are an error, not a guess", async () => {
+            const { answers } = await askOnSim(twoRegionPlan(), {
+                existingClusters: [
+                    { name: "sh", region: "cn-shanghai", version: V35, id: "c00000000000000000000000000000001", tags: OWNER },
+                    { name: "sh", region: "cn-shanghai", version: V36, id: "c00000000000000000000000000000002", tags: OWNER },
+                ],
+            });
+            const r = evaluatePreflight(twoRegionPlan(), answers);
+            assert.deepStrictEqual(r.problems.map(formatProblem), [
+                'clusters.sh.kubernetesVersion: could not be checked: the invoke alicloud:cs/getClusters:getClusters failed in cn-shanghai (2 clusters named "sh" carry this stack\'s tags: c00000000000000000000000000000001, c00000000000000000000000000000002) (got "(newest offered)"). Fix: delete or re-tag the cluster that is not this stack\'s, or import the right one into the stack',
+            ]);
+        });
+
+        it("ACK offering no version at all: a new cluster cannot be created; a pin gets 'choose another region'", () => {
+            const a = goodAnswers();
+            (a["cn-shanghai"] as any).kubernetesVersions = { value: [] };
+            assert.deepStrictEqual(evaluatePreflight(twoRegionPlan(), a).problems.map(formatProblem), [
+                "clusters.sh.kubernetesVersion: ACK offers no Kubernetes version for new managed clusters in cn-shanghai (cs.getKubernetesVersion). Fix: choose another region, or check the account's ACK activation",
+            ]);
+            assert.deepStrictEqual(evaluatePreflight(withPin(twoRegionPlan(), "sh", V36), a).problems.map(formatProblem), [
+                `clusters.sh.kubernetesVersion: is not offered by ACK for new managed clusters in cn-shanghai (cs.getKubernetesVersion); on offer: none (got "${V36}"). Fix: choose another region`,
+            ]);
         });
     });
 });

@@ -13,6 +13,8 @@ import { CATALOG } from "../../sim/catalogData";
 import { readStackConfig, ROOT, simulate, SimulationError, SimulationOptions, SimulationResult, stackNames, stackRaw } from "../support";
 
 const CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes";
+/** The tags that mark dev's clusters as this stack's (stack "preflight", as {@link run} names it). */
+const OWNER = { "ack-mesh-stack": "preflight", "ack-mesh-mesh": "mesh-dev" };
 const PROVIDER_TYPES = new Set(["pulumi:pulumi:Stack", "pulumi:providers:alicloud"]);
 
 /** The newest Kubernetes version the catalog offers in a region. */
@@ -70,9 +72,9 @@ describe("programs: the live preflight", function () {
                 assert.equal((r.outputs["kubernetesVersions"] as Record<string, string>)[name], want);
                 assert.ok(summary.message.includes(`  ok  ${name}: Kubernetes ${want}`), summary.message);
             }
-            // The preflight's invokes come before the first cloud resource.
-            const firstCloud = r.resources.findIndex((x) => !PROVIDER_TYPES.has(x.type) && x.custom);
-            assert.ok(firstCloud > 0);
+            // The stack and the region providers come first; every other resource is declared after the preflight.
+            const regions = new Set(Object.values<any>(raw.clusters).map((c) => c.region));
+            assert.deepStrictEqual(r.resources.slice(0, 1 + regions.size).map((x) => x.type), ["pulumi:pulumi:Stack", ...[...regions].map(() => "pulumi:providers:alicloud")]);
         });
     }
 
@@ -133,7 +135,7 @@ describe("programs: the live preflight", function () {
 
     it("an existing cluster keeps the (end-of-life) version it runs: no upgrade is proposed, and a warning says so", async () => {
         const raw = dev();
-        const r = await run(raw, { existingClusters: [{ name: "Istio-remote1", region: "cn-hangzhou", version: "1.34.2-aliyun.1" }] });
+        const r = await run(raw, { existingClusters: [{ name: "Istio-remote1", region: "cn-hangzhou", version: "1.34.2-aliyun.1", tags: OWNER }] });
         const remote = r.get(CLUSTER, "istio-remote1-cluster");
         assert.equal(remote.inputs["version"], "1.34.2-aliyun.1");
         assert.deepStrictEqual(remote.ignoreChanges, ["version"]);
@@ -142,11 +144,18 @@ describe("programs: the live preflight", function () {
         assert.deepStrictEqual(warnings.map((w) => w.message.split(",")[0]), ["clusters.istio-remote1 runs Kubernetes 1.34.2-aliyun.1"]);
     });
 
+    it("a cluster of the same ACK name from another stack is not this stack's: the new cluster gets the newest version", async () => {
+        const r = await run(dev(), { existingClusters: [{ name: "Istio-remote1", region: "cn-hangzhou", version: "1.34.2-aliyun.1", tags: { ...OWNER, "ack-mesh-stack": "other" } }] });
+        assert.equal(r.get(CLUSTER, "istio-remote1-cluster").inputs["version"], newest("cn-hangzhou"));
+        const w = r.logs.filter((l) => l.severity === "warning" && l.message.startsWith("clusters.istio-remote1: the account already has a cluster named"));
+        assert.equal(w.length, 1);
+    });
+
     it("a deliberate upgrade: pinning a newer offered version sends it, without ignoreChanges", async () => {
         const target = newest("cn-hangzhou");
         const r = await run(
             dev((raw) => (raw.clusters["istio-remote1"].kubernetesVersion = target)),
-            { existingClusters: [{ name: "Istio-remote1", region: "cn-hangzhou", version: "1.34.2-aliyun.1" }] },
+            { existingClusters: [{ name: "Istio-remote1", region: "cn-hangzhou", version: "1.34.2-aliyun.1", tags: OWNER }] },
         );
         const remote = r.get(CLUSTER, "istio-remote1-cluster");
         assert.equal(remote.inputs["version"], target);
