@@ -202,7 +202,7 @@ function failure(a: Answer<unknown> | undefined): { invoke: string; message: str
  * - A question that could not be asked is a problem that names the invoke:
  *   nothing passes silently.
  *
- * What exists already (a cluster found by its ACK name, with its vSwitches,
+ * What exists already (this stack's cluster, found by name and tags, with its vSwitches,
  * attachment and NAT gateway) turns the zone, instance type, transit router
  * and NAT findings about it into warnings: those facts matter for new
  * resources only, and a zone that stopped selling must not block every later
