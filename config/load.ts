@@ -596,6 +596,20 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         }
     }
 
+    // Image hub: one setting (ack-mesh:images.istioHub), so that the mirror list and the warnings are exact.
+    for (const [chart, values] of Object.entries(mesh.valuesOverride) as [string, Record<string, unknown> | undefined][]) {
+        const global = values?.["global"];
+        const paths: [string, unknown][] = [
+            [`mesh.valuesOverride.${chart}.global.hub`, global !== null && typeof global === "object" ? (global as Record<string, unknown>)["hub"] : undefined],
+            ...(chart === "istiod" ? ([[`mesh.valuesOverride.istiod.hub`, values?.["hub"]]] as [string, unknown][]) : []),
+        ];
+        for (const [path, hub] of paths) {
+            if (hub !== undefined) {
+                problems.add(path, "sets the Istio image hub outside ack-mesh:images (the mirror list and the mainland-China warnings would not see it)", `remove it and set ${CONFIG_NAMESPACE}:images.istioHub: ${quote(hub)}`, hub);
+            }
+        }
+    }
+
     // Mesh CA.
     const caShared = mesh.ca.shared ?? primaries.length > 1;
     if (mesh.ca.shared === false && primaries.length > 1) {

@@ -82,6 +82,41 @@ export function imageSourceWarnings(config: Pick<StackConfig, "images" | "cluste
         );
 }
 
+/** Image types Istio publishes as tag suffixes (istio@1.30.3 pkg/kube/inject/inject.go `KnownImageTypes`). */
+const KNOWN_IMAGE_TYPES = ["distroless", "debug"];
+
+/** A tag with an image type (variant): `1.30.3` + `distroless` → `1.30.3-distroless` (inject.go `updateImageTypeIfPresent`). */
+function withImageType(tag: string, type: string | undefined): string {
+    if (!type) return tag;
+    const base = KNOWN_IMAGE_TYPES.reduce((t, k) => (t.endsWith(`-${k}`) ? t.slice(0, -(k.length + 1)) : t), tag);
+    return type === "default" ? base : `${base}-${type}`;
+}
+
+/**
+ * The two Istio images, as the istiod chart and its injector name them, with
+ * the `valuesOverride.istiod` keys that change them (`image`, `tag`,
+ * `variant`, `global.tag`, `global.variant`, `global.proxy.image`; the hub is
+ * `ack-mesh:images.istioHub` only, the config check refuses it elsewhere):
+ * - istiod: `{{ .Values.hub | default .Values.global.hub }}/{{ .Values.image | default "pilot" }}:{{ .Values.tag | default .Values.global.tag }}{{with (.Values.variant | default .Values.global.variant)}}-{{.}}{{end}}`,
+ *   or `image` as is when it contains a `/` (istio@1.30.3
+ *   manifests/charts/istio-control/istio-discovery/templates/deployment.yaml);
+ * - sidecars and gateways: `<global.hub>/<global.proxy.image | proxyv2>:<global.tag>` with the
+ *   `global.variant` image type (pkg/kube/inject/inject.go `ProxyImage`).
+ * The released chart's `global.tag` is its version.
+ */
+export function istioImages(hub: string, version: string, istiodOverride: Record<string, unknown>): string[] {
+    const str = (x: unknown) => (typeof x === "string" || typeof x === "number" ? String(x) : undefined);
+    const global = (istiodOverride["global"] ?? {}) as Record<string, unknown>;
+    const proxy = (global["proxy"] ?? {}) as Record<string, unknown>;
+    const h = hub.replace(/\/+$/, "");
+    const globalTag = str(global["tag"]) ?? version;
+    const pilotName = str(istiodOverride["image"]) ?? "pilot";
+    const pilotVariant = str(istiodOverride["variant"]) ?? str(global["variant"]);
+    const pilot = pilotName.includes("/") ? pilotName : `${h}/${pilotName}:${str(istiodOverride["tag"]) ?? globalTag}${pilotVariant ? `-${pilotVariant}` : ""}`;
+    const proxyv2 = `${h}/${str(proxy["image"]) ?? "proxyv2"}:${withImageType(globalTag, str(global["variant"]))}`;
+    return [pilot, proxyv2];
+}
+
 /** What a stack pulls: exact images (with tags) and charts (with versions), sorted. */
 export interface MirrorList {
     readonly images: string[];
@@ -98,8 +133,7 @@ export interface MirrorList {
 export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookinfo">, gateways: boolean): MirrorList {
     const s = imageSources(config);
     const v = config.mesh.istioVersion;
-    const hub = s.istioHub.replace(/\/+$/, "");
-    const images = [`${hub}/pilot:${v}`, `${hub}/proxyv2:${v}`];
+    const images = istioImages(s.istioHub, v, (config.mesh.valuesOverride.istiod ?? {}) as Record<string, unknown>);
     if (config.bookinfo.enabled) {
         const registry = s.bookinfoRegistry.replace(/\/+$/, "");
         for (const w of BOOKINFO_WORKLOADS) {

@@ -647,6 +647,19 @@ describe("config/load: exact error messages", () => {
         ]);
     });
 
+    it("the Istio image hub has one setting: a hub in valuesOverride is refused, naming ack-mesh:images.istioHub", () => {
+        const raw = base();
+        raw.mesh.valuesOverride = { istiod: { hub: "a.example.com/x", global: { hub: "b.example.com/y", tag: "1.30.3-distroless" } }, eastWestGateway: { global: { hub: "c.example.com/z" } } };
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (3 problems):",
+            '  - mesh.valuesOverride.eastWestGateway.global.hub: sets the Istio image hub outside ack-mesh:images (the mirror list and the mainland-China warnings would not see it) (got "c.example.com/z"). Fix: remove it and set ack-mesh:images.istioHub: "c.example.com/z"',
+            '  - mesh.valuesOverride.istiod.global.hub: sets the Istio image hub outside ack-mesh:images (the mirror list and the mainland-China warnings would not see it) (got "b.example.com/y"). Fix: remove it and set ack-mesh:images.istioHub: "b.example.com/y"',
+            '  - mesh.valuesOverride.istiod.hub: sets the Istio image hub outside ack-mesh:images (the mirror list and the mainland-China warnings would not see it) (got "a.example.com/x"). Fix: remove it and set ack-mesh:images.istioHub: "a.example.com/x"',
+        ]);
+        raw.mesh.valuesOverride = { istiod: { global: { tag: "1.30.3-distroless" } } };
+        assert.deepStrictEqual(parseStackConfig(raw).mesh.valuesOverride, { istiod: { global: { tag: "1.30.3-distroless" } } }, "tags and variants stay allowed");
+    });
+
     it("kubernetesVersion has no default: unset means 'ask the account'", () => {
         assert.equal(parseStackConfig(base()).clusters.hz.kubernetesVersion, undefined);
         const raw = base();

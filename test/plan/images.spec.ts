@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { imageSources, imageSourceWarnings, isInternetSource, mirrorList, sourceHost } from "../../plan/images";
+import { imageSources, imageSourceWarnings, istioImages, isInternetSource, mirrorList, sourceHost } from "../../plan/images";
 import { isMainlandChinaRegion, regionOfZone } from "../../config/regions";
 import { parseStackConfig } from "../../config/load";
 import { runAckMesh } from "../../programs/ack-mesh/program";
@@ -26,6 +26,24 @@ describe("plan/images", () => {
             ["docker.io/istio", "registry.istio.io/release", "https://istio-release.storage.googleapis.com/charts", MIRROR.istioHub, MIRROR.chartRepository].map(isInternetSource),
             [true, true, true, false, false],
         );
+    });
+
+    it("istioImages: the istiod chart's and the injector's image names, with the override keys that change them", () => {
+        const hub = "registry.cn-hangzhou.aliyuncs.com/mesh";
+        const table: [string, Record<string, unknown>, string[]][] = [
+            ["defaults", {}, [`${hub}/pilot:1.30.3`, `${hub}/proxyv2:1.30.3`]],
+            ["distroless variant", { global: { variant: "distroless" } }, [`${hub}/pilot:1.30.3-distroless`, `${hub}/proxyv2:1.30.3-distroless`]],
+            ["variant in the tag, then variant default", { global: { tag: "1.30.3-distroless", variant: "default" } }, [`${hub}/pilot:1.30.3-distroless-default`, `${hub}/proxyv2:1.30.3`]],
+            ["istiod's own tag and image", { tag: "1.30.2", image: "pilot-fips" }, [`${hub}/pilot-fips:1.30.2`, `${hub}/proxyv2:1.30.3`]],
+            ["istiod image as a full reference", { image: "my.reg/istio/pilot:custom" }, ["my.reg/istio/pilot:custom", `${hub}/proxyv2:1.30.3`]],
+            ["proxy image name", { global: { proxy: { image: "proxyv2-custom" } } }, [`${hub}/pilot:1.30.3`, `${hub}/proxyv2-custom:1.30.3`]],
+        ];
+        for (const [what, override, want] of table) assert.deepStrictEqual(istioImages(hub, "1.30.3", override), want, what);
+    });
+
+    it("the mirror list follows a distroless override", () => {
+        const config = parseStackConfig({ ...stackRaw("dev"), mesh: { ...(stackRaw("dev") as any).mesh, valuesOverride: { istiod: { global: { variant: "distroless" } } } } });
+        assert.deepStrictEqual(mirrorList(config, false).images.slice(0, 2), ["docker.io/istio/pilot:1.30.3-distroless", "docker.io/istio/proxyv2:1.30.3-distroless"]);
     });
 
     it("regions: mainland China and the region of a zone", () => {
