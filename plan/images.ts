@@ -58,8 +58,9 @@ export function isInternetSource(source: string): boolean {
 
 /**
  * One warning per source that a cluster in a mainland-China region would
- * pull from the internet outside China, naming the clusters and the setting
- * that fixes it. Empty when no cluster is in mainland China or every source
+ * pull from the internet outside China (images), or that the runner of a
+ * mainland-China stack likely cannot reach (charts, which Helm downloads
+ * where `pulumi up` runs), naming the clusters and the setting that fixes it. Empty when no cluster is in mainland China or every source
  * is a mirror. Bookinfo's registry counts only when Bookinfo is enabled.
  */
 export function imageSourceWarnings(config: Pick<StackConfig, "images" | "clusters" | "bookinfo">): string[] {
@@ -73,12 +74,17 @@ export function imageSourceWarnings(config: Pick<StackConfig, "images" | "cluste
         ["chartRepository", "the Istio Helm charts", true],
         ["bookinfoRegistry", "the Bookinfo images", config.bookinfo.enabled],
     ];
+    const fix = (key: keyof ImageSources) => `Mirror them (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:images.${key}.`;
     return checks
         .filter(([key, , used]) => used && isInternetSource(sources[key]))
-        .map(
-            ([key, what]) =>
-                `${what} come from ${sources[key]}, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ${mainland.join(", ")}. ` +
-                `Pods will stay in ErrImagePull or Helm will time out. Mirror them (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:images.${key}.`,
+        .map(([key, what]) =>
+            key === "chartRepository"
+                ? // Charts are downloaded by Helm where `pulumi up` runs (helm.v3.Release), not in the clusters.
+                  `${what} come from ${sources[key]}, on the internet outside China. Helm downloads them on the machine that runs pulumi up; ` +
+                  `a runner in mainland China, next to this stack's clusters (${mainland.join(", ")}), cannot reliably reach it and Helm times out. ` +
+                  `With a runner outside China this can be ignored; otherwise: ${fix(key)}`
+                : `${what} come from ${sources[key]}, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ${mainland.join(", ")}. ` +
+                  `Pods will stay in ErrImagePull. ${fix(key)}`,
         );
 }
 

@@ -67,6 +67,8 @@ describe("plan/images", () => {
             imageSourceWarnings(dev).map((w) => w.split(",")[0]),
             ["the Istio images come from docker.io/istio", "the Istio Helm charts come from https://istio-release.storage.googleapis.com/charts", "the Bookinfo images come from registry.istio.io/release"],
         );
+        assert.match(imageSourceWarnings(dev)[1], /Helm downloads them on the machine that runs pulumi up; .*With a runner outside China this can be ignored; otherwise: Mirror them/);
+        assert.match(imageSourceWarnings(dev)[0], /Pods will stay in ErrImagePull\. Mirror them/);
         assert.deepStrictEqual(imageSourceWarnings(parseStackConfig({ ...stackRaw("dev"), images: MIRROR })), []);
         const noBookinfo = parseStackConfig({ ...stackRaw("dev"), bookinfo: { enabled: false } });
         assert.equal(imageSourceWarnings(noBookinfo).length, 2);
