@@ -703,6 +703,19 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
     }
     if (b.enabled && b.routing === "locality-failover" && regions.length < 2) {
         problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
+    } else if (b.enabled && b.routing === "locality-failover") {
+        // Its rules eject up to 100% of a service's endpoints (maxEjectionPercent 100, Istio's panic threshold 0).
+        for (const service of ["productpage", "details", "ratings", "reviews"]) {
+            const versions = BOOKINFO_WORKLOADS.filter((w) => w.startsWith(`${service}-`));
+            const inRegions = [...new Set(versions.flatMap((w) => placement[w]).filter((c) => Object.hasOwn(clusters, c)).map((c) => clusters[c].region))].sort(SORT);
+            if (inRegions.length === 1) {
+                problems.add(
+                    `bookinfo.placement.${versions.find((w) => placement[w].length > 0)}`,
+                    `runs ${service} in one region only (${inRegions[0]}); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to`,
+                    `place ${versions.join(" or ")} in clusters of a second region, or use routing: plain`,
+                );
+            }
+        }
     }
     return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
 }

@@ -532,6 +532,12 @@ describe("BookinfoSplit: planBookinfo", () => {
             head(1) + '  - failover: is only used with routing "locality-failover" (routing is "plain"). Fix: remove failover, or set routing to "locality-failover"',
         ],
         [
+            "locality-failover with a service in one region only (its only endpoints would be ejected)",
+            stagingArgs({ placement: { ...everywhere(["hangzhou", "shanghai"]), "ratings-v1": ["shanghai"] } }),
+            head(1) +
+                '  - placement.ratings-v1: runs ratings in one region only (cn-shanghai); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to. Fix: place ratings-v1 in clusters of a second region, or use routing "plain"',
+        ],
+        [
             "locality-failover in a one-region mesh",
             devArgs({ routing: "locality-failover" }),
             head(1) +

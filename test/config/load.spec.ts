@@ -647,6 +647,19 @@ describe("config/load: exact error messages", () => {
         ]);
     });
 
+    it("locality-failover refuses a Bookinfo service placed in one region only", () => {
+        const raw = base();
+        raw.bookinfo = {
+            enabled: true,
+            routing: "locality-failover",
+            placement: { "productpage-v1": ["hz", "sh"], "details-v1": ["hz", "sh"], "ratings-v1": ["hz"], "reviews-v1": ["hz"], "reviews-v2": ["sh"], "reviews-v3": ["hz"] },
+        };
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (1 problem):",
+            "  - bookinfo.placement.ratings-v1: runs ratings in one region only (cn-hangzhou); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to. Fix: place ratings-v1 in clusters of a second region, or use routing: plain",
+        ]);
+    });
+
     it("the Istio image hub has one setting: a hub in valuesOverride is refused, naming ack-mesh:images.istioHub", () => {
         const raw = base();
         raw.mesh.valuesOverride = { istiod: { hub: "a.example.com/x", global: { hub: "b.example.com/y", tag: "1.30.3-distroless" } }, eastWestGateway: { global: { hub: "c.example.com/z" } } };
