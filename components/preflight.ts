@@ -181,6 +181,11 @@ export function compareKubernetesVersions(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The minor version of an ACK version (`1.35.7-aliyun.1` → 35). */
+function minorOf(v: string): number {
+    return Number((v.match(/^\d+\.(\d+)/) ?? [])[1] ?? NaN);
+}
+
 function failure(a: Answer<unknown> | undefined): { invoke: string; message: string } | undefined {
     return a !== undefined && "failed" in a ? a.failed : undefined;
 }
@@ -358,11 +363,20 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
                 message: `is older than the ${running} the existing cluster "${c.displayName}" runs; ACK cannot downgrade`,
                 fix: `set it to ${running}, or to a newer version on offer: ${list}`,
             });
+        } else if (running !== undefined && minorOf(pin) - minorOf(running) > 1) {
+            // ACK upgrades the control plane one minor version at a time.
+            const next = onOffer.filter((v) => minorOf(v) === minorOf(running) + 1);
+            problems.push({
+                path: `${base}.kubernetesVersion`,
+                value: pin,
+                message: `skips a minor version: the existing cluster "${c.displayName}" runs ${running}, and ACK upgrades one minor version at a time`,
+                fix: next.length ? `upgrade to ${next[next.length - 1]} first, then to ${pin}` : `upgrade to the next minor version first (on offer: ${list})`,
+            });
         } else if (!onOffer.includes(pin)) {
             problems.push({
                 path: `${base}.kubernetesVersion`,
                 value: pin,
-                message: `is not offered by ACK for ${running !== undefined ? "upgrades" : "new managed clusters"} in ${c.region} (cs.getKubernetesVersion); on offer: ${list}`,
+                message: `is not offered by ACK ${running !== undefined ? "as an upgrade target" : "for new managed clusters"} in ${c.region} (cs.getKubernetesVersion lists the versions on sale); on offer: ${list}`,
                 fix: onOffer.length ? `use ${onOffer[onOffer.length - 1]} (the newest), or remove the pin to get the newest on offer` : "choose another region",
             });
         } else {

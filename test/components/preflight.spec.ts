@@ -135,7 +135,7 @@ describe("preflight", () => {
         it("an end-of-life pin on a new cluster lists what ACK offers", () => {
             const r = evaluatePreflight(withPin(twoRegionPlan(), "hz", "1.33.3-aliyun.1"), goodAnswers());
             assert.deepStrictEqual(r.problems.map(formatProblem), [
-                `clusters.hz.kubernetesVersion: is not offered by ACK for new managed clusters in cn-hangzhou (cs.getKubernetesVersion); on offer: ${V35}, ${V36} (got "1.33.3-aliyun.1"). Fix: use ${V36} (the newest), or remove the pin to get the newest on offer`,
+                `clusters.hz.kubernetesVersion: is not offered by ACK for new managed clusters in cn-hangzhou (cs.getKubernetesVersion lists the versions on sale); on offer: ${V35}, ${V36} (got "1.33.3-aliyun.1"). Fix: use ${V36} (the newest), or remove the pin to get the newest on offer`,
             ]);
             assert.equal(r.versions.hz, undefined);
         });
@@ -165,6 +165,15 @@ describe("preflight", () => {
             assert.deepStrictEqual(r.versions.hz, { version: "1.34.2-aliyun.1", pinned: true, running: "1.34.2-aliyun.1" });
             assert.equal(r.warnings.length, 1);
             assert.match(r.warnings[0], /^clusters\.hz\.kubernetesVersion 1\.34\.2-aliyun\.1 is no longer offered by ACK/);
+        });
+
+        it("an upgrade that skips a minor version is refused, naming the next step", () => {
+            const a = goodAnswers();
+            (a["cn-hangzhou"] as any).clusters = { hz: { value: { id: "c1", version: "1.34.2-aliyun.1" } } };
+            const r = evaluatePreflight(withPin(twoRegionPlan(), "hz", V36), a);
+            assert.deepStrictEqual(r.problems.map(formatProblem), [
+                `clusters.hz.kubernetesVersion: skips a minor version: the existing cluster "hz" runs 1.34.2-aliyun.1, and ACK upgrades one minor version at a time (got "${V36}"). Fix: upgrade to ${V35} first, then to ${V36}`,
+            ]);
         });
 
         it("a deliberate upgrade of an existing cluster: an offered newer pin passes; a downgrade does not", () => {
@@ -341,7 +350,7 @@ describe("preflight", () => {
                 "clusters.sh.kubernetesVersion: ACK offers no Kubernetes version for new managed clusters in cn-shanghai (cs.getKubernetesVersion). Fix: choose another region, or check the account's ACK activation",
             ]);
             assert.deepStrictEqual(evaluatePreflight(withPin(twoRegionPlan(), "sh", V36), a).problems.map(formatProblem), [
-                `clusters.sh.kubernetesVersion: is not offered by ACK for new managed clusters in cn-shanghai (cs.getKubernetesVersion); on offer: none (got "${V36}"). Fix: choose another region`,
+                `clusters.sh.kubernetesVersion: is not offered by ACK for new managed clusters in cn-shanghai (cs.getKubernetesVersion lists the versions on sale); on offer: none (got "${V36}"). Fix: choose another region`,
             ]);
         });
     });
