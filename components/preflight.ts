@@ -36,9 +36,11 @@ export const PREFLIGHT_INVOKES = {
 export interface PreflightCluster {
     /** Stable key (`clusters.<name>`). */
     readonly name: string;
-    /** ACK cluster name, by which an existing cluster is found. */
+    /** ACK cluster name, by which (with {@link PreflightPlan.ownerTags}) an existing cluster is found. */
     readonly displayName: string;
+    /** Region id; the region's provider answers every question about the cluster. */
     readonly region: string;
+    /** Zones of the cluster's node vSwitches (`clusters.<name>.zones`, in config order). */
     readonly zones: readonly string[];
     /** Pinned version, if any. */
     readonly kubernetesVersion?: string;
