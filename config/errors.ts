@@ -105,3 +105,49 @@ export class ProblemCollector {
         }
     }
 }
+
+/** One problem of a stack file that is not valid YAML (or not a stack file's shape). Lines and columns count from 1. */
+export interface StackFileProblem {
+    readonly line: number;
+    readonly column: number;
+    /** The YAML parser's error code (`DUPLICATE_KEY`, `TAB_AS_INDENT`, …), or `STACK_FILE` for a wrong shape. */
+    readonly code: string;
+    /** The parser's message, without its position. */
+    readonly message: string;
+}
+
+/**
+ * Thrown when a stack file (`stacks/Pulumi.<env>.yaml`) cannot be read as a stack file: a YAML
+ * syntax error, a duplicate key (Pulumi's YAML reader, gopkg.in/yaml.v3, refuses those too), or a
+ * top level or `config:` that is not a map. The message has one `file:line:column: error` line per
+ * problem, each followed by the source line and a caret. The offline plan maps it to exit
+ * status 2, like a {@link ConfigError}: the stack configuration is invalid.
+ */
+export class StackFileError extends Error {
+    /** Stable discriminator, survives module duplication (instanceof may not). */
+    public readonly isStackFileError = true;
+
+    /**
+     * @param file the stack file, as given to the reader.
+     * @param problems every problem found, in file order.
+     * @param source the file's text, for the quoted lines.
+     */
+    constructor(
+        public readonly file: string,
+        public readonly problems: ReadonlyArray<StackFileProblem>,
+        source: string,
+    ) {
+        const lines = source.split(/\r?\n/);
+        super(
+            problems
+                .map((p) => [`${file}:${p.line}:${p.column}: ${p.message}`, lines[p.line - 1] ?? "", `${" ".repeat(Math.max(0, p.column - 1))}^`].join("\n"))
+                .join("\n"),
+        );
+        this.name = "StackFileError";
+    }
+
+    /** True for a StackFileError, even one from another copy of this module. */
+    static is(e: unknown): e is StackFileError {
+        return typeof e === "object" && e !== null && (e as { isStackFileError?: unknown }).isStackFileError === true;
+    }
+}

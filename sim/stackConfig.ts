@@ -4,7 +4,8 @@
  * @module
  */
 import { readFileSync } from "fs";
-import { parse as yamlParse } from "yaml";
+import { isMap, LineCounter, parseDocument } from "yaml";
+import { StackFileError, StackFileProblem } from "../config/errors";
 import { sha256Hex } from "./ids";
 import { isRecord } from "./values";
 
@@ -44,23 +45,49 @@ function replaceSecure(key: string, v: unknown, found: { any: boolean }): unknow
  * Parses a Pulumi stack settings file (`config:` map). `secure:` values (top-level or nested in
  * structured config) become a deterministic placeholder string (see {@link secretPlaceholder}) and
  * their keys are listed in `secretConfigKeys`. Keys without a namespace get `project`'s, as Pulumi does.
+ * Values stay as YAML typed them (`"true"` a string, `true` a boolean, `1.30` the number 1.3), as
+ * Pulumi's reader keeps them; read the `ack-mesh:` keys with `namespaceConfig` (config/pulumiConfig.ts),
+ * which applies what the engine does to them on the way to the program.
  *
  * @param file path of the YAML file
  * @param project project name used for keys without a namespace. @default "ack-mesh"
- * @throws Error when the file is not YAML or `config` is not a map
+ * @throws StackFileError (config/errors.ts) naming `file:line:column` of every YAML error (syntax,
+ *   duplicate key) or of a top level or `config` that is not a map
  */
 export function readStackConfig(file: string, project = "ack-mesh"): StackConfig {
-  const doc: unknown = yamlParse(readFileSync(file, "utf8"));
-  if (doc !== null && doc !== undefined && !isRecord(doc)) throw new Error(`${file}: expected a YAML map at the top level`);
-  const raw = isRecord(doc) ? doc["config"] : undefined;
-  if (raw !== undefined && raw !== null && !isRecord(raw)) throw new Error(`${file}: 'config' must be a map`);
+  const source = readFileSync(file, "utf8");
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const at = (offset: number, code: string, message: string): StackFileProblem => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col, code, message };
+  };
+  if (doc.errors.length) {
+    throw new StackFileError(file, doc.errors.map((e) => at(e.pos[0], e.code, e.message)), source);
+  }
+  const top = doc.contents;
+  if (top !== null && !isMap(top)) {
+    throw new StackFileError(file, [at(top.range?.[0] ?? 0, "STACK_FILE", "expected a YAML map at the top level")], source);
+  }
+  const configNode = top?.get("config", true);
+  if (configNode !== undefined && configNode !== null && !isMap(configNode) && !(isScalarNull(configNode))) {
+    const offset = (configNode as { range?: [number, number, number] }).range?.[0] ?? 0;
+    throw new StackFileError(file, [at(offset, "STACK_FILE", "'config' must be a map")], source);
+  }
+  const parsed: unknown = doc.toJS();
+  const raw = isRecord(parsed) ? parsed["config"] : undefined;
   const config: Record<string, unknown> = {};
   const secretConfigKeys: string[] = [];
-  for (const [k, v] of Object.entries(raw ?? {})) {
+  for (const [k, v] of Object.entries(isRecord(raw) ? raw : {})) {
     const key = k.includes(":") ? k : `${project}:${k}`;
     const found = { any: false };
     config[key] = replaceSecure(key, v, found);
     if (found.any) secretConfigKeys.push(key);
   }
   return { config, secretConfigKeys: secretConfigKeys.sort() };
+}
+
+/** An empty `config:` (a null scalar) is an empty map, as before. */
+function isScalarNull(node: unknown): boolean {
+  return typeof node === "object" && node !== null && "value" in node && (node as { value: unknown }).value === null;
 }
