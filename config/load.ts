@@ -247,6 +247,42 @@ function checkRegion(problems: ProblemCollector, path: string, region: string, z
     );
 }
 
+/** Longest node pool key: it names the pool's child resources. */
+export const MAX_NODE_POOL_KEY_LENGTH = 20;
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Checks the keys of the cluster and node pool maps. They are read straight from the input, so
+ * that bad keys are reported in the same run as any schema problem (the schema stops the rest).
+ */
+function mapKeyProblems(input: Record<string, unknown>, problems: ProblemCollector): void {
+    const clusters = input["clusters"];
+    if (!isPlainRecord(clusters)) return;
+    for (const [key, cluster] of Object.entries(clusters)) {
+        if (!DNS_LABEL.test(key) || key.length > MAX_CLUSTER_KEY_LENGTH) {
+            const sanitized = key
+                .toLowerCase()
+                .replace(/[^a-z0-9-]+/g, "-")
+                .replace(/^-+|-+$/g, "")
+                .slice(0, MAX_CLUSTER_KEY_LENGTH);
+            problems.add(
+                `clusters.${key}`,
+                `cluster names must be DNS-1123 labels of at most ${MAX_CLUSTER_KEY_LENGTH} characters (they name the mesh cluster, its network and its resources)`,
+                `rename the key to "${sanitized || "cluster1"}" and keep the ACK name with displayName: ${quote(key)}`,
+            );
+        }
+        const pools = isPlainRecord(cluster) ? cluster["nodePools"] : undefined;
+        for (const poolName of Object.keys(isPlainRecord(pools) ? pools : {})) {
+            if (!DNS_LABEL.test(poolName) || poolName.length > MAX_NODE_POOL_KEY_LENGTH) {
+                problems.add(`clusters.${key}.nodePools.${poolName}`, `node pool names must be DNS-1123 labels of at most ${MAX_NODE_POOL_KEY_LENGTH} characters`, "rename the pool, e.g. \"default\"");
+            }
+        }
+    }
+}
+
 /**
  * Parses, validates and resolves the stack configuration.
  *
@@ -279,6 +315,7 @@ export function parseStackConfig(
     for (const moved of movedKeys(schemaInput)) {
         problems.add(moved.path, `has moved to ${CONFIG_NAMESPACE}:images.${moved.to}`, `set it as ${CONFIG_NAMESPACE}:images: { ${moved.to}: ${quote(moved.value)} } and remove ${moved.path}`, moved.value);
     }
+    mapKeyProblems(schemaInput, problems);
     for (const path of reservedKeyPaths(schemaInput)) {
         problems.add(path, "is a reserved JavaScript name and cannot be a key here", "rename it");
     }
@@ -303,22 +340,6 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         return undefined;
     }
     const primaries = clusterEntries.filter(([, c]) => c.role === "primary").map(([k]) => k);
-
-    // Keys: DNS labels, short enough for child names.
-    for (const [key] of clusterEntries) {
-        if (!DNS_LABEL.test(key) || key.length > MAX_CLUSTER_KEY_LENGTH) {
-            const sanitized = key
-                .toLowerCase()
-                .replace(/[^a-z0-9-]+/g, "-")
-                .replace(/^-+|-+$/g, "")
-                .slice(0, MAX_CLUSTER_KEY_LENGTH);
-            problems.add(
-                `clusters.${key}`,
-                `cluster names must be DNS-1123 labels of at most ${MAX_CLUSTER_KEY_LENGTH} characters (they name the mesh cluster, its network and its resources)`,
-                `rename the key to "${sanitized || "cluster1"}" and keep the ACK name with displayName: ${quote(key)}`,
-            );
-        }
-    }
 
     // Topology and roles.
     if (mesh.topology === "primary-remote" && primaries.length !== 1) {
@@ -495,9 +516,6 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         const pools: [string, NodePoolConfig][] = [];
         for (const [poolName, p] of poolEntries) {
             const pool = p as Partial<NodePoolConfig> & { zones?: string[] };
-            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(poolName) || poolName.length > 20) {
-                problems.add(`${base}.nodePools.${poolName}`, "node pool names must be DNS-1123 labels of at most 20 characters", "rename the pool, e.g. \"default\"");
-            }
             const zones = pool.zones ?? c.zones;
             zones.forEach((z, i) => {
                 if (!c.zones.includes(z)) {

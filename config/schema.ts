@@ -194,6 +194,8 @@ export const meshSchema = z.strictObject({
     istioVersion: z
         .string()
         .regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact Istio release such as 1.30.3" })
+        // The example of the "quote it" fix (an unquoted 1.30 is the YAML number 1.3).
+        .meta({ examples: [DEFAULTS.istioVersion] })
         .default(DEFAULTS.istioVersion),
     /** `primary-remote`: one control plane; `multi-primary`: one per cluster. */
     topology: z.enum(["primary-remote", "multi-primary"]),

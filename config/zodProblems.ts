@@ -1,7 +1,7 @@
 /**
  * Turns zod issues into {@link ConfigProblem}s that say why and how to fix.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { ConfigProblem, formatPath } from "./errors";
 
 type AnySchema = z.ZodType;
@@ -100,6 +100,24 @@ function describeType(t: string): string {
     }
 }
 
+/**
+ * A number or boolean where a string belongs: YAML read an unquoted value (`istioVersion: 1.30`
+ * is the number 1.3, `displayName: true` a boolean). The fix quotes it, with the schema's first
+ * `examples` entry (zod `.meta`) when it has one, else the value as read.
+ */
+function quoteProblem(root: AnySchema, path: ReadonlyArray<PropertyKey>, input: number | boolean): ConfigProblem {
+    const examples = (z.globalRegistry.get(schemaAt(root, path) as z.ZodType) as { examples?: unknown[] } | undefined)?.examples;
+    const example = typeof examples?.[0] === "string" ? examples[0] : String(input);
+    const key = [...path].reverse().find((s) => typeof s === "string") ?? formatPath(path);
+    const fraction = typeof input === "number" && !Number.isInteger(input);
+    return {
+        path: formatPath(path),
+        value: input,
+        message: `must be a string, not a ${typeof input}${fraction ? " (YAML drops the trailing zeros of an unquoted number: 1.30 is read as 1.3)" : ""}`,
+        fix: `quote it, e.g. ${String(key)}: ${JSON.stringify(example)}`,
+    };
+}
+
 /** Converts one zod issue into problems. */
 export function problemsFromIssue(root: AnySchema, issue: z.core.$ZodIssue & { input?: unknown }): ConfigProblem[] {
     const path = issue.path as PropertyKey[];
@@ -122,6 +140,9 @@ export function problemsFromIssue(root: AnySchema, issue: z.core.$ZodIssue & { i
         case "invalid_type": {
             if (input === undefined) {
                 return [{ path: at, message: `is required (${describeType(issue.expected)})`, fix: `add ${at}` }];
+            }
+            if (issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
+                return [quoteProblem(root, path, input)];
             }
             return [
                 {

@@ -796,6 +796,39 @@ describe("config/load: exact error messages", () => {
         ]);
     });
 
+    it("a number where a string belongs: the fix says to quote it (YAML reads istioVersion: 1.30 as 1.3)", () => {
+        let raw = base();
+        raw.mesh.istioVersion = 1.3;
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (1 problem):",
+            '  - mesh.istioVersion: must be a string, not a number (YAML drops the trailing zeros of an unquoted number: 1.30 is read as 1.3) (got 1.3). Fix: quote it, e.g. istioVersion: "1.30.3"',
+        ]);
+        raw = base();
+        raw.clusters.hz.displayName = 2024;
+        raw.clusters.sh.kubernetesVersion = true;
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (2 problems):",
+            '  - clusters.hz.displayName: must be a string, not a number (got 2024). Fix: quote it, e.g. displayName: "2024"',
+            '  - clusters.sh.kubernetesVersion: must be a string, not a boolean (got true). Fix: quote it, e.g. kubernetesVersion: "true"',
+        ]);
+    });
+
+    it("bad cluster and pool keys are reported in the same run as schema problems (issue 13)", () => {
+        const raw = base();
+        raw.mesh.id = "Mesh_One";
+        raw.clusters.HangZhou = raw.clusters.hz;
+        raw.clusters.Shanghai_1 = { ...raw.clusters.sh, controlPlane: "HangZhou", nodePools: { Big_Pool: { size: 3 } } };
+        delete raw.clusters.hz;
+        delete raw.clusters.sh;
+        expectMessage(raw, [
+            "Invalid ack-mesh configuration (4 problems):",
+            '  - clusters.HangZhou: cluster names must be DNS-1123 labels of at most 40 characters (they name the mesh cluster, its network and its resources). Fix: rename the key to "hangzhou" and keep the ACK name with displayName: "HangZhou"',
+            '  - clusters.Shanghai_1: cluster names must be DNS-1123 labels of at most 40 characters (they name the mesh cluster, its network and its resources). Fix: rename the key to "shanghai-1" and keep the ACK name with displayName: "Shanghai_1"',
+            '  - clusters.Shanghai_1.nodePools.Big_Pool: node pool names must be DNS-1123 labels of at most 20 characters. Fix: rename the pool, e.g. "default"',
+            "  - mesh.id: must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit) (got \"Mesh_One\"). Fix: use \"mesh-one\"",
+        ]);
+    });
+
     it("a cluster key that is not a DNS label: the fix suggests the lowercase label and keeps the name as displayName", () => {
         const raw = base();
         raw.clusters.Beijing_1 = raw.clusters.sh;
