@@ -3,7 +3,8 @@
  * another stack, by hand, or by another tool). Only the mesh layer of
  * ack-mesh is used: each cluster is a ClusterHandle built from its kubeconfig.
  *
- * Config (namespace `existing-clusters`):
+ * Config (namespace `existing-clusters`; Pulumi.example.yaml in this folder
+ * is a complete example, and docs/first-deploy.md says how to run it):
  *   mesh:      { id: mesh1 }   # the topology follows from the roles
  *   clusters:  { hz: { region: cn-hangzhou, network: network1, role: primary,
  *                      apiServerUrl: https://10.0.0.1:6443, cni: terway } , ... }
@@ -61,4 +62,3 @@ export function runExistingClusters(): Record<string, unknown> {
     return { ingressAddresses: mesh.ingressAddresses, eastWestAddresses: mesh.eastWestAddresses, remoteSecrets: mesh.remoteSecrets };
 }
 
-export default runExistingClusters;
