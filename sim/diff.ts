@@ -25,7 +25,8 @@
  * (`X.get`) create nothing and are left out.
  *
  * **Blocking** changes: a replace or delete of a resource that is `protect`ed (in either plan) or
- * stateful ({@link STATEFUL_TYPES}); a delete with `retainOnDelete` is not blocking.
+ * stateful ({@link STATEFUL_TYPES}, and a vSwitch in use: {@link VSWITCH_USERS}); a delete with
+ * `retainOnDelete` is not blocking.
  *
  * @module
  */
@@ -47,9 +48,10 @@ export const CHANGE_KINDS: readonly ChangeKind[] = ["replace", "delete", "create
  * - `cen/instance:Instance` and `cen/transitRouter:TransitRouter`: cross-VPC and cross-region
  *   connectivity, with their attachments and route tables.
  *
- * vSwitches are not in the set: a vSwitch holds no data of its own, and a replacement shows up as
- * replacements or updates of what is in it (clusters, pools), which are judged themselves. Add
- * `protect` to make any resource blocking.
+ * A vSwitch is stateful when a cluster or node pool of the old plan uses it ({@link VSWITCH_USERS}):
+ * its nodes and ENIs keep it, so its real deletion fails partway through `pulumi up` while the
+ * diff would only show updates of the cluster and pools. An unused vSwitch holds nothing and is not
+ * blocking. Add `protect` to make any resource blocking.
  */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "alicloud:vpc/network:Network",
@@ -58,6 +60,28 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "alicloud:cen/instance:Instance",
   "alicloud:cen/transitRouter:TransitRouter",
 ]);
+
+/** vSwitch type token. */
+const VSWITCH_TYPE = "alicloud:vpc/switch:Switch";
+
+/**
+ * Inputs through which a resource puts nodes or ENIs into a vSwitch (read from the old plan's
+ * `propertyDependencies`): a cluster's node vSwitches (`vswitchIds`) and Terway pod vSwitches
+ * (`podVswitchIds`), and a node pool's `vswitchIds`.
+ */
+export const VSWITCH_USERS: Readonly<Record<string, readonly string[]>> = {
+  "alicloud:cs/managedKubernetes:ManagedKubernetes": ["vswitchIds", "podVswitchIds"],
+  "alicloud:cs/nodePool:NodePool": ["vswitchIds"],
+};
+
+/** A resource of the old plan that uses a vSwitch, and through which input. */
+export interface VswitchUser {
+  readonly urn: string;
+  readonly name: string;
+  readonly type: string;
+  /** `vswitchIds` or `podVswitchIds`. */
+  readonly property: string;
+}
 
 /** One changed input. */
 export interface InputChange {
@@ -113,8 +137,10 @@ export interface ResourceChange {
   readonly optionChanges: readonly string[];
   /** `protect` in the old or the new plan. */
   readonly protected: boolean;
-  /** The type is in the stateful set. */
+  /** The type is in the stateful set, or it is a vSwitch in use ({@link usedBy}). */
   readonly stateful: boolean;
+  /** For a vSwitch: the clusters and node pools of the old plan that use it, by name. */
+  readonly usedBy: readonly VswitchUser[];
   /** A replace or delete of a protected or stateful resource. */
   readonly blocking: boolean;
   /** Replacement deletes the old object first (`deleteBeforeReplace`). */
@@ -342,12 +368,15 @@ export function diffPlans(old: CanonicalPlan, next: CanonicalPlan, options: Diff
   }
   if (unknownTypes.size) warnings.push(`no replacement rules for ${[...unknownTypes].sort(byString).join(", ")}: their changes are reported as updates`);
 
+  const users = vswitchUsers(old);
   const resources = [...work.values()].map((w): ResourceChange => {
     const r = (w.new ?? w.old)!;
     const isProtected = !!(w.old?.options.protect || w.new?.options.protect);
-    const isStateful = stateful.has(r.type);
+    const usedBy = r.type === VSWITCH_TYPE ? (users.get(w.urn) ?? []) : [];
+    const isStateful = stateful.has(r.type) || usedBy.length > 0;
     const retained = w.kind === "delete" && !!w.old?.options.retainOnDelete;
     if (retained) w.notes.push("retainOnDelete: Pulumi forgets it, the cloud object stays");
+    else if (usedBy.length && (w.kind === "delete" || w.kind === "replace")) w.notes.push(vswitchInUseNote(w.kind, String(w.old?.inputs["zoneId"] ?? "its zone"), usedBy));
     const blocking = r.custom && (w.kind === "replace" || w.kind === "delete") && (isProtected || isStateful) && !retained;
     const replaceFields = [...new Set(w.reasons.map((x) => x.field).filter((f): f is string => f !== undefined))].sort(byString);
     return {
@@ -363,6 +392,7 @@ export function diffPlans(old: CanonicalPlan, next: CanonicalPlan, options: Diff
       optionChanges: w.options,
       protected: isProtected,
       stateful: isStateful,
+      usedBy,
       blocking,
       deleteBeforeReplace: !!w.new?.options.deleteBeforeReplace,
       notes: w.notes,
@@ -378,6 +408,44 @@ export function diffPlans(old: CanonicalPlan, next: CanonicalPlan, options: Diff
     blocking: resources.filter((r) => r.blocking),
     warnings,
   };
+}
+
+/** vSwitch URN → the clusters and node pools of `plan` that use it (through {@link VSWITCH_USERS}), sorted by name. */
+function vswitchUsers(plan: CanonicalPlan): Map<string, VswitchUser[]> {
+  const out = new Map<string, VswitchUser[]>();
+  for (const r of plan.resources) {
+    if (r.operation !== "register") continue;
+    for (const property of VSWITCH_USERS[r.type] ?? []) {
+      for (const urn of r.propertyDependencies[property] ?? []) {
+        out.set(urn, [...(out.get(urn) ?? []), { urn: r.urn, name: r.name, type: r.type, property }]);
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => byString(a.name, b.name) || byString(a.property, b.property));
+  return out;
+}
+
+/**
+ * Why deleting or replacing a vSwitch in use blocks, and the steps that make it possible: node
+ * pools first (ACK puts only new nodes into a pool's new `vswitchIds`), then Terway's pod vSwitches
+ * (`podVswitchIds` is create-only), then the cluster's node vSwitches.
+ */
+function vswitchInUseNote(kind: "delete" | "replace", zone: string, usedBy: readonly VswitchUser[]): string {
+  const names = (us: readonly VswitchUser[]) => [...new Set(us.map((u) => u.name))].join(", ");
+  const pools = usedBy.filter((u) => u.type === "alicloud:cs/nodePool:NodePool");
+  const pods = usedBy.filter((u) => u.property === "podVswitchIds");
+  const clusters = usedBy.filter((u) => u.type !== "alicloud:cs/nodePool:NodePool" && u.property === "vswitchIds");
+  const steps: string[] = [];
+  if (pools.length) steps.push(`move ${names(pools)} off it (ACK puts only new nodes in a pool's new vswitchIds: scale out elsewhere, then remove its nodes in ${zone}), \`pulumi up\``);
+  if (pods.length) {
+    steps.push(`take it out of Terway's vSwitch list of ${names(pods)} (ConfigMap kube-system/eni-config: podVswitchIds is create-only, ACK ignores edits) and recreate the pods whose ENIs are in ${zone}, \`pulumi up\``);
+  }
+  if (clusters.length) steps.push(`take it out of the vswitchIds of ${names(clusters)}, \`pulumi up\``);
+  steps.push(kind === "delete" ? "then delete it, `pulumi up`" : "then replace it, `pulumi up`, and move them back");
+  const users = usedBy.map((u) => `${u.name} (${u.property})`);
+  const list = users.length > 1 ? `${users.slice(0, -1).join(", ")} and ${users[users.length - 1]}` : users[0];
+  const what = kind === "delete" ? "the delete fails" : "the replacement deletes it, which fails";
+  return `in use by ${list} in the old plan: ${what} while nodes or ENIs are in it. In steps: ${steps.map((s, i) => `${i + 1}. ${s}`).join("; ")}`;
 }
 
 /** Exit status for a diff: 3 when something blocking would happen and it is not allowed, else 0. */
@@ -413,10 +481,38 @@ export function shortType(type: string): string {
   return parts.length >= 3 ? `${parts[0]}:${parts[parts.length - 1]}` : type;
 }
 
-function show(v: unknown, max = 48): string {
-  if (v === undefined) return "(unset)";
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+/** Characters of common text kept before the first difference of two long values. */
+const DIFF_CONTEXT = 16;
+
+/** `s` cut to `max` characters starting near `from` (kept in view), with `…` where text was cut. */
+function clip(s: string, from: number, max: number): string {
+  if (s.length <= max) return s;
+  const start = Math.max(0, Math.min(from, s.length - (max - 1)));
+  const head = start > 0 ? "…" : "";
+  const body = s.slice(start, start + max - head.length);
+  return start + max - head.length < s.length ? `${head}${body.slice(0, -1)}…` : `${head}${body}`;
+}
+
+/**
+ * An old and a new value for a table cell, each at most `max` characters. When they are too long,
+ * both show the same window: from a little before their first difference, so two values that differ
+ * only at the end do not look the same. Strings are cut inside their quotes (JSON-escaped).
+ */
+export function showChange(old: unknown, next: unknown, max = 48): [string, string] {
+  const text = (v: unknown) => (v === undefined ? "(unset)" : typeof v === "string" ? JSON.stringify(v).slice(1, -1) : (JSON.stringify(v) ?? String(v)));
+  const a = text(old);
+  const b = text(next);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - DIFF_CONTEXT);
+  const cell = (v: unknown, s: string) => (typeof v === "string" ? `"${clip(s, from, max - 2)}"` : clip(s, from, max));
+  return [cell(old, a), cell(next, b)];
+}
+
+/** `path: old → new`, each side cut by {@link showChange}. */
+function changeText(c: InputChange): string {
+  const [a, b] = showChange(c.old, c.new);
+  return `${c.path}: ${a} → ${b}`;
 }
 
 const LABEL: Record<ChangeKind, string> = { create: "create", update: "update", replace: "REPLACE", delete: "delete", same: "same" };
@@ -427,13 +523,13 @@ export function describeChange(r: ResourceChange, maxChanges = 3): string {
   if (r.kind === "replace") {
     for (const reason of r.replaceReasons) {
       const c = reason.kind === "field" || reason.kind === "replaceOnChanges" ? r.changes.find((x) => x.forcesReplacement && pathsOverlap(reason.field!, x.segments)) : undefined;
-      parts.push(c ? `${c.path}: ${show(c.old)} → ${show(c.new)} forces replacement` : reason.message);
+      parts.push(c ? `${changeText(c)} forces replacement` : reason.message);
     }
     if (r.deleteBeforeReplace) parts.push("deletes before it creates");
   }
   if (r.kind === "update" || r.kind === "replace") {
     const others = r.changes.filter((c) => !(r.kind === "replace" && c.forcesReplacement));
-    for (const c of others.slice(0, maxChanges)) parts.push(`${c.path}: ${show(c.old)} → ${show(c.new)}`);
+    for (const c of others.slice(0, maxChanges)) parts.push(changeText(c));
     if (others.length > maxChanges) parts.push(`+${others.length - maxChanges} more`);
     if (r.cascadedInputs.length) parts.push(`${r.cascadedInputs.join(", ")} from replaced resources (known after apply)`);
   }

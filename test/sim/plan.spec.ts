@@ -29,6 +29,7 @@ import {
   stableStringify,
   topologicalOrder,
 } from "../../sim";
+import { showChange } from "../../sim/diff";
 import { planTopology, runAckMesh } from "../../programs/ack-mesh/program";
 import { meshTopologyOf } from "../../scripts/plan";
 import { ROOT } from "../support";
@@ -224,13 +225,58 @@ describe("diffPlans", () => {
     assert.match(md, /1 resource\(s\) replaced because their provider k8s is replaced/);
   });
 
-  it("replace: cidrBlock of a vSwitch (not blocking), the cluster using it is updated", () => {
+  it("replace: cidrBlock of a vSwitch the cluster uses blocks (stateful); the cluster is updated; an unused vSwitch does not block", () => {
     const d = diffPlans(base, plan(prov, vpc, withInputs(vsw, { cidrBlock: "10.0.9.0/24" }), cluster, pool, k8s, ns, rule));
     const v = d.resources.find((x) => x.name === "vsw")!;
-    assert.deepEqual([v.kind, v.replaceFields, v.blocking], ["replace", ["cidrBlock"], false]);
+    assert.deepEqual([v.kind, v.replaceFields, v.stateful, v.blocking], ["replace", ["cidrBlock"], true, true]);
+    assert.deepEqual(v.usedBy, [{ urn: cluster.urn, name: "cluster", type: T.cluster, property: "vswitchIds" }]);
+    assert.deepEqual(v.notes, [
+      "in use by cluster (vswitchIds) in the old plan: the replacement deletes it, which fails while nodes or ENIs are in it. In steps: 1. take it out of the vswitchIds of cluster, `pulumi up`; 2. then replace it, `pulumi up`, and move them back",
+    ]);
     const c = d.resources.find((x) => x.name === "cluster")!;
     assert.deepEqual([c.kind, c.cascadedInputs], ["update", ["vswitchIds"]]);
-    assert.equal(diffExitCode(d, false), 0);
+    assert.equal(diffExitCode(d, false), 3);
+    const spare = r(T.vsw, "spare", { provider: prov.urn, inputs: { cidrBlock: "10.0.5.0/24", zoneId: "cn-hangzhou-k" } });
+    const unused = diffPlans(plan(prov, vpc, spare), plan(prov, vpc));
+    assert.deepEqual(unused.resources.filter((x) => x.name === "spare").map((x) => [x.kind, x.stateful, x.blocking, x.notes]), [["delete", false, false, []]]);
+    assert.equal(diffExitCode(unused, false), 0);
+  });
+
+  it("moving a cluster off a zone: deleting the vSwitch its nodes and pods use blocks (exit 3), naming the steps", () => {
+    const vswI = r(T.vsw, "vsw-i", { provider: prov.urn, propertyDependencies: { vpcId: [vpc.urn] }, inputs: { cidrBlock: "10.0.1.0/24", vpcId: "vpc-1", zoneId: "cn-hangzhou-i" } });
+    const podI = r(T.vsw, "podvsw-i", { provider: prov.urn, propertyDependencies: { vpcId: [vpc.urn] }, inputs: { cidrBlock: "10.0.2.0/24", vpcId: "vpc-1", zoneId: "cn-hangzhou-i" } });
+    const c2 = r(T.cluster, "cluster", { provider: prov.urn, propertyDependencies: { vswitchIds: [vsw.urn, vswI.urn], podVswitchIds: [podI.urn] }, inputs: { vswitchIds: ["vsw-1", "vsw-i"], podVswitchIds: ["vsw-p"] } });
+    const p2 = r(T.pool, "pool", { provider: prov.urn, propertyDependencies: { clusterId: [c2.urn], vswitchIds: [vsw.urn, vswI.urn] }, inputs: { clusterId: "c1", vswitchIds: ["vsw-1", "vsw-i"] } });
+    const before = plan(prov, vpc, vsw, vswI, podI, c2, p2);
+    const after = plan(prov, vpc, vsw, withInputs(c2, { vswitchIds: ["vsw-1"] }), withInputs(p2, { vswitchIds: ["vsw-1"] }));
+    const d = diffPlans(before, after);
+    assert.deepEqual(
+      d.blocking.map((x) => [x.name, x.kind]),
+      [["podvsw-i", "delete"], ["vsw-i", "delete"]],
+    );
+    assert.deepEqual(d.resources.find((x) => x.name === "vsw-i")!.notes, [
+      "in use by cluster (vswitchIds) and pool (vswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. move pool off it (ACK puts only new nodes in a pool's new vswitchIds: scale out elsewhere, then remove its nodes in cn-hangzhou-i), `pulumi up`; 2. take it out of the vswitchIds of cluster, `pulumi up`; 3. then delete it, `pulumi up`",
+    ]);
+    assert.deepEqual(d.resources.find((x) => x.name === "podvsw-i")!.notes, [
+      "in use by cluster (podVswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. take it out of Terway's vSwitch list of cluster (ConfigMap kube-system/eni-config: podVswitchIds is create-only, ACK ignores edits) and recreate the pods whose ENIs are in cn-hangzhou-i, `pulumi up`; 2. then delete it, `pulumi up`",
+    ]);
+    assert.equal(diffExitCode(d, false), 3);
+    assert.equal(diffExitCode(d, true), 0);
+    const text = renderDiff(d);
+    assert.match(text, /^2 replacement\(s\)\/deletion\(s\) of protected or stateful resources: BLOCKED \(exit 3\)/m);
+    assert.match(text, /^delete \(blocking\)  vsw-i +alicloud:Switch +in use by cluster \(vswitchIds\) and pool \(vswitchIds\) in the old plan/m);
+  });
+
+  it("long values show the part that differs: two security group descriptions that differ at the end look different", () => {
+    const sg = r(T.sg, "sg", { provider: prov.urn, inputs: { description: "ack-mesh security group of cluster hangzhou, east-west from shanghai-a" } });
+    const d = diffPlans(plan(prov, sg), plan(prov, withInputs(sg, { description: "ack-mesh security group of cluster hangzhou, east-west from shanghai-b" })));
+    const text = renderDiff(d);
+    assert.match(text, /description: "…f cluster hangzhou, east-west from shanghai-a" → "…f cluster hangzhou, east-west from shanghai-b"/);
+    // A difference near the start keeps the start; short values are shown whole.
+    const head = diffPlans(plan(prov, sg), plan(prov, withInputs(sg, { description: "ACK-mesh security group of cluster hangzhou, east-west from shanghai-a" })));
+    assert.match(renderDiff(head), /description: "ack-mesh security group of cluster hangzhou, …" → "ACK-mesh security group of cluster hangzhou, …"/);
+    assert.deepEqual(showChange("a\nb", "a\nc"), ['"a\\nb"', '"a\\nc"']);
+    assert.deepEqual(showChange(undefined, [1, 2]), ["(unset)", "[1,2]"]);
   });
 
   it("replace: any field of a security group rule; its description only updates", () => {
