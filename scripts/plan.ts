@@ -2,8 +2,9 @@
  * `npm run plan -- <stack> [options]`: the offline plan of a stack. Runs the real
  * program on the simulated cloud — no credentials, no Pulumi CLI, no network —
  * and prints what `pulumi up` would build: the mesh layout, the CIDR plan,
- * Bookinfo placement and routing, resource counts, the critical path of the
- * deployment and the resource tree.
+ * Bookinfo placement and routing, the billable things it creates, resource
+ * counts, the critical path of the deployment in minutes, the resource tree and
+ * the `pulumi` commands to run next. The text output fits 120 columns.
  *
  * Options:
  *   --stack-file <path>   read the config from this file instead of stacks/Pulumi.<stack>.yaml
@@ -14,6 +15,7 @@
  *   --format <f>          text (default) or markdown (for PR comments)
  *   --allow-replace       do not fail (exit 3) on a replace/delete of a protected or stateful resource
  *   --images              print only the exact images and charts the stack pulls (to mirror them)
+ *   --tree <mode>         grouped (default: repeated leaves as one line with a count) or full
  *
  * Exit status: 0 planned; 1 usage or other error; 2 invalid stack configuration;
  * 3 (with --diff) a protected or stateful resource would be replaced or deleted
@@ -29,8 +31,12 @@ import { planTopology, layoutSummary, runAckMesh, PlannedTopology } from "../pro
 import { cidrTable } from "../plan/network";
 import { mirrorList } from "../plan/images";
 import { PREFLIGHT_SUMMARY_HEADING } from "../components/preflight";
+import { referenceWeight } from "../bench/weights";
+import { TEXT_WIDTH, TREE_GROUP_MIN, TreeMode, displayType, fitTable, resourceTree, wrapText } from "./render";
 import {
+    ALIBABA_LB_ADDRESS_TYPE,
     CanonicalPlan,
+    CanonicalResource,
     CriticalPath,
     GatewayInfo,
     MeshTopology,
@@ -40,7 +46,9 @@ import {
     RenderFormat,
     SimulationError,
     canonicalPlan,
+    cenLinksOf,
     criticalPath,
+    defaultWeight,
     dependencyGraph,
     diffExitCode,
     diffPlans,
@@ -56,7 +64,7 @@ import {
     textTable,
 } from "../sim";
 
-export { textTable };
+export { textTable, resourceTree, TEXT_WIDTH };
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -91,21 +99,25 @@ export interface PlanArgs {
     allowReplace: boolean;
     /** Print only the images and charts to mirror. */
     images: boolean;
+    /** Resource tree: repeated leaves grouped, or every resource. */
+    tree: TreeMode;
     /** Print the usage. */
     help: boolean;
 }
 
 /** The usage text. */
 export const USAGE = [
-    "usage: npm run plan -- <stack> [--stack-file <path>] [--json <file>] [--diff <old-plan.json>] [--mermaid] [--images] [--format text|markdown] [--allow-replace]",
+    "usage: npm run plan -- <stack> [--stack-file <path>] [--json <file>] [--diff <old-plan.json>] [--mermaid] [--images]",
+    "                       [--format text|markdown] [--tree grouped|full] [--allow-replace]",
     "  <stack>              a stack of stacks/Pulumi.<stack>.yaml (optional with --stack-file)",
     "  --stack-file <path>  read the config from this stack file",
     "  --json <file>        write the canonical plan (deterministic JSON, secrets redacted) to <file>",
     "  --diff <file>        print the changes against an earlier canonical plan: create/update/REPLACE/delete",
     "  --mermaid            print a Mermaid flowchart (regions, VPCs, clusters, CEN, mesh, gateways)",
-    "  --format <f>         text (default) or markdown",
+    "  --format <f>         text (default; fits 120 columns) or markdown",
+    `  --tree <mode>        grouped (default: ${TREE_GROUP_MIN} or more leaves of one type under one parent as one line) or full`,
     "  --allow-replace      accept replacing/deleting protected or stateful resources (else exit 3)",
-    "  --images             print only the exact images and charts the stack pulls, one per line (to mirror them; docs/mirror.md)",
+    "  --images             print only the images and charts the stack pulls, one per line (to mirror them; docs/mirror.md)",
     "exit status: 0 ok; 1 error; 2 invalid stack config; 3 unapproved replacement or deletion",
 ].join("\n");
 
@@ -114,7 +126,7 @@ export class UsageError extends Error {}
 
 /** Parses the command line. @throws UsageError */
 export function parseArgs(argv: readonly string[]): PlanArgs {
-    const args: PlanArgs = { mermaid: false, format: "text", allowReplace: false, images: false, help: false };
+    const args: PlanArgs = { mermaid: false, format: "text", allowReplace: false, images: false, tree: "grouped", help: false };
     const value = (i: number, flag: string): string => {
         const v = argv[i + 1];
         if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new UsageError(`${flag} needs a value`);
@@ -147,6 +159,12 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
                 args.format = f;
                 break;
             }
+            case "--tree": {
+                const t = take();
+                if (t !== "grouped" && t !== "full") throw new UsageError(`--tree must be grouped or full, got ${JSON.stringify(t)}`);
+                args.tree = t;
+                break;
+            }
             case "--mermaid":
                 args.mermaid = true;
                 break;
@@ -175,24 +193,6 @@ export function countsByType(resources: readonly { type: string }[]): Record<str
     const counts: Record<string, number> = {};
     for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-/** The resources as an indented tree by parent. */
-export function resourceTree(resources: RecordedResource[]): string {
-    const children = new Map<string, RecordedResource[]>();
-    for (const r of resources) {
-        const key = r.parent ?? "";
-        children.set(key, [...(children.get(key) ?? []), r]);
-    }
-    const lines: string[] = [];
-    const walk = (parent: string, depth: number) => {
-        for (const r of children.get(parent) ?? []) {
-            lines.push(`${"  ".repeat(depth)}${r.name}  (${r.type})${r.protect ? "  [protected]" : ""}`);
-            walk(r.urn, depth + 1);
-        }
-    };
-    walk("", 0);
-    return lines.join("\n");
 }
 
 /** Reads the `ack-mesh:` keys of a stack file (`stacks/Pulumi.<stack>.yaml`, or `file`). */
@@ -275,12 +275,39 @@ export function bookinfoLines(planned: PlannedTopology, plan: CanonicalPlan, for
     return lines;
 }
 
-/** The critical path as numbered lines. */
+/** Minutes as `1.5 min`, or `8 s` under a minute. */
+export function formatMinutes(minutes: number): string {
+    if (minutes < 1) return `${Math.round(minutes * 60)} s`;
+    return `${Number(minutes.toFixed(1))} min`;
+}
+
+/**
+ * The critical path of a plan with the bench's reference times (`bench/weights.ts`): the longest
+ * chain of waits in minutes, as `npm run bench` computes it. `unknownTypes` lists the custom
+ * types without a reference time (0.5 min each is used for them, as in the bench).
+ */
+export function referenceCriticalPath(plan: CanonicalPlan): { path: CriticalPath; unknownTypes: string[] } {
+    const graph = dependencyGraph(plan);
+    const unknown = new Set<string>();
+    const path = criticalPath(graph, referenceWeight(graph, unknown));
+    return { path, unknownTypes: [...unknown].sort() };
+}
+
+/** Resources (custom resources, providers, reads) on a path: the weight-free depth. */
+export function pathDepth(cp: CriticalPath): number {
+    return cp.steps.filter((s) => defaultWeight(s.node) > 0).length;
+}
+
+/** The critical path as numbered lines: when each step is done (minutes from the start) and its own reference time. */
 export function criticalPathLines(cp: CriticalPath, format: RenderFormat): string[] {
     return cp.steps.map((s, i) => {
         const via = s.via && !(s.via.length === 1 && s.via[0] === "dependency") ? `  [waits via ${s.via.join(", ")}]` : "";
-        const what = s.node.kind === "read" ? `${s.node.type}, read` : s.node.custom ? s.node.type : `${s.node.type}, component: done when its children are`;
-        return format === "markdown" ? `${i + 1}. \`${markdownCell(s.node.name)}\` (${markdownCell(what)})${via}` : `  ${String(i + 1).padStart(2)}. ${s.node.name}  (${what})${via}`;
+        const type = displayType(s.node.type);
+        const what = s.node.kind === "read" ? `${type}, read` : s.node.custom ? type : `${type}, component: done when its children are`;
+        const when = `${s.finish.toFixed(1)} min (+${formatMinutes(s.weight)})`;
+        return format === "markdown"
+            ? `${i + 1}. ${when} \`${markdownCell(s.node.name)}\` (${markdownCell(what)})${via}`
+            : `  ${String(i + 1).padStart(2)}. ${when.padEnd(19)} ${s.node.name}  (${what})${via}`;
     });
 }
 
@@ -304,35 +331,262 @@ export function imageLines(planned: PlannedTopology, plan: CanonicalPlan): strin
     return [...list.images.map((i) => `image ${i}`), ...list.charts.map((c) => `chart ${c}`)];
 }
 
-/** Renders the full plan. */
-export function renderPlan(stack: string, planned: PlannedTopology, resources: RecordedResource[], plan: CanonicalPlan, format: RenderFormat, logs: readonly RecordedLog[] = []): string {
+/**
+ * Alibaba Cloud's billing pages for the things the cost summary counts. Each was found in
+ * Alibaba's documentation (the billing topic of the product) and is linked, never quoted:
+ * prices change and differ by region.
+ */
+export const PRICING_PAGES = {
+    ack: { title: "ACK cluster billing", url: "https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/product-overview/ack-pro-cluster-billing" },
+    ecs: { title: "ECS instance type billing", url: "https://www.alibabacloud.com/help/en/ecs/instance-types" },
+    clb: { title: "CLB billing", url: "https://alibabacloud.com/help/en/slb/classic-load-balancer/product-overview/billing-overview" },
+    nat: { title: "NAT Gateway billing", url: "https://alibabacloud.com/help/en/nat-gateway/product-overview/pricing" },
+    eip: { title: "EIP billing", url: "https://www.alibabacloud.com/help/en/eip/billing-overview" },
+    cen: { title: "CEN billing", url: "https://www.alibabacloud.com/help/en/cen/product-overview/billing-rules" },
+} as const;
+
+/** One line of the cost summary. */
+export interface BillableLine {
+    /** What is billed, e.g. `ECS workers, ecs.g7.xlarge`. */
+    readonly item: string;
+    /** How many. */
+    readonly count: number;
+    /** Which ones, and how they are billed where the plan says so. */
+    readonly detail: string;
+    /** Its billing page ({@link PRICING_PAGES}). */
+    readonly pricing: keyof typeof PRICING_PAGES;
+}
+
+const ACK_TYPE = "alicloud:cs/managedKubernetes:ManagedKubernetes";
+const ACK_COMPONENT_TYPE = "ack-mesh:cluster:AckCluster";
+const NODE_POOL_TYPE = "alicloud:cs/nodePool:NodePool";
+const NAT_TYPE = "alicloud:vpc/natGateway:NatGateway";
+const EIP_TYPE = "alicloud:ecs/eipAddress:EipAddress";
+const TR_TYPE = "alicloud:cen/transitRouter:TransitRouter";
+const TR_VPC_TYPE = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment";
+const TR_PEER_TYPE = "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment";
+const SERVICE_TYPE = "kubernetes:core/v1:Service";
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+const rec = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** `ack.standard` is ACK Basic; `ack.pro.*` are ACK Pro (which alone has a cluster management fee). */
+export function ackEdition(clusterSpec: string): string {
+    if (clusterSpec === "ack.standard") return "Basic";
+    return clusterSpec.startsWith("ack.pro.") ? "Pro" : clusterSpec;
+}
+
+/** Values grouped by a key, keys in first-seen order. */
+function groupBy<T>(items: readonly T[], key: (t: T) => string): [string, T[]][] {
+    const m = new Map<string, T[]>();
+    for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    return [...m];
+}
+
+/**
+ * The billable things the plan creates (registered, not read), counted:
+ * - ACK clusters by edition (`clusterSpec`), and the API server CLB ACK creates for each;
+ * - ECS workers by instance type: each node pool's `desiredSize` × its FIRST instance type (ACK
+ *   may use a later type of the list where the first is sold out);
+ * - CLBs of `LoadBalancer` Services (the Istio gateway charts' Services and plain Services),
+ *   internet or intranet by the `alibaba-cloud-loadbalancer-address-type` annotation (the CCM
+ *   makes an internet CLB without it);
+ * - NAT gateways and EIPs;
+ * - CEN transit routers, their VPC connections and the inter-region connections with their bandwidth.
+ */
+export function billables(plan: CanonicalPlan, clusterNames: readonly string[] = []): BillableLine[] {
+    const created = plan.resources.filter((r) => r.operation === "register");
+    const of = (type: string) => created.filter((r) => r.type === type);
+    const lines: BillableLine[] = [];
+    const names = (rs: readonly CanonicalResource[], field?: string) => rs.map((r) => (field && str(r.inputs[field])) || r.name).join(", ");
+
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const clusters = of(ACK_TYPE);
+    // The cluster's name in the stack config is its AckCluster component's name.
+    const clusterKey = (c: CanonicalResource) => (c.parent && byUrn.get(c.parent)?.type === ACK_COMPONENT_TYPE ? byUrn.get(c.parent)!.name : c.name);
+    const specs = groupBy(clusters, (c) => str(c.inputs["clusterSpec"]) ?? "(default)");
+    for (const [spec, cs] of specs) lines.push({ item: `ACK clusters, ${spec} (${ackEdition(spec)})`, count: cs.length, detail: cs.map(clusterKey).join(", "), pricing: "ack" });
+    if (!specs.length) lines.push({ item: "ACK clusters", count: 0, detail: "-", pricing: "ack" });
+
+    const pools = of(NODE_POOL_TYPE).map((p) => ({
+        name: str(p.inputs["nodePoolName"]) ?? p.name,
+        type: (Array.isArray(p.inputs["instanceTypes"]) ? str(p.inputs["instanceTypes"][0]) : undefined) ?? "(none)",
+        size: Number(p.inputs["desiredSize"] ?? 0) || 0,
+    }));
+    const byType = groupBy(pools, (p) => p.type);
+    for (const [type, ps] of byType) lines.push({ item: `ECS workers, ${type}`, count: ps.reduce((n, p) => n + p.size, 0), detail: ps.map((p) => `${p.name} ${p.size}`).join(", "), pricing: "ecs" });
+    if (!byType.length) lines.push({ item: "ECS workers", count: 0, detail: "-", pricing: "ecs" });
+    const publicApi = clusters.filter((c) => c.inputs["slbInternetEnabled"] !== false).length;
+    lines.push({ item: "SLB (CLB) of the API server, by ACK", count: clusters.length, detail: clusters.length ? `one per cluster; public endpoint on ${publicApi} (slbInternetEnabled)` : "-", pricing: "clb" });
+
+    const gateways = new Map(gatewaysOf(plan, clusterNames).map((g) => [g.urn, g]));
+    const lbs: { what: string; where: string; exposure: "internet" | "intranet" }[] = [];
+    for (const r of created) {
+        if (r.type === RELEASE_TYPE && gateways.has(r.urn)) {
+            const service = rec(rec(r.inputs["values"])?.["service"]);
+            if ((str(service?.["type"]) ?? "LoadBalancer") !== "LoadBalancer") continue;
+            const g = gateways.get(r.urn)!;
+            lbs.push({ what: g.release, where: g.cluster, exposure: g.exposure });
+        } else if (r.type === SERVICE_TYPE && str(rec(r.inputs["spec"])?.["type"]) === "LoadBalancer") {
+            const annotations = rec(rec(r.inputs["metadata"])?.["annotations"]);
+            lbs.push({ what: str(rec(r.inputs["metadata"])?.["name"]) ?? r.name, where: "", exposure: str(annotations?.[ALIBABA_LB_ADDRESS_TYPE]) === "intranet" ? "intranet" : "internet" });
+        }
+    }
+    for (const exposure of ["internet", "intranet"] as const) {
+        const mine = lbs.filter((l) => l.exposure === exposure);
+        const detail = groupBy(mine, (l) => l.what)
+            .map(([what, ls]) => (ls.some((l) => l.where) ? `${what} in ${ls.map((l) => l.where).join(", ")}` : `${what} ×${ls.length}`))
+            .join("; ");
+        lines.push({ item: `SLB (CLB), ${exposure}, LoadBalancer Service`, count: mine.length, detail: detail || "-", pricing: "clb" });
+    }
+
+    const nats = of(NAT_TYPE);
+    const natDetail = groupBy(nats, (n) => [str(n.inputs["natType"]), str(n.inputs["internetChargeType"])].filter(Boolean).join(", "))
+        .map(([how, ns]) => `${names(ns, "natGatewayName")}${how ? ` (${how})` : ""}`)
+        .join("; ");
+    lines.push({ item: "NAT gateways", count: nats.length, detail: natDetail || "-", pricing: "nat" });
+    const eips = of(EIP_TYPE);
+    const eipDetail = groupBy(eips, (e) => `${str(e.inputs["internetChargeType"]) ?? "?"}, up to ${String(e.inputs["bandwidth"] ?? "?")} Mbit/s`)
+        .map(([how, es]) => `${names(es, "addressName")} (${how})`)
+        .join("; ");
+    lines.push({ item: "EIPs", count: eips.length, detail: eipDetail || "-", pricing: "eip" });
+
+    const region = (r: CanonicalResource) => (r.provider ? str(byUrn.get(r.provider)?.inputs["region"]) : undefined) ?? "?";
+    const trs = of(TR_TYPE);
+    lines.push({ item: "CEN transit routers", count: trs.length, detail: trs.map(region).join(", ") || "-", pricing: "cen" });
+    const vpcAttachments = of(TR_VPC_TYPE);
+    lines.push({ item: "CEN VPC connections", count: vpcAttachments.length, detail: names(vpcAttachments) || "-", pricing: "cen" });
+    const links = new Map(cenLinksOf(plan).map((l) => [l.name, l]));
+    const peers = of(TR_PEER_TYPE);
+    const peerDetail = peers
+        .map((p) => {
+            const l = links.get(p.name);
+            const bw = p.inputs["bandwidth"] === undefined ? "" : `${String(p.inputs["bandwidth"])} Mbit/s`;
+            const how = [bw, str(p.inputs["bandwidthType"])].filter(Boolean).join(", ");
+            return `${l ? `${l.from} ↔ ${l.to}` : p.name}${how ? ` (${how})` : ""}`;
+        })
+        .join("; ");
+    lines.push({ item: "CEN inter-region connections", count: peers.length, detail: peerDetail || "-", pricing: "cen" });
+    return lines;
+}
+
+/** The "What this costs" section: counts, the footnotes and the pricing links. */
+export function costLines(lines: readonly BillableLine[], format: RenderFormat): string[] {
+    const up = format === "markdown" ? "`pulumi up`" : "pulumi up";
+    const notes = [
+        `Counts of the billable things ${up} creates, not prices: prices depend on the region, the billing method and discounts.`,
+        "ECS workers are each node pool's desiredSize × its first instance type (ACK may use a later type of the list where the first is sold out); their system disks are billed with them.",
+        "Traffic (internet through the NAT gateways, EIPs and internet SLBs; inter-region through CEN) is billed by use and not counted here.",
+    ].map((n) => `- ${n}`);
+    const used = [...new Set(lines.map((l) => l.pricing))];
+    if (format === "markdown") {
+        const link = (k: keyof typeof PRICING_PAGES) => `[${PRICING_PAGES[k].title}](${PRICING_PAGES[k].url})`;
+        const rows = lines.map((l) => ({ billable: markdownCell(l.item), count: String(l.count), detail: markdownCell(l.detail), pricing: link(l.pricing) }));
+        return [markdownTable(rows, ["billable", "count", "detail", "pricing"]), "", ...notes];
+    }
+    const rows = lines.map((l) => ({ billable: l.item, count: String(l.count), detail: l.detail }));
+    return [
+        fitTable(rows, ["billable", "count", "detail"]),
+        "",
+        ...notes,
+        "",
+        "Pricing (Alibaba Cloud's billing pages):",
+        ...used.map((k) => `  ${k.toUpperCase()}  ${PRICING_PAGES[k].url}`),
+    ];
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellWord(w: string): string {
+    return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The `pulumi` commands that run this plan for real. Pulumi reads `stacks/Pulumi.<stack>.yaml`
+ * (`stackConfigDir`); any other stack file is passed with `--config-file`.
+ *
+ * @param file the stack file the plan read, relative to the project or absolute.
+ */
+export function nextStepCommands(stack: string, file: string): string[] {
+    const own = path.normalize(file) === path.join("stacks", `Pulumi.${stack}.yaml`);
+    const extra = own ? "" : ` --config-file ${shellWord(file)}`;
+    return [`pulumi preview -s ${shellWord(stack)}${extra}`, `pulumi up -s ${shellWord(stack)}${extra}`];
+}
+
+/** The "Next step" section. */
+export function nextStepLines(stack: string, file: string, format: RenderFormat): string[] {
+    const cmds = nextStepCommands(stack, file);
+    const own = path.normalize(file) === path.join("stacks", `Pulumi.${stack}.yaml`);
+    const intro = "Preview against the real cloud, then apply (Alibaba Cloud credentials needed):";
+    const code = (c: string) => (format === "markdown" ? `\`${c}\`` : c);
+    const notes = [
+        ...(own ? [] : [`The stack is ${stack}, named after the file; --config-file makes Pulumi read that file instead of stacks/Pulumi.${stack}.yaml.`]),
+        `For a new stack, run ${code(`pulumi stack init ${stack}`)} first.`,
+    ];
+    return format === "markdown" ? [intro, "", "```sh", ...cmds, "```", "", ...notes] : [intro, ...cmds.map((c) => `  ${c}`), ...notes];
+}
+
+/** Rows of the CIDR plan: one per cluster (VPC, pod and service ranges) and one per zone (vSwitches). */
+export function cidrRows(planned: PlannedTopology): { clusters: Record<string, string>[]; zones: Record<string, string>[]; zoneColumns: string[] } {
+    const clusters = cidrTable(planned.network).map((r) => ({ cluster: r.cluster, region: r.region, vpc: r.vpc, pod: r.pod, service: r.service }));
+    const nets = Object.values(planned.network.clusters);
+    const terway = nets.some((c) => Object.values(c.zones).some((z) => z.podVswitch));
+    const zones = nets.flatMap((c) => Object.values(c.zones).map((z) => ({ cluster: c.name, zone: z.zone, vswitch: z.vswitch, "pod vswitch": z.podVswitch ?? "-" })));
+    return { clusters, zones, zoneColumns: terway ? ["cluster", "zone", "vswitch", "pod vswitch"] : ["cluster", "zone", "vswitch"] };
+}
+
+/** What the plan's renderer needs besides the plan. */
+export interface RenderOptions {
+    /** Warnings and the preflight summary the program logged. */
+    readonly logs?: readonly RecordedLog[];
+    /** Resource tree mode. @default "grouped" */
+    readonly tree?: TreeMode;
+    /** The stack file, relative to the project (or absolute outside it), for the next step. @default stacks/Pulumi.<stack>.yaml */
+    readonly stackFile?: string;
+}
+
+/** Renders the full plan. The text format fits {@link TEXT_WIDTH} columns (long prose lines wrap). */
+export function renderPlan(stack: string, planned: PlannedTopology, resources: RecordedResource[], plan: CanonicalPlan, format: RenderFormat, options: RenderOptions = {}): string {
+    const logs = options.logs ?? [];
     const md = format === "markdown";
     const h = (title: string) => (md ? `### ${title}` : title);
     const table = (rows: Record<string, string>[], headers?: string[]) =>
-        md ? markdownTable(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, markdownCell(v)]))), headers) : textTable(rows, headers);
+        md ? markdownTable(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, markdownCell(v)]))), headers) : fitTable(rows, headers);
     const gateways = gatewaysOf(plan, Object.keys(planned.config.clusters));
-    const cp = criticalPath(dependencyGraph(plan));
+    const { path: cp, unknownTypes } = referenceCriticalPath(plan);
     const out: string[] = [];
     out.push(md ? `## ack-mesh offline plan: stack \`${stack}\`` : `ack-mesh offline plan: stack ${stack} (simulated cloud; nothing is created)`, "");
     const warnings = warningLines(logs, format);
     if (warnings.length) out.push(h(`Warnings: ${warnings.length}`), ...warnings, "");
-    out.push(h("Mesh layout"), `${layoutSummary(planned)}`, "", table(meshLayoutRows(planned, gateways)), "");
-    out.push(h("Preflight"), "What the account offers, asked through each region's provider (offline: the simulated account's catalog, sim/catalogData.ts).", "", ...preflightLines(logs, format), "");
-    out.push(h("CIDR plan"), table(cidrTable(planned.network).map((r) => ({ ...r }))), "");
+    const layout = meshLayoutRows(planned, gateways);
+    out.push(h("Mesh layout"), `${layoutSummary(planned)}`, "", table(layout, ["cluster", "region", "role", "network"]), "", table(layout, ["cluster", "ingress", "east-west"]), "");
+    out.push(h("Preflight"), "What the account offers, asked through each region's provider (offline: the simulated catalog, sim/catalogData.ts).", "", ...preflightLines(logs, format), "");
+    const cidr = cidrRows(planned);
+    out.push(h("CIDR plan"), table(cidr.clusters, ["cluster", "region", "vpc", "pod", "service"]), "", table(cidr.zones, cidr.zoneColumns), "");
     out.push(h("Bookinfo"), ...bookinfoLines(planned, plan, format), "");
+    out.push(h("What this costs"), ...costLines(billables(plan, Object.keys(planned.config.clusters)), format), "");
     const counts = countsByType(resources);
-    out.push(h(`Resources: ${resources.length}`), table(Object.entries(counts).map(([type, n]) => ({ type, count: String(n) }))), "");
+    out.push(h(`Resources: ${resources.length}`), table(Object.entries(counts).map(([type, n]) => ({ type: displayType(type), count: String(n) }))), "");
     out.push(
-        h(`Critical path: ${cp.steps.filter((s) => s.weight > 0).length} resources deep`),
+        h(`Critical path: ${formatMinutes(cp.length)}, ${pathDepth(cp)} resources deep`),
         "The longest chain of waits when everything else runs in parallel: each resource waits for its dependencies and its provider; a component is done when its children are.",
+        "Minutes are the reference creation times of bench/weights.ts (typical times in a healthy region; sources in bench/README.md): when each step is done, and (+) its own time.",
+        ...(unknownTypes.length ? [`Types without a reference time (0.5 min used): ${unknownTypes.join(", ")}`] : []),
         "",
         ...criticalPathLines(cp, format),
         "",
     );
-    if (md) out.push("<details><summary>Resource tree</summary>", "", "```", resourceTree(resources), "```", "", "</details>");
-    else out.push("Resource tree", resourceTree(resources));
-    return out.join("\n");
+    const tree = resourceTree(resources, options.tree ?? "grouped");
+    const treeTitle = options.tree === "full" ? "Resource tree" : `Resource tree (${TREE_NOTE})`;
+    if (md) out.push(`<details><summary>${treeTitle}</summary>`, "", "```", tree, "```", "", "</details>", "");
+    else out.push(treeTitle, tree, "");
+    const file = options.stackFile ?? path.join("stacks", `Pulumi.${stack}.yaml`);
+    out.push(h("Next step"), ...nextStepLines(stack, file, format));
+    return md ? out.join("\n") : wrapText(out.join("\n"));
 }
+
+/** How the grouped tree says it is grouped. */
+export const TREE_NOTE = `${TREE_GROUP_MIN} or more leaves of one type under one parent as one line; --tree full lists each`;
 
 function configErrorOf(e: unknown): ConfigError | undefined {
     if (ConfigError.is(e)) return e;
@@ -429,7 +683,11 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         io.out(imageLines(planned, plan).join("\n"));
         return code;
     }
-    if (!args.diff && !args.mermaid) io.out(renderPlan(stack, planned, result.resources, plan, args.format, result.logs));
+    if (!args.diff && !args.mermaid) {
+        const rel = path.relative(ROOT, path.resolve(cfg.file));
+        const stackFile = rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(cfg.file) : rel;
+        io.out(renderPlan(stack, planned, result.resources, plan, args.format, { logs: result.logs, tree: args.tree, stackFile }));
+    }
     return code;
 }
 

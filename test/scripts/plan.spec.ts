@@ -26,14 +26,15 @@ describe("npm run plan (scripts/plan.ts)", () => {
     it(`plans ${stack}: exit 0 with every section`, async () => {
       const { code, out, err } = await run(stack);
       assert.equal(code, 0, err);
-      for (const section of ["ack-mesh offline plan: stack", "Mesh layout", "CIDR plan", "Bookinfo", "Resources: ", "Critical path: ", "Resource tree"]) {
+      for (const section of ["ack-mesh offline plan: stack", "Mesh layout", "CIDR plan", "Bookinfo", "What this costs", "Resources: ", "Critical path: ", "Resource tree", "Next step"]) {
         assert.ok(out.includes(section), `${stack}: missing ${section}`);
       }
-      assert.match(out, /cluster +region +role +network +ingress +east-west/);
+      assert.match(out, /\ncluster +region +role +network\n/);
+      assert.match(out, /\ncluster +ingress +east-west\n/);
       assert.match(out, /istio-ingressgateway \(internet SLB\)/);
       assert.match(out, /istio-eastwestgateway \(intranet SLB\)/);
-      assert.match(out, /\n +1\. alicloud-cn-[a-z]+ +\(pulumi:providers:alicloud\)/, "the critical path starts at a region provider");
-      assert.match(out, /cs\/managedKubernetes:ManagedKubernetes\)/);
+      assert.match(out, /\n +1\. 0\.0 min \(\+0 s\) +alicloud-cn-[a-z]+ +\(pulumi:providers:alicloud\)/, "the critical path starts at a region provider");
+      assert.match(out, /\(alicloud:cs:ManagedKubernetes\)/, "types as pulumi preview shows them");
     });
   }
 
@@ -114,7 +115,12 @@ describe("npm run plan (scripts/plan.ts)", () => {
       allowReplace: true,
       help: false,
       images: false,
+      tree: "grouped",
     });
+    assert.equal(parseArgs(["dev", "--tree", "full"]).tree, "full");
+    const tree = await run("dev", "--tree", "all");
+    assert.equal(tree.code, 1);
+    assert.match(tree.err, /--tree must be grouped or full, got "all"/);
   });
 
   it("--json writes the same bytes twice, and a diff against it is empty", async () => {
