@@ -38,6 +38,9 @@ function sortedUnique(xs: readonly string[]): string[] {
  * synchronously (the SDK awaits the callback), which keeps the registration order a deterministic
  * function of the program.
  */
+/** gRPC status code UNIMPLEMENTED (grpc `status.UNIMPLEMENTED`). */
+const GRPC_UNIMPLEMENTED = 12;
+
 export class SimMonitor {
   /** Registrations in order. */
   readonly resources: RecordedResource[] = [];
@@ -75,6 +78,16 @@ export class SimMonitor {
   supportsFeature(req: resproto.SupportsFeatureRequest, callback: Callback): void {
     const has = SUPPORTED_FEATURES.has(req.getId());
     callback(null, { getHassupport: () => has });
+  }
+
+  /**
+   * GetDeploymentInfo RPC (asked by newer SDKs before `supportsFeature`): answered UNIMPLEMENTED, as
+   * by an engine that predates it, so that every SDK version falls back to {@link supportsFeature}
+   * (@pulumi/pulumi `runtime/settings` `getMonitorSupportedFeatures`).
+   */
+  getDeploymentInfo(_req: unknown, callback: Callback): void {
+    const err = Object.assign(new Error("GetDeploymentInfo is not implemented by the simulated cloud"), { code: GRPC_UNIMPLEMENTED });
+    callback(err);
   }
 
   /** RegisterResource RPC. */
