@@ -2,8 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main, parseArgs, PlanIO } from "../../scripts/plan";
-import { CanonicalPlan } from "../../sim";
+import { PRICING_PAGES, main, parseArgs, PlanIO } from "../../scripts/plan";
+import { ALIBABA_LB_ADDRESS_TYPE, CanonicalPlan, CanonicalResource, dependencyGraph } from "../../sim";
+import { upTimes } from "../../bench/analysis";
 import { ROOT, stackNames } from "../support";
 
 /** Runs the CLI in-process and captures its output. */
@@ -39,6 +40,153 @@ describe("npm run plan (scripts/plan.ts)", () => {
   }
 
   it("covers every stack file", () => assert.deepEqual(stackNames(), ["dev", "prod", "staging"]));
+
+  /** The cost table's rows as `billable → count`, read from the text output. */
+  function costCounts(out: string): Record<string, number> {
+    const lines = out.split("\n");
+    const at = lines.indexOf("What this costs");
+    const counts: Record<string, number> = {};
+    for (const l of lines.slice(at + 3)) {
+      if (l === "") break;
+      const m = /^(.+?) {2,}(\d+) {2}/.exec(l);
+      assert.ok(m, `cost row ${JSON.stringify(l)}`);
+      counts[m[1]] = Number(m[2]);
+    }
+    return counts;
+  }
+
+  /** The same counts, computed here from the recorded resources of the canonical plan. */
+  function expectedCosts(plan: CanonicalPlan): Record<string, number> {
+    const created = plan.resources.filter((r) => r.operation === "register");
+    const of = (t: string) => created.filter((r) => r.type === t);
+    const add = (m: Record<string, number>, k: string, n: number) => (m[k] = (m[k] ?? 0) + n);
+    const out: Record<string, number> = {};
+    for (const c of of("alicloud:cs/managedKubernetes:ManagedKubernetes")) add(out, `ACK clusters, ${c.inputs.clusterSpec} (${String(c.inputs.clusterSpec).startsWith("ack.pro.") ? "Pro" : "Basic"})`, 1);
+    for (const p of of("alicloud:cs/nodePool:NodePool")) add(out, `ECS workers, ${(p.inputs.instanceTypes as string[])[0]}`, Number(p.inputs.desiredSize));
+    out["SLB (CLB) of the API server, by ACK"] = of("alicloud:cs/managedKubernetes:ManagedKubernetes").length;
+    out["SLB (CLB), internet, LoadBalancer Service"] = 0;
+    out["SLB (CLB), intranet, LoadBalancer Service"] = 0;
+    const gateways = of("kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "gateway");
+    for (const g of gateways) {
+      const service = (g.inputs.values as { service: { type?: string; annotations?: Record<string, string> } }).service;
+      if ((service.type ?? "LoadBalancer") !== "LoadBalancer") continue;
+      add(out, `SLB (CLB), ${service.annotations?.[ALIBABA_LB_ADDRESS_TYPE] === "intranet" ? "intranet" : "internet"}, LoadBalancer Service`, 1);
+    }
+    const lbServices = of("kubernetes:core/v1:Service").filter((r: CanonicalResource) => (r.inputs.spec as { type?: string } | undefined)?.type === "LoadBalancer");
+    assert.equal(lbServices.length, 0, "the shipped stacks have no plain LoadBalancer Services");
+    out["NAT gateways"] = of("alicloud:vpc/natGateway:NatGateway").length;
+    out["EIPs"] = of("alicloud:ecs/eipAddress:EipAddress").length;
+    out["CEN transit routers"] = of("alicloud:cen/transitRouter:TransitRouter").length;
+    out["CEN VPC connections"] = of("alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment").length;
+    out["CEN inter-region connections"] = of("alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment").length;
+    return out;
+  }
+
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`${stack}: every line of the default output fits 120 columns`, async () => {
+      const { code, out } = await run(stack);
+      assert.equal(code, 0);
+      const wide = out.split("\n").filter((l) => [...l].length > 120);
+      assert.deepEqual(wide, []);
+    });
+
+    it(`${stack}: "What this costs" counts what the recorded resources create`, async () => {
+      const file = path.join(tmp, `${stack}-costs.json`);
+      const { code, out } = await run(stack, "--json", file);
+      assert.equal(code, 0);
+      const plan = JSON.parse(fs.readFileSync(file, "utf8")) as CanonicalPlan;
+      assert.deepEqual(costCounts(out), expectedCosts(plan));
+    });
+
+    it(`${stack}: the critical path is in the bench's reference minutes`, async () => {
+      const file = path.join(tmp, `${stack}-cp.json`);
+      const { out } = await run(stack, "--json", file);
+      const plan = JSON.parse(fs.readFileSync(file, "utf8")) as CanonicalPlan;
+      const minutes = upTimes(dependencyGraph(plan)).criticalPath;
+      assert.match(out, new RegExp(`\\nCritical path: ${Number(minutes.toFixed(1)).toString().replace(".", "\\.")} min, \\d+ resources deep\\n`));
+    });
+
+    it(`${stack}: ends with the pulumi commands for the stack`, async () => {
+      const { out } = await run(stack);
+      const lines = out.split("\n");
+      const at = lines.indexOf("Next step");
+      assert.deepEqual(lines.slice(at), [
+        "Next step",
+        "Preview against the real cloud, then apply (Alibaba Cloud credentials needed):",
+        `  pulumi preview -s ${stack}`,
+        `  pulumi up -s ${stack}`,
+        `For a new stack, run pulumi stack init ${stack} first.`,
+      ]);
+    });
+  }
+
+  it("prod: the exact cost summary (counts and what they are)", async () => {
+    const { out } = await run("prod");
+    const lines = out.split("\n");
+    const at = lines.indexOf("What this costs");
+    assert.deepEqual(lines.slice(at + 1, at + 14), [
+      "billable                                   count  detail",
+      "-----------------------------------------  -----  ----------------------------------------------------------",
+      "ACK clusters, ack.pro.small (Pro)          2      beijing, shanghai",
+      "ECS workers, ecs.g7.2xlarge                6      beijing-apps 3, shanghai-apps 3",
+      "ECS workers, ecs.g7.xlarge                 6      beijing-system 3, shanghai-system 3",
+      "SLB (CLB) of the API server, by ACK        2      one per cluster; public endpoint on 2 (slbInternetEnabled)",
+      "SLB (CLB), internet, LoadBalancer Service  2      istio-ingressgateway in beijing, shanghai",
+      "SLB (CLB), intranet, LoadBalancer Service  2      istio-eastwestgateway in beijing, shanghai",
+      "NAT gateways                               2      net-beijing, net-shanghai (Enhanced, PayByLcu)",
+      "EIPs                                       2      net-beijing, net-shanghai (PayByTraffic, up to 100 Mbit/s)",
+      "CEN transit routers                        2      cn-beijing, cn-shanghai",
+      "CEN VPC connections                        2      net-attach-beijing, net-attach-shanghai",
+      "CEN inter-region connections               1      cn-beijing ↔ cn-shanghai (100 Mbit/s, DataTransfer)",
+    ]);
+    for (const p of Object.values(PRICING_PAGES)) {
+      assert.match(p.url, /^https:\/\/(www\.)?alibabacloud\.com\/help\/en\//);
+      assert.ok(lines.includes(`  ${Object.entries(PRICING_PAGES).find(([, v]) => v === p)![0].toUpperCase()}  ${p.url}`), p.url);
+    }
+  });
+
+  it("groups repeated leaves of the tree into one line with a count; --tree full lists every resource", async () => {
+    const grouped = (await run("prod")).out.split("\n");
+    for (const line of ["    12 × net-*  (alicloud:vpc:Switch)", "    12 × net-snat-*  (alicloud:vpc:SnatEntry)", "    24 × sg-*  (alicloud:ecs:SecurityGroupRule)", "    8 × bookinfo-*  (kubernetes:core/v1:ServiceAccount)"]) {
+      assert.ok(grouped.includes(line), line);
+    }
+    assert.ok(grouped.includes("Resource tree (5 or more leaves of one type under one parent as one line; --tree full lists each)"));
+    assert.ok(!grouped.some((l) => l.startsWith("    sg-beijing-slb-80  ")), "grouped members are not listed");
+    assert.ok(grouped.includes("    beijing-np-apps  (alicloud:cs:NodePool)  [protected]"), "fewer than 5 leaves stay listed");
+    const dev = (await run("dev")).out.split("\n");
+    assert.ok(dev.includes("    28 × sg-istio-*  (alicloud:ecs:SecurityGroupRule)"));
+
+    const file = path.join(tmp, "prod-tree.json");
+    const full = await run("prod", "--tree", "full", "--json", file);
+    const lines = full.out.split("\n");
+    const at = lines.indexOf("Resource tree");
+    const tree = lines.slice(at + 1, lines.indexOf("", at));
+    const plan = JSON.parse(fs.readFileSync(file, "utf8")) as CanonicalPlan;
+    assert.equal(tree.length, plan.resources.filter((r) => r.operation === "register").length, "one line per resource (the stack included)");
+    assert.ok(tree.includes("    sg-beijing-slb-80  (alicloud:ecs:SecurityGroupRule)"));
+    assert.ok(!tree.some((l) => l.includes(" × ")));
+  });
+
+  it("--stack-file: the next step names the stack and passes the file with --config-file", async () => {
+    const file = path.join(tmp, "Pulumi.trial.yaml");
+    fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), file);
+    const { code, out } = await run("--stack-file", file);
+    assert.equal(code, 0);
+    const lines = out.split("\n");
+    assert.deepEqual(lines.slice(lines.indexOf("Next step") + 2, lines.indexOf("Next step") + 4), [`  pulumi preview -s trial --config-file ${file}`, `  pulumi up -s trial --config-file ${file}`]);
+    assert.ok(lines.includes("The stack is trial, named after the file; --config-file makes Pulumi read that file instead of stacks/Pulumi.trial.yaml."));
+  });
+
+  it("--format markdown: cost table with pricing links, the critical path in minutes, the tree folded, the commands in a sh block", async () => {
+    const { code, out } = await run("prod", "--format", "markdown");
+    assert.equal(code, 0);
+    assert.match(out, /\n### What this costs\n\| billable \| count \| detail \| pricing \|\n\|---\|---\|---\|---\|\n/);
+    assert.ok(out.includes(`| CEN inter-region connections | 1 | cn-beijing ↔ cn-shanghai (100 Mbit/s, DataTransfer) | [CEN billing](${PRICING_PAGES.cen.url}) |`));
+    assert.match(out, /\n1\. 0\.0 min \(\+0 s\) `alicloud-cn-beijing` \(pulumi:providers:alicloud\)\n/);
+    assert.match(out, /<details><summary>Resource tree \(5 or more[^<]*<\/summary>\n\n```\n[\s\S]*    24 × sg-\*  \(alicloud:ecs:SecurityGroupRule\)\n[\s\S]*```\n\n<\/details>\n/);
+    assert.ok(out.endsWith("### Next step\nPreview against the real cloud, then apply (Alibaba Cloud credentials needed):\n\n```sh\npulumi preview -s prod\npulumi up -s prod\n```\n\nFor a new stack, run `pulumi stack init prod` first."));
+    assert.ok(out.split("\n").some((l) => l.length > 120), "markdown is not wrapped (GitHub wraps it)");
+  });
 
   it("prints the Preflight section and, first, the image-source warnings", async () => {
     const { code, out } = await run("staging");
