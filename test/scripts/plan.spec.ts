@@ -183,7 +183,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.match(out, /\n### What this costs\n\| billable \| count \| detail \| pricing \|\n\|---\|---\|---\|---\|\n/);
     assert.ok(out.includes(`| CEN inter-region connections | 1 | cn-beijing ↔ cn-shanghai (100 Mbit/s, DataTransfer) | [CEN billing](${PRICING_PAGES.cen.url}) |`));
     assert.match(out, /\n1\. 0\.0 min \(\+0 s\) `alicloud-cn-beijing` \(pulumi:providers:alicloud\)\n/);
-    assert.match(out, /<details><summary>Resource tree \(5 or more[^<]*<\/summary>\n\n```\n[\s\S]*    24 × sg-\*  \(alicloud:ecs:SecurityGroupRule\)\n[\s\S]*```\n\n<\/details>\n/);
+    assert.match(out, /<details><summary>Resource tree \(5 or more[^<]*<\/summary>\n\n```\n[\s\S]*\n {4}24 × sg-\* {2}\(alicloud:ecs:SecurityGroupRule\)\n[\s\S]*```\n\n<\/details>\n/);
     assert.ok(out.endsWith("### Next step\nPreview against the real cloud, then apply (Alibaba Cloud credentials needed):\n\n```sh\npulumi preview -s prod\npulumi up -s prod\n```\n\nFor a new stack, run `pulumi stack init prod` first."));
     assert.ok(out.split("\n").some((l) => l.length > 120), "markdown is not wrapped (GitHub wraps it)");
   });
