@@ -24,7 +24,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as yamlParse } from "yaml";
-import { ConfigError } from "../config/errors";
+import { ConfigError, StackFileError } from "../config/errors";
 import { namespaceValues } from "../config/pulumiConfig";
 import { BOOKINFO_WORKLOADS } from "../config/schema";
 import { planTopology, layoutSummary, runAckMesh, PlannedTopology } from "../programs/ack-mesh/program";
@@ -635,7 +635,8 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         cfg = stackConfig(stack, args.stackFile);
     } catch (e) {
         io.err(e instanceof Error ? e.message : String(e));
-        return 1;
+        // A stack file that is not valid YAML is an invalid stack config (its message has file:line:column).
+        return StackFileError.is(e) ? 2 : 1;
     }
     const label = path.relative(process.cwd(), cfg.file) || cfg.file;
     const raw = namespaceValues(cfg.config);

@@ -248,6 +248,15 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.match(err, /mesh\.netwroks: unknown key .*did you mean "networks"\?/);
   });
 
+  it("a stack file that is not valid YAML exits 2 with file:line:column and the YAML error", async () => {
+    const file = path.join(tmp, "Pulumi.dup.yaml");
+    fs.writeFileSync(file, "config:\n  ack-mesh:protect: true\n  ack-mesh:protect: false\n");
+    const { code, out, err } = await run("--stack-file", file);
+    assert.equal(code, 2);
+    assert.equal(out, "");
+    assert.match(err.split("\n")[0], new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:3: Map keys must be unique`));
+  });
+
   it("usage errors and unknown stacks exit 1", async () => {
     assert.equal((await run()).code, 1);
     assert.match((await run("dev", "--format", "html")).err, /--format must be text or markdown/);
