@@ -31,25 +31,13 @@ import "./alicloudAccount";
 import "./kubernetes";
 import "./tlsrandom";
 import type * as pulumi from "@pulumi/pulumi";
-import * as configRuntime from "@pulumi/pulumi/runtime/config";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as stackRuntime from "@pulumi/pulumi/runtime/stack";
-import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { InvokeHandler, ResourceHandler, SimCloud, SimExistingCluster } from "./cloud";
 import type { SimCatalog } from "./catalog";
 import { CATALOG } from "./catalogData";
 import { SimMonitor } from "./monitor";
 import { RecordedLog, SimulationResult, makeResult } from "./record";
+import { StoreLike, sdkInternals } from "./sdk";
 
-// SDK internals (not in the public typings; shapes checked against @pulumi/pulumi 3.248).
-interface PendingPromise extends Promise<unknown> {
-  _debugCtx?: string;
-}
-interface StoreLike {
-  settings: { rpcDone: Promise<void> };
-  leakCandidates: Set<PendingPromise>;
-}
-const state = stateModule as unknown as { withLocalStorage<T>(cb: () => T): T; getStore(): StoreLike };
 
 /** Options of {@link simulate}. */
 export interface SimulationOptions {
@@ -275,11 +263,12 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
   let store: StoreLike | undefined;
   let outcome: Outcome;
   try {
-    outcome = await state.withLocalStorage(async () => {
-      store = state.getStore();
-      settings.setMockOptions(monitor, project, stack, opts.preview ?? false, opts.organization ?? "organization");
-      configRuntime.setAllConfig(config, secretKeys);
-      const stackDone = stackRuntime.runInPulumiStack(async () => (await program()) as pulumi.Inputs | undefined);
+    const sdk = sdkInternals();
+    outcome = await sdk.withLocalStorage(async () => {
+      store = sdk.getStore();
+      sdk.setMockOptions(monitor, project, stack, opts.preview ?? false, opts.organization ?? "organization");
+      sdk.setAllConfig(config, secretKeys);
+      const stackDone = sdk.runInPulumiStack(async () => (await program()) as pulumi.Inputs | undefined);
       stackDone.catch(addError);
       const count = () => {
         for (const own of monitor.errors) addOne(own);
@@ -288,7 +277,7 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
       const outcome = await settle(store, monitor, stackDone, count, Date.now() + timeoutMs);
       // setMockOptions also stored the monitor in a module-level variable that code running outside
       // any simulation (and without setMocks) would pick up; drop it.
-      settings.disconnectSync();
+      sdk.disconnectSync();
       return outcome;
     });
   } finally {
