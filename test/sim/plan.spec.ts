@@ -264,7 +264,7 @@ describe("diffPlans", () => {
     assert.equal(diffExitCode(d, true), 0);
     const text = renderDiff(d);
     assert.match(text, /^2 replacement\(s\)\/deletion\(s\) of protected or stateful resources: BLOCKED \(exit 3\)/m);
-    assert.match(text, /^delete \(blocking\)  vsw-i +alicloud:Switch +in use by cluster \(vswitchIds\) and pool \(vswitchIds\) in the old plan/m);
+    assert.match(text, /^delete \(blocking\) {2}vsw-i +alicloud:Switch +in use by cluster \(vswitchIds\) and pool \(vswitchIds\) in the old plan/m);
   });
 
   it("long values show the part that differs: two security group descriptions that differ at the end look different", () => {

@@ -1,0 +1,17 @@
+/**
+ * `ack-mesh/plan`: what is decided before any resource exists: the network plan (every CIDR), the
+ * mesh identity, and the image and chart sources.
+ *
+ * ```ts
+ * import { parseAndPlanNetwork, meshIdentityFromConfig } from "ack-mesh/plan";
+ * const { config, network } = parseAndPlanNetwork(raw); // throws a ConfigError listing every problem
+ * const identity = meshIdentityFromConfig(config);
+ * ```
+ */
+export { ADDRESS_PLAN, cidrTable, computeNetworkPlan, networkProblems, parseAndPlanNetwork, planNetwork, slotFromName } from "./network";
+export type { ClusterNetworkPlan, NetworkPlan, VpcPlan, ZoneNetworkPlan } from "./network";
+export { meshIdentityFromConfig } from "./mesh";
+export { imageSourceWarnings, imageSources, istioImages, mirrorList } from "./images";
+export type { ImageSources, MirrorList } from "./images";
+export { createMeshIdentity } from "../components/types";
+export type { MeshIdentity } from "../components/types";

@@ -1,0 +1,100 @@
+/**
+ * The real user path of the library: `npm pack`, install the tarball into a fresh consumer project
+ * (examples/consumer) with a chosen @pulumi/pulumi, typecheck it against the package's public entry
+ * points, run it on `ack-mesh/testing`, and compare what it registers with the same program run from
+ * the sources. Done at both ends of the peer range: the newest @pulumi/pulumi 3.x (pinned here, raised
+ * on purpose) and the lowest the range allows.
+ *
+ * Needs the npm registry (as `npm ci` does). Installs are cached by npm between runs.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import Module from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT, simulate } from "../support";
+
+/** The newest @pulumi/pulumi 3.x the package is tested with; raise it on purpose. */
+const NEWEST_PULUMI = "3.276.0";
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+/** The lowest @pulumi/pulumi of the peer range (`>=X <4.0.0`). */
+const LOWEST_PULUMI = /^>=(\d+\.\d+\.\d+) </.exec(pkg.peerDependencies["@pulumi/pulumi"])![1];
+const EXAMPLE = path.join(ROOT, "examples", "consumer");
+
+function sh(cmd: string, args: string[], cwd: string): string {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+}
+
+/** Runs examples/consumer/program.ts from the sources, with the package's entry points mapped onto them. */
+async function runFromSources(): Promise<string[]> {
+    const entries: Record<string, string> = {
+        "ack-mesh": path.join(ROOT, "components", "index.ts"),
+        "ack-mesh/plan": path.join(ROOT, "plan", "index.ts"),
+        "ack-mesh/config": path.join(ROOT, "config", "index.ts"),
+        "ack-mesh/testing": path.join(ROOT, "testing", "index.ts"),
+    };
+    const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+    const original = mod._resolveFilename;
+    mod._resolveFilename = (request: string, ...rest: unknown[]) => (entries[request] ? entries[request] : original(request, ...rest));
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { consumerProgram } = require(path.join(EXAMPLE, "program.ts")) as { consumerProgram: () => Record<string, unknown> };
+        const result = await simulate(consumerProgram, { project: "consumer", stack: "test" });
+        return result.resources.map((r) => r.name).sort();
+    } finally {
+        mod._resolveFilename = original;
+    }
+}
+
+describe("package: the packed tarball, installed into a consumer project", function () {
+    this.timeout(30 * 60_000);
+    let tmp: string;
+    let tarball: string;
+    let fromSources: string[];
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-consumer-"));
+        // `npm pack` runs `prepack` (the build) and packs exactly what `files` lists.
+        const out = sh("npm", ["pack", "--json", "--pack-destination", tmp], ROOT);
+        const info = JSON.parse(out.slice(out.indexOf("["))) as { filename: string; files: { path: string }[] }[];
+        tarball = path.join(tmp, info[0].filename);
+        const files = info[0].files.map((f) => f.path);
+        assert.ok(files.includes("dist/components/index.js") && files.includes("dist/testing/index.d.ts"), files.join(", "));
+        assert.ok(files.includes("LICENSE") && files.includes("CHANGELOG.md") && files.includes("README.md"));
+        assert.deepStrictEqual(files.filter((f) => f.endsWith(".map") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no source maps, tests or sources");
+        fromSources = await runFromSources();
+    });
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    for (const [label, version] of [
+        ["newest", NEWEST_PULUMI],
+        ["lowest in the peer range", LOWEST_PULUMI],
+    ] as const) {
+        it(`@pulumi/pulumi ${version} (${label}): installs, typechecks and registers what the sources do`, () => {
+            const dir = path.join(tmp, `consumer-${version}`);
+            fs.mkdirSync(dir);
+            for (const f of ["program.ts", "index.ts", "test.ts", "tsconfig.json"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+            const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8"));
+            const consumer = {
+                name: "consumer",
+                private: true,
+                dependencies: { ...example.dependencies, "ack-mesh": `file:${tarball}`, "@pulumi/pulumi": version },
+                devDependencies: example.devDependencies,
+            };
+            fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(consumer, null, 2));
+            const install = sh("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn"], dir);
+            assert.doesNotMatch(install, /EBADENGINE|ERESOLVE/, install);
+            // One SDK copy: the peer dependency is the consumer's, not a nested second one.
+            const copies = sh("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], dir).trim().split("\n").filter((l) => l.endsWith(path.join("node_modules", "@pulumi", "pulumi")));
+            assert.deepStrictEqual([...new Set(copies)], [path.join(dir, "node_modules", "@pulumi", "pulumi")]);
+            sh(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], dir);
+            const run = JSON.parse(sh(process.execPath, [path.join(dir, "bin", "test.js")], dir)) as { counts: Record<string, number>; names: string[] };
+            assert.deepStrictEqual(run.names, fromSources);
+            assert.equal(run.counts["alicloud:cs/managedKubernetes:ManagedKubernetes"], 2);
+            assert.equal(run.counts["ack-mesh:mesh:IstioMesh"], 1);
+            assert.equal(run.counts["ack-mesh:cluster:AckCluster"], 2);
+        });
+    }
+});
