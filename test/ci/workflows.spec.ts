@@ -11,7 +11,7 @@ import { parse as yamlParse } from "yaml";
 import { ROOT } from "../support";
 
 const dir = path.join(ROOT, ".github", "workflows");
-const FILES = ["deploy.yml", "pr.yml", "pulumi-preview.yml", "pulumi-up.yml"];
+const FILES = ["deploy.yml", "pr.yml", "pulumi-preview.yml", "pulumi-up.yml", "release.yml"];
 const text = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
 const load = (f: string) => yamlParse(text(f), { strict: true, uniqueKeys: true }) as any;
 const STACKS = ["dev", "staging", "prod"];
@@ -110,7 +110,8 @@ describe("GitHub workflows", () => {
 
     it("pin the Pulumi CLI to the version of @pulumi/pulumi in package.json", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        const sdk = pkg.dependencies["@pulumi/pulumi"];
+        // A peer dependency of the package; the repository develops against the pinned devDependency.
+        const sdk = pkg.devDependencies["@pulumi/pulumi"];
         assert.match(sdk, /^\d+\.\d+\.\d+$/, "the SDK itself is pinned exactly");
         const steps = allJobs().flatMap(([f, id, job]) =>
             (job.steps ?? []).filter((s: any) => String(s.uses ?? "").startsWith("pulumi/actions@")).map((s: any) => [`${f}:${id}`, s.with?.["pulumi-version"]]),
@@ -129,6 +130,7 @@ describe("GitHub workflows", () => {
             // Reusable: the caller's job grants the ceiling; this is the floor they ask for.
             "pulumi-preview.yml": { contents: "read" },
             "pulumi-up.yml": { contents: "read" },
+            "release.yml": {},
         });
         const read = { contents: "read" };
         assert.deepEqual(
@@ -146,6 +148,8 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": { "pull-requests": "write" },
                 "pulumi-preview.yml:preview": read,
                 "pulumi-up.yml:up": read,
+                // npm publish --provenance signs with the job's OIDC token.
+                "release.yml:publish": { contents: "read", "id-token": "write" },
             },
         );
     });
@@ -182,6 +186,7 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": undefined,
                 "pulumi-preview.yml:preview": "${{ inputs.environment }}",
                 "pulumi-up.yml:up": "${{ inputs.environment }}",
+                "release.yml:publish": "npm",
             },
         );
         // A job that reads a secret other than the token declares its environment: environment-only secrets are
@@ -207,6 +212,7 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": [],
                 "pulumi-preview.yml:preview": [...READ_ONLY, ...BACKEND].sort(),
                 "pulumi-up.yml:up": [...DEPLOY_KEYS, ...BACKEND].sort(),
+                "release.yml:publish": ["NPM_TOKEN"],
             },
         );
         // The provider reads ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY; a preview fills them from the read-only pair.
@@ -231,6 +237,8 @@ describe("GitHub workflows", () => {
             "pr.yml": { group: "pr-plan-${{ github.event.pull_request.number }}", "cancel-in-progress": true },
             "pulumi-preview.yml": undefined,
             "pulumi-up.yml": undefined,
+            // One release at a time, never cancelled halfway through a publish.
+            "release.yml": { group: "release", "cancel-in-progress": false },
         });
         assert.deepEqual(
             table((job) => job.concurrency),
@@ -248,8 +256,22 @@ describe("GitHub workflows", () => {
                 // A running `pulumi up` is never cancelled.
                 "pulumi-preview.yml:preview": { group: "pulumi-preview-${{ inputs.stack }}", "cancel-in-progress": false },
                 "pulumi-up.yml:up": { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false },
+                "release.yml:publish": undefined,
             },
         );
+    });
+
+    it("release.yml: on a version tag, tests then npm publish --provenance of the tagged version", () => {
+        const wf = load("release.yml");
+        assert.deepEqual(wf.on, { push: { tags: ["v*.*.*"] } });
+        const runs = wf.jobs.publish.steps.filter((st: any) => st.run).map((st: any) => st.run.trim().split("\n")[0]);
+        assert.deepEqual(runs.slice(-4), [
+            "npm ci --ignore-scripts --no-audit --no-fund",
+            "npm test",
+            'npm pkg set repository.type=git "repository.url=git+https://github.com/${REPOSITORY}.git"',
+            "npm publish --provenance --access public",
+        ]);
+        assert.match(wf.jobs.publish.steps.find((st: any) => st.name === "The tag is the package version").run, /"\$TAG" != "v\$version"/);
     });
 
     it("deploy.yml: dev up, then for staging and prod a read-only preview and the approval-gated up of the same run", () => {
