@@ -15,7 +15,9 @@
  * (this package's version) bundles: the public and the finance/government
  * regions, in its order. The list is the provider's, pinned with it: a
  * region Alibaba opens later needs a newer provider (or
- * `skipRegionValidation`). Raise it with the provider.
+ * `skipRegionValidation`). Raise it with the provider. 3.108 is the lowest
+ * `@pulumi/alicloud` of the package's peer range; a newer provider in your
+ * program accepts these regions and may accept more.
  */
 
 /** Region ids the provider's static validation accepts. */

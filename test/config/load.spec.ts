@@ -597,7 +597,9 @@ describe("config/load: exact error messages", () => {
     it("the region list is the pinned provider's: raise it with @pulumi/alicloud", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         // PROVIDER_REGIONS is ValidRegions of terraform-provider-alicloud v1.289.0, which @pulumi/alicloud 3.108 bundles.
-        assert.equal(pkg.dependencies["@pulumi/alicloud"], "3.108.0", "the provider moved: update config/regions.ts from its ValidRegions");
+        // The lowest provider of the peer range, which the repository tests with.
+        assert.equal(pkg.devDependencies["@pulumi/alicloud"], "3.108.0", "the provider moved: update config/regions.ts from its ValidRegions");
+        assert.match(pkg.peerDependencies["@pulumi/alicloud"], /^>=3\.108\.0 </);
         assert.equal(PROVIDER_REGIONS.length, 45);
         assert.ok(PROVIDER_REGIONS.includes("cn-zhongwei") && PROVIDER_REGIONS.includes("rus-west-1"));
         assert.ok(!PROVIDER_REGIONS.includes("cn-wuhan-lr"), "not in v1.289's list");
