@@ -520,7 +520,7 @@ export function nextStepLines(stack: string, file: string, format: RenderFormat)
     const intro = "Preview against the real cloud, then apply (Alibaba Cloud credentials needed):";
     const code = (c: string) => (format === "markdown" ? `\`${c}\`` : c);
     const notes = [
-        ...(own ? [] : [`The stack is ${stack}, named after the file; --config-file makes Pulumi read that file instead of stacks/Pulumi.${stack}.yaml.`]),
+        ...(own ? [] : [`The stack is ${stack}; --config-file makes Pulumi read that file instead of stacks/Pulumi.${stack}.yaml.`]),
         `For a new stack, run ${code(`pulumi stack init ${stack}`)} first.`,
     ];
     return format === "markdown" ? [intro, "", "```sh", ...cmds, "```", "", ...notes] : [intro, ...cmds.map((c) => `  ${c}`), ...notes];
@@ -629,7 +629,13 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
             throw e;
         }
     }
-    const stack = args.stack ?? /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(args.stackFile!))?.[1] ?? "custom";
+    // The stack: named, else from the file name (Pulumi.<stack>.yaml), else the earlier plan's (a diff compares one stack).
+    const fromFile = args.stackFile ? /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(args.stackFile))?.[1] : undefined;
+    const stack = args.stack ?? fromFile ?? old?.stack ?? "custom";
+    if (old && old.stack !== stack) {
+        io.err(`${args.diff} is a plan of stack ${old.stack}, not of ${stack}: a diff compares two plans of one stack (name it: npm run plan -- ${old.stack} --stack-file … --diff …)`);
+        return 1;
+    }
     let cfg: ReturnType<typeof stackConfig>;
     try {
         cfg = stackConfig(stack, args.stackFile);

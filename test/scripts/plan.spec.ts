@@ -174,7 +174,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.equal(code, 0);
     const lines = out.split("\n");
     assert.deepEqual(lines.slice(lines.indexOf("Next step") + 2, lines.indexOf("Next step") + 4), [`  pulumi preview -s trial --config-file ${file}`, `  pulumi up -s trial --config-file ${file}`]);
-    assert.ok(lines.includes("The stack is trial, named after the file; --config-file makes Pulumi read that file instead of stacks/Pulumi.trial.yaml."));
+    assert.ok(lines.includes("The stack is trial; --config-file makes Pulumi read that file instead of stacks/Pulumi.trial.yaml."));
   });
 
   it("--format markdown: cost table with pricing links, the critical path in minutes, the tree folded, the commands in a sh block", async () => {
@@ -255,6 +255,19 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.equal(code, 2);
     assert.equal(out, "");
     assert.match(err.split("\n")[0], new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:3: Map keys must be unique`));
+  });
+
+  it("--diff with a stack file of another name takes the stack from the earlier plan; a plan of another stack exits 1", async () => {
+    const before = path.join(tmp, "dev-before.json");
+    assert.equal((await run("dev", "--json", before)).code, 0);
+    const file = path.join(tmp, "x.yaml");
+    fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), file);
+    const same = await run("--stack-file", file, "--diff", before);
+    assert.equal(same.code, 0, same.err);
+    assert.match(same.out, /^Plan diff \(stack dev\): 0 to create, 0 to update, 0 to replace, 0 to delete/);
+    const other = await run("staging", "--diff", before);
+    assert.equal(other.code, 1);
+    assert.match(other.err, /is a plan of stack dev, not of staging: a diff compares two plans of one stack/);
   });
 
   it("usage errors and unknown stacks exit 1", async () => {
