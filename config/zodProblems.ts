@@ -113,8 +113,8 @@ function quoteProblem(root: AnySchema, path: ReadonlyArray<PropertyKey>, input: 
     return {
         path: formatPath(path),
         value: input,
-        message: `must be a string, not a ${typeof input}${fraction ? " (YAML drops the trailing zeros of an unquoted number: 1.30 is read as 1.3)" : ""}`,
-        fix: `quote it, e.g. ${String(key)}: ${JSON.stringify(example)}`,
+        message: `must be a string, not a ${typeof input}${fraction ? ` (YAML read the unquoted number ${input}, dropping any trailing zeros)` : ""}`,
+        fix: `quote the value you meant, e.g. ${String(key)}: ${JSON.stringify(example)}`,
     };
 }
 

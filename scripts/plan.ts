@@ -338,7 +338,7 @@ export function imageLines(planned: PlannedTopology, plan: CanonicalPlan): strin
  */
 export const PRICING_PAGES = {
     ack: { title: "ACK cluster billing", url: "https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/product-overview/ack-pro-cluster-billing" },
-    ecs: { title: "ECS instance type billing", url: "https://www.alibabacloud.com/help/en/ecs/instance-types" },
+    ecs: { title: "ECS pay-as-you-go billing", url: "https://alibabacloud.com/help/en/ecs/pay-as-you-go-1" },
     clb: { title: "CLB billing", url: "https://alibabacloud.com/help/en/slb/classic-load-balancer/product-overview/billing-overview" },
     nat: { title: "NAT Gateway billing", url: "https://alibabacloud.com/help/en/nat-gateway/product-overview/pricing" },
     eip: { title: "EIP billing", url: "https://www.alibabacloud.com/help/en/eip/billing-overview" },

@@ -803,15 +803,15 @@ describe("config/load: exact error messages", () => {
         raw.mesh.istioVersion = 1.3;
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            '  - mesh.istioVersion: must be a string, not a number (YAML drops the trailing zeros of an unquoted number: 1.30 is read as 1.3) (got 1.3). Fix: quote it, e.g. istioVersion: "1.30.3"',
+            '  - mesh.istioVersion: must be a string, not a number (YAML read the unquoted number 1.3, dropping any trailing zeros) (got 1.3). Fix: quote the value you meant, e.g. istioVersion: "1.30.3"',
         ]);
         raw = base();
         raw.clusters.hz.displayName = 2024;
         raw.clusters.sh.kubernetesVersion = true;
         expectMessage(raw, [
             "Invalid ack-mesh configuration (2 problems):",
-            '  - clusters.hz.displayName: must be a string, not a number (got 2024). Fix: quote it, e.g. displayName: "2024"',
-            '  - clusters.sh.kubernetesVersion: must be a string, not a boolean (got true). Fix: quote it, e.g. kubernetesVersion: "true"',
+            '  - clusters.hz.displayName: must be a string, not a number (got 2024). Fix: quote the value you meant, e.g. displayName: "2024"',
+            '  - clusters.sh.kubernetesVersion: must be a string, not a boolean (got true). Fix: quote the value you meant, e.g. kubernetesVersion: "true"',
         ]);
     });
 
