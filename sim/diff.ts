@@ -435,13 +435,36 @@ function vswitchInUseNote(kind: "delete" | "replace", zone: string, usedBy: read
   const pools = usedBy.filter((u) => u.type === "alicloud:cs/nodePool:NodePool");
   const pods = usedBy.filter((u) => u.property === "podVswitchIds");
   const clusters = usedBy.filter((u) => u.type !== "alicloud:cs/nodePool:NodePool" && u.property === "vswitchIds");
+  // ack-mesh names them `<cluster>-cluster` and `<cluster>-np-<pool>`: give the steps as config edits where it can.
+  const poolKey = (u: VswitchUser) => /^(.+)-np-(.+)$/.exec(u.name);
+  const clusterKey = (u: VswitchUser) => /^(.+)-cluster$/.exec(u.name)?.[1];
   const steps: string[] = [];
-  if (pools.length) steps.push(`move ${names(pools)} off it (ACK puts only new nodes in a pool's new vswitchIds: scale out elsewhere, then remove its nodes in ${zone}), \`pulumi up\``);
-  if (pods.length) {
-    steps.push(`take it out of Terway's vSwitch list of ${names(pods)} (ConfigMap kube-system/eni-config: podVswitchIds is create-only, ACK ignores edits) and recreate the pods whose ENIs are in ${zone}, \`pulumi up\``);
+  if (pools.length) {
+    const where = pools.map((u) => poolKey(u)).every((m) => m !== null)
+      ? pools.map((u) => { const m = poolKey(u)!; return `clusters.${m[1]}.nodePools.${m[2]}.zones`; })
+      : [];
+    steps.push(
+      `move ${names(pools)} off ${zone}${where.length ? ` (list the pool's other zones in ${[...new Set(where)].join(", ")})` : ""}, \`pulumi up\`; ` +
+        `ACK puts only new nodes in a pool's new vSwitches, so scale out elsewhere and remove the nodes left in ${zone}`,
+    );
   }
-  if (clusters.length) steps.push(`take it out of the vswitchIds of ${names(clusters)}, \`pulumi up\``);
-  steps.push(kind === "delete" ? "then delete it, `pulumi up`" : "then replace it, `pulumi up`, and move them back");
+  if (pods.length) {
+    steps.push(`take it out of Terway's vSwitch list of ${names(pods)} (ConfigMap kube-system/eni-config; podVswitchIds is create-only and ACK ignores edits) and recreate the pods whose ENIs are in ${zone}`);
+  }
+  const owners = [...clusters, ...pods];
+  const keys = owners.map(clusterKey).filter((k): k is string => k !== undefined);
+  if (kind === "delete") {
+    if (keys.length === owners.length && keys.length) {
+      steps.push(`remove ${zone} from ${[...new Set(keys)].map((k) => `clusters.${k}.zones`).join(", ")}, \`pulumi up\` (that one update takes the vSwitch out of the cluster and deletes it)`);
+    } else if (clusters.length) {
+      steps.push(`take it out of the vswitchIds of ${names(clusters)} and delete it, \`pulumi up\``);
+    } else {
+      steps.push("then delete it, `pulumi up`");
+    }
+  } else {
+    if (clusters.length) steps.push(`take it out of the vswitchIds of ${names(clusters)}, \`pulumi up\``);
+    steps.push("then replace it, `pulumi up`, and move them back");
+  }
   const users = usedBy.map((u) => `${u.name} (${u.property})`);
   const list = users.length > 1 ? `${users.slice(0, -1).join(", ")} and ${users[users.length - 1]}` : users[0];
   const what = kind === "delete" ? "the delete fails" : "the replacement deletes it, which fails";

@@ -60,9 +60,11 @@ function plan(...resources: CanonicalResource[]): CanonicalPlan {
   return makeCanonicalPlan({ stack: "dev", project: "ack-mesh" }, resources);
 }
 
-async function simulateStack(stack: string) {
+async function simulateStack(stack: string, change: (raw: Record<string, any>) => void = () => undefined) {
   const { config, secretConfigKeys } = readStackConfig(`${ROOT}/stacks/Pulumi.${stack}.yaml`);
-  return simulate(runAckMesh, { project: "ack-mesh", stack, config, secretConfigKeys });
+  const clusters = structuredClone(config["ack-mesh:clusters"]) as Record<string, any>;
+  change(clusters);
+  return simulate(runAckMesh, { project: "ack-mesh", stack, config: { ...config, "ack-mesh:clusters": clusters }, secretConfigKeys });
 }
 
 /** Every object in `v` has its keys in sorted order. */
@@ -242,6 +244,28 @@ describe("diffPlans", () => {
     assert.equal(diffExitCode(unused, false), 0);
   });
 
+  it("the steps of a zone removal are config edits for the program's own resources", async () => {
+    const before = canonicalPlan(await simulateStack("staging"), { stack: "staging", project: "ack-mesh" });
+    const after = canonicalPlan(
+      await simulateStack("staging", (c) => {
+        c.hangzhou.zones = ["cn-hangzhou-h"];
+      }),
+      { stack: "staging", project: "ack-mesh" },
+    );
+    const diff = diffPlans(before, after);
+    assert.equal(diffExitCode(diff, false), 3);
+    const node = diff.resources.find((x) => x.name === "net-vsw-hangzhou-cn-hangzhou-i")!;
+    assert.equal(node.kind, "delete");
+    assert.ok(
+      node.notes.some((n) =>
+        n.endsWith(
+          "In steps: 1. move hangzhou-np-default off cn-hangzhou-i (list the pool's other zones in clusters.hangzhou.nodePools.default.zones), `pulumi up`; ACK puts only new nodes in a pool's new vSwitches, so scale out elsewhere and remove the nodes left in cn-hangzhou-i; 2. remove cn-hangzhou-i from clusters.hangzhou.zones, `pulumi up` (that one update takes the vSwitch out of the cluster and deletes it)",
+        ),
+      ),
+      node.notes.join("\n"),
+    );
+  });
+
   it("moving a cluster off a zone: deleting the vSwitch its nodes and pods use blocks (exit 3), naming the steps", () => {
     const vswI = r(T.vsw, "vsw-i", { provider: prov.urn, propertyDependencies: { vpcId: [vpc.urn] }, inputs: { cidrBlock: "10.0.1.0/24", vpcId: "vpc-1", zoneId: "cn-hangzhou-i" } });
     const podI = r(T.vsw, "podvsw-i", { provider: prov.urn, propertyDependencies: { vpcId: [vpc.urn] }, inputs: { cidrBlock: "10.0.2.0/24", vpcId: "vpc-1", zoneId: "cn-hangzhou-i" } });
@@ -255,10 +279,10 @@ describe("diffPlans", () => {
       [["podvsw-i", "delete"], ["vsw-i", "delete"]],
     );
     assert.deepEqual(d.resources.find((x) => x.name === "vsw-i")!.notes, [
-      "in use by cluster (vswitchIds) and pool (vswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. move pool off it (ACK puts only new nodes in a pool's new vswitchIds: scale out elsewhere, then remove its nodes in cn-hangzhou-i), `pulumi up`; 2. take it out of the vswitchIds of cluster, `pulumi up`; 3. then delete it, `pulumi up`",
+      "in use by cluster (vswitchIds) and pool (vswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. move pool off cn-hangzhou-i, `pulumi up`; ACK puts only new nodes in a pool's new vSwitches, so scale out elsewhere and remove the nodes left in cn-hangzhou-i; 2. take it out of the vswitchIds of cluster and delete it, `pulumi up`",
     ]);
     assert.deepEqual(d.resources.find((x) => x.name === "podvsw-i")!.notes, [
-      "in use by cluster (podVswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. take it out of Terway's vSwitch list of cluster (ConfigMap kube-system/eni-config: podVswitchIds is create-only, ACK ignores edits) and recreate the pods whose ENIs are in cn-hangzhou-i, `pulumi up`; 2. then delete it, `pulumi up`",
+      "in use by cluster (podVswitchIds) in the old plan: the delete fails while nodes or ENIs are in it. In steps: 1. take it out of Terway's vSwitch list of cluster (ConfigMap kube-system/eni-config; podVswitchIds is create-only and ACK ignores edits) and recreate the pods whose ENIs are in cn-hangzhou-i; 2. then delete it, `pulumi up`",
     ]);
     assert.equal(diffExitCode(d, false), 3);
     assert.equal(diffExitCode(d, true), 0);
