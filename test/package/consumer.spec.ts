@@ -68,6 +68,23 @@ describe("package: the packed tarball, installed into a consumer project", funct
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+    it("a git dependency: npm clones the repository, installs its devDependencies and builds it (prepare)", () => {
+        const dir = path.join(tmp, "consumer-git");
+        fs.mkdirSync(dir);
+        const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8"));
+        // The committed HEAD of this checkout, as `git+https://…` would give a published commit.
+        const consumer = { name: "consumer-git", private: true, dependencies: { ...example.dependencies, "ack-mesh": `git+file://${ROOT}` } };
+        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(consumer, null, 2));
+        sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], dir);
+        const loaded = sh(
+            process.execPath,
+            ["-e", 'const m = require("ack-mesh"), p = require("ack-mesh/plan"), c = require("ack-mesh/config"), t = require("ack-mesh/testing"); console.log([typeof m.AckCluster, typeof p.parseAndPlanNetwork, typeof c.parseStackConfig, typeof t.simulate].join(" "))'],
+            dir,
+        );
+        assert.equal(loaded.trim(), "function function function function");
+        assert.ok(fs.existsSync(path.join(dir, "node_modules", "ack-mesh", "dist", "components", "index.d.ts")), "types were built");
+    });
+
     for (const [label, version] of [
         ["newest", NEWEST_PULUMI],
         ["lowest in the peer range", LOWEST_PULUMI],
