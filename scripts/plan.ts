@@ -30,15 +30,18 @@ import { BOOKINFO_WORKLOADS } from "../config/schema";
 import { planTopology, layoutSummary, runAckMesh, PlannedTopology } from "../programs/ack-mesh/program";
 import { cidrTable } from "../plan/network";
 import { mirrorList } from "../plan/images";
+import { ACK_CLUSTER_TYPE } from "../components/ackCluster";
 import { PREFLIGHT_SUMMARY_HEADING } from "../components/preflight";
 import { referenceWeight } from "../bench/weights";
 import { TEXT_WIDTH, TREE_GROUP_MIN, TreeMode, displayType, fitTable, resourceTree, wrapText } from "./render";
 import {
+    ALI,
     ALIBABA_LB_ADDRESS_TYPE,
     CanonicalPlan,
     CanonicalResource,
     CriticalPath,
     GatewayInfo,
+    K8S,
     MeshTopology,
     PlanFormatError,
     RecordedLog,
@@ -357,16 +360,17 @@ export interface BillableLine {
     readonly pricing: keyof typeof PRICING_PAGES;
 }
 
-const ACK_TYPE = "alicloud:cs/managedKubernetes:ManagedKubernetes";
-const ACK_COMPONENT_TYPE = "ack-mesh:cluster:AckCluster";
-const NODE_POOL_TYPE = "alicloud:cs/nodePool:NodePool";
-const NAT_TYPE = "alicloud:vpc/natGateway:NatGateway";
-const EIP_TYPE = "alicloud:ecs/eipAddress:EipAddress";
-const TR_TYPE = "alicloud:cen/transitRouter:TransitRouter";
-const TR_VPC_TYPE = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment";
-const TR_PEER_TYPE = "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment";
-const SERVICE_TYPE = "kubernetes:core/v1:Service";
-const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+// The type tokens the simulated cloud models (sim/alicloud.ts, sim/kubernetes.ts).
+const ACK_TYPE = ALI.cluster;
+const ACK_COMPONENT_TYPE = ACK_CLUSTER_TYPE;
+const NODE_POOL_TYPE = ALI.nodePool;
+const NAT_TYPE = ALI.natGateway;
+const EIP_TYPE = ALI.eip;
+const TR_TYPE = ALI.transitRouter;
+const TR_VPC_TYPE = ALI.trVpcAttachment;
+const TR_PEER_TYPE = ALI.trPeerAttachment;
+const SERVICE_TYPE = K8S.service;
+const RELEASE_TYPE = K8S.release;
 
 const rec = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
