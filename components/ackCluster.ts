@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { DNS_LABEL, isKeyPairName, KEY_PAIR_NAME_FIX, REGION_ID } from "../config/schema";
+import { DNS_LABEL, isKeyPairName, KEY_PAIR_NAME_FIX, REGION_ID } from "../config/constants";
 import { ClusterHandle, meshTags } from "./types";
 
 /** Type token of {@link AckCluster}. Public contract: renaming it needs an alias. */

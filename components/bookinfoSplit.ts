@@ -36,7 +36,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL } from "../config/schema";
+import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL } from "../config/constants";
 import { K8sObject, OUTLIER_DETECTION, localityFailoverDestinationRule } from "./istioObjects";
 import { RELEASE_NAMES, gatewaySelector } from "./istioValues";
 import type { ClusterHandle, MeshIdentity } from "./types";

@@ -26,7 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { DNS_LABEL } from "../config/schema";
+import { DNS_LABEL } from "../config/constants";
 import { ISTIO_CHARTS } from "./istioValues";
 import type { ClusterHandle, MeshIdentity } from "./types";
 

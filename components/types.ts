@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { DNS_LABEL } from "../config/schema";
+import { DNS_LABEL } from "../config/constants";
 
 /**
  * What the mesh components need of a cluster. Built by `AckCluster`, or by

@@ -148,7 +148,8 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": { "pull-requests": "write" },
                 "pulumi-preview.yml:preview": read,
                 "pulumi-up.yml:up": read,
-                // npm publish --provenance signs with the job's OIDC token.
+                // Only the publish job holds the OIDC token; the tests run install scripts without it.
+                "release.yml:test": read,
                 "release.yml:publish": { contents: "read", "id-token": "write" },
             },
         );
@@ -186,6 +187,7 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": undefined,
                 "pulumi-preview.yml:preview": "${{ inputs.environment }}",
                 "pulumi-up.yml:up": "${{ inputs.environment }}",
+                "release.yml:test": undefined,
                 "release.yml:publish": "npm",
             },
         );
@@ -212,6 +214,7 @@ describe("GitHub workflows", () => {
                 "pr.yml:comment": [],
                 "pulumi-preview.yml:preview": [...READ_ONLY, ...BACKEND].sort(),
                 "pulumi-up.yml:up": [...DEPLOY_KEYS, ...BACKEND].sort(),
+                "release.yml:test": [],
                 "release.yml:publish": ["NPM_TOKEN"],
             },
         );
@@ -256,22 +259,28 @@ describe("GitHub workflows", () => {
                 // A running `pulumi up` is never cancelled.
                 "pulumi-preview.yml:preview": { group: "pulumi-preview-${{ inputs.stack }}", "cancel-in-progress": false },
                 "pulumi-up.yml:up": { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false },
+                "release.yml:test": undefined,
                 "release.yml:publish": undefined,
             },
         );
     });
 
-    it("release.yml: on a version tag, tests then npm publish --provenance of the tagged version", () => {
+    it("release.yml: on a version tag, tests in one job, then npm publish --provenance in another that runs no install script", () => {
         const wf = load("release.yml");
         assert.deepEqual(wf.on, { push: { tags: ["v*.*.*"] } });
-        const runs = wf.jobs.publish.steps.filter((st: any) => st.run).map((st: any) => st.run.trim().split("\n")[0]);
-        assert.deepEqual(runs.slice(-4), [
+        const runs = (job: string) => wf.jobs[job].steps.filter((st: any) => st.run).map((st: any) => st.run.trim().split("\n")[0]);
+        assert.deepEqual(runs("test").slice(-2), ["npm ci --ignore-scripts --no-audit --no-fund", "npm test"]);
+        assert.equal(wf.jobs.publish.needs, "test");
+        assert.deepEqual(runs("publish"), [
             "npm ci --ignore-scripts --no-audit --no-fund",
-            "npm test",
             'npm pkg set repository.type=git "repository.url=git+https://github.com/${REPOSITORY}.git"',
-            "npm publish --provenance --access public",
+            "npm run build",
+            'case "$TAG" in',
         ]);
-        assert.match(wf.jobs.publish.steps.find((st: any) => st.name === "The tag is the package version").run, /"\$TAG" != "v\$version"/);
+        const publish = wf.jobs.publish.steps.find((st: any) => st.name === "npm publish").run as string;
+        assert.match(publish, /\*-\*\) npm publish --provenance --access public --ignore-scripts --tag next ;;/);
+        assert.match(publish, /\*\) npm publish --provenance --access public --ignore-scripts ;;/);
+        assert.match(wf.jobs.test.steps.find((st: any) => st.name === "The tag is the package version").run, /"\$TAG" != "v\$version"/);
     });
 
     it("deploy.yml: dev up, then for staging and prod a read-only preview and the approval-gated up of the same run", () => {

@@ -8,7 +8,7 @@
  * Needs the npm registry (as `npm ci` does). Installs are cached by npm between runs.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as os from "node:os";
@@ -24,7 +24,14 @@ const LOWEST_PULUMI = /^>=(\d+\.\d+\.\d+) </.exec(pkg.peerDependencies["@pulumi/
 const EXAMPLE = path.join(ROOT, "examples", "consumer");
 
 function sh(cmd: string, args: string[], cwd: string): string {
-    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+    return shWithErr(cmd, args, cwd).stdout;
+}
+
+/** Runs a command; returns stdout and stderr (npm writes its warnings to stderr). @throws on a non-zero exit */
+function shWithErr(cmd: string, args: string[], cwd: string): { stdout: string; stderr: string } {
+    const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    return { stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs examples/consumer/program.ts from the sources, with the package's entry points mapped onto them. */
@@ -63,7 +70,12 @@ describe("package: the packed tarball, installed into a consumer project", funct
         const files = info[0].files.map((f) => f.path);
         assert.ok(files.includes("dist/components/index.js") && files.includes("dist/testing/index.d.ts"), files.join(", "));
         assert.ok(files.includes("LICENSE") && files.includes("CHANGELOG.md") && files.includes("README.md"));
-        assert.deepStrictEqual(files.filter((f) => f.endsWith(".map") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no source maps, tests or sources");
+        const shipped = /^dist\/(components|config|plan|policy|sim|testing)\/[^/]+\.(js|d\.ts)$/;
+        assert.deepStrictEqual(
+            files.filter((f) => !shipped.test(f) && !["LICENSE", "CHANGELOG.md", "README.md", "package.json"].includes(f)),
+            [],
+            "only the built library, LICENSE, CHANGELOG and README: no source maps, tests, sources or stale builds",
+        );
         fromSources = await runFromSources();
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -97,16 +109,23 @@ describe("package: the packed tarball, installed into a consumer project", funct
             const consumer = {
                 name: "consumer",
                 private: true,
-                dependencies: { ...example.dependencies, "ack-mesh": `file:${tarball}`, "@pulumi/pulumi": version },
+                // @pulumi/policy: the optional peer of ack-mesh/policy, to typecheck that entry point too.
+                dependencies: { ...example.dependencies, "ack-mesh": `file:${tarball}`, "@pulumi/pulumi": version, "@pulumi/policy": pkg.devDependencies["@pulumi/policy"] },
                 devDependencies: example.devDependencies,
             };
             fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(consumer, null, 2));
-            const install = sh("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn"], dir);
-            assert.doesNotMatch(install, /EBADENGINE|ERESOLVE/, install);
+            const install = shWithErr("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn"], dir);
+            assert.doesNotMatch(install.stderr, /EBADENGINE|ERESOLVE/, install.stderr);
             // One SDK copy: the peer dependency is the consumer's, not a nested second one.
             const copies = sh("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], dir).trim().split("\n").filter((l) => l.endsWith(path.join("node_modules", "@pulumi", "pulumi")));
             assert.deepStrictEqual([...new Set(copies)], [path.join(dir, "node_modules", "@pulumi", "pulumi")]);
             sh(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], dir);
+            // Older Pulumi projects resolve with moduleResolution "node", which ignores `exports`: typesVersions serves them.
+            fs.writeFileSync(
+                path.join(dir, "node10.ts"),
+                'import { AckCluster } from "ack-mesh";\nimport { parseStackConfig } from "ack-mesh/config";\nimport { parseAndPlanNetwork } from "ack-mesh/plan";\nimport { simulate } from "ack-mesh/testing";\nimport { createPolicies } from "ack-mesh/policy";\nexport const all = [AckCluster, parseStackConfig, parseAndPlanNetwork, simulate, createPolicies];\n',
+            );
+            sh(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--module", "commonjs", "--moduleResolution", "node", "--target", "es2020", "--esModuleInterop", "--types", "node", "node10.ts"], dir);
             const run = JSON.parse(sh(process.execPath, [path.join(dir, "bin", "test.js")], dir)) as { counts: Record<string, number>; names: string[] };
             assert.deepStrictEqual(run.names, fromSources);
             assert.equal(run.counts["alicloud:cs/managedKubernetes:ManagedKubernetes"], 2);
