@@ -1,5 +1,7 @@
 /**
- * Every internal of `@pulumi/pulumi` the simulated cloud needs, in one place.
+ * The `@pulumi/pulumi` runtime internals the simulated cloud drives, in one place. (The gRPC
+ * message classes it answers with, `@pulumi/pulumi/proto/*` and the SDK's own `google-protobuf`,
+ * are loaded by `sim/monitor.ts`; they are generated code that changes with the protocol only.)
  *
  * The public SDK has `pulumi.runtime.setMocks`, but it cannot isolate one run from the next, wait for
  * every outstanding RPC, or record what ack-mesh records; so the simulator drives the runtime itself
