@@ -1,7 +1,7 @@
 /**
  * `simulate()`: runs a Pulumi program in-process against the simulated cloud.
  *
- * How it works (SDK internals of `@pulumi/pulumi` 3.x, checked against 3.248):
+ * How it works (SDK internals of `@pulumi/pulumi` 3.x, checked against 3.248 and 3.276; each one is listed and checked in `sim/sdk.ts`):
  * - **Isolation/reset**: each simulation runs inside `runtime/state.withLocalStorage`, i.e. with a
  *   brand-new `LocalStore` in the SDK's `AsyncLocalStorage` (the mechanism the Automation API uses
  *   for inline programs). Settings, config, feature flags, the stack resource, the RPC keep-alive chain
