@@ -121,11 +121,12 @@ describe("package: the packed tarball, installed into a consumer project", funct
             assert.deepStrictEqual([...new Set(copies)], [path.join(dir, "node_modules", "@pulumi", "pulumi")]);
             sh(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], dir);
             // Older Pulumi projects resolve with moduleResolution "node", which ignores `exports`: typesVersions serves them.
+            // (skipLibCheck: @pulumi/policy's own declarations do not typecheck; an unresolved import still fails.)
             fs.writeFileSync(
                 path.join(dir, "node10.ts"),
                 'import { AckCluster } from "ack-mesh";\nimport { parseStackConfig } from "ack-mesh/config";\nimport { parseAndPlanNetwork } from "ack-mesh/plan";\nimport { simulate } from "ack-mesh/testing";\nimport { createPolicies } from "ack-mesh/policy";\nexport const all = [AckCluster, parseStackConfig, parseAndPlanNetwork, simulate, createPolicies];\n',
             );
-            sh(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--module", "commonjs", "--moduleResolution", "node", "--target", "es2020", "--esModuleInterop", "--types", "node", "node10.ts"], dir);
+            sh(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--module", "commonjs", "--moduleResolution", "node", "--target", "es2020", "--skipLibCheck", "--types", "node", "node10.ts"], dir);
             const run = JSON.parse(sh(process.execPath, [path.join(dir, "bin", "test.js")], dir)) as { counts: Record<string, number>; names: string[] };
             assert.deepStrictEqual(run.names, fromSources);
             assert.equal(run.counts["alicloud:cs/managedKubernetes:ManagedKubernetes"], 2);
