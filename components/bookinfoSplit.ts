@@ -36,7 +36,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL } from "../config/constants";
+import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL, singleRegionBookinfoServices } from "../config/constants";
 import { K8sObject, OUTLIER_DETECTION, localityFailoverDestinationRule } from "./istioObjects";
 import { RELEASE_NAMES, gatewaySelector } from "./istioValues";
 import type { ClusterHandle, MeshIdentity } from "./types";
@@ -335,7 +335,10 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
         }
         // The failover rule ejects up to 100% of a service's endpoints (FAILOVER_OUTLIER_DETECTION), and
         // Istio sets the panic threshold to 0: a service in one region would go dark after one 5xx.
-        if (regions.length >= 2) for (const problem of singleRegionServices(placed, identity)) add(`placement.${problem.workload}`, problem.message, problem.fix);
+        if (regions.length >= 2) {
+            const problems = singleRegionBookinfoServices((w) => placed.get(w) ?? [], (c) => identity.clusters[c]?.region, 'routing "plain"');
+            for (const problem of problems) add(`placement.${problem.workload}`, problem.message, problem.fix);
+        }
     }
 
     // --- tag, namespace.
@@ -574,33 +577,6 @@ export function bookinfoRoutingObjects(
         const split = reviewsHeaderSplit(namespace);
         out["dr-reviews"] = split.destinationRule;
         out["vs-reviews"] = split.virtualService;
-    }
-    return out;
-}
-
-/**
- * The services whose placed versions all run in one region, as problems for
- * `locality-failover`: its rules set `maxEjectionPercent: 100`
- * (`FAILOVER_OUTLIER_DETECTION` in istioObjects.ts) and Istio sets Envoy's panic threshold
- * to 0, so one 5xx would eject the only region's endpoints for
- * `baseEjectionTime`, with nowhere to fail over to. Pure.
- */
-export function singleRegionServices(
-    placed: ReadonlyMap<BookinfoWorkload, readonly string[]>,
-    identity: MeshIdentity,
-): { service: string; workload: BookinfoWorkload; message: string; fix: string }[] {
-    const out: { service: string; workload: BookinfoWorkload; message: string; fix: string }[] = [];
-    for (const service of BOOKINFO_SERVICES) {
-        const versions = BOOKINFO_WORKLOADS.filter((w) => workloadParts(w)[0] === service);
-        const regions = [...new Set(versions.flatMap((w) => placed.get(w) ?? []).map((c) => identity.clusters[c]?.region).filter((r): r is string => r !== undefined))].sort();
-        if (regions.length === 1) {
-            out.push({
-                service,
-                workload: versions.find((w) => (placed.get(w) ?? []).length > 0)!,
-                message: `runs ${service} in one region only (${regions[0]}); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to`,
-                fix: `place ${versions.join(" or ")} in clusters of a second region, or use routing "plain"`,
-            });
-        }
     }
     return out;
 }

@@ -37,3 +37,36 @@ export type BookinfoWorkload = (typeof BOOKINFO_WORKLOADS)[number];
 /** Bookinfo routing scenarios. */
 export const BOOKINFO_ROUTINGS = ["plain", "header-split", "locality-failover"] as const;
 export type BookinfoRouting = (typeof BOOKINFO_ROUTINGS)[number];
+
+/**
+ * The Bookinfo services whose placed versions all run in one region, as problems for
+ * `locality-failover`: its rules set `maxEjectionPercent: 100` (`FAILOVER_OUTLIER_DETECTION` in
+ * components/istioObjects.ts) and Istio sets Envoy's panic threshold to 0, so one 5xx would eject
+ * the only region's endpoints for `baseEjectionTime`, with nowhere to fail over to. One check for
+ * the stack config and `BookinfoSplit`. Pure.
+ *
+ * @param placedOn the clusters a workload is placed on
+ * @param regionOf a cluster's region (undefined for an unknown cluster, which is skipped)
+ * @param plainRouting how the caller spells the `plain` routing in the fix (`routing: plain`, `routing "plain"`)
+ */
+export function singleRegionBookinfoServices(
+    placedOn: (workload: BookinfoWorkload) => readonly string[],
+    regionOf: (cluster: string) => string | undefined,
+    plainRouting: string,
+): { service: string; workload: BookinfoWorkload; message: string; fix: string }[] {
+    const out: { service: string; workload: BookinfoWorkload; message: string; fix: string }[] = [];
+    const services = [...new Set(BOOKINFO_WORKLOADS.map((w) => w.replace(/-v\d+$/, "")))];
+    for (const service of services) {
+        const versions = BOOKINFO_WORKLOADS.filter((w) => w.replace(/-v\d+$/, "") === service);
+        const regions = [...new Set(versions.flatMap((w) => placedOn(w)).map(regionOf).filter((r): r is string => r !== undefined))].sort();
+        if (regions.length === 1) {
+            out.push({
+                service,
+                workload: versions.find((w) => placedOn(w).length > 0)!,
+                message: `runs ${service} in one region only (${regions[0]}); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to`,
+                fix: `place ${versions.join(" or ")} in clusters of a second region, or use ${plainRouting}`,
+            });
+        }
+    }
+    return out;
+}

@@ -25,6 +25,7 @@ import {
 } from "./schema";
 import { problemsFromIssue, suggest } from "./zodProblems";
 import { PROVIDER_REGIONS, regionOfZone } from "./regions";
+import { singleRegionBookinfoServices } from "./constants";
 
 /** Config keys that hold secrets (set with `pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = ["caRootCert", "caRootKey"] as const;
@@ -723,17 +724,8 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
         problems.add("bookinfo.routing", "locality failover needs clusters in at least two regions", "add a cluster in another region, or use routing: plain", b.routing);
     } else if (b.enabled && b.routing === "locality-failover") {
         // Its rules eject up to 100% of a service's endpoints (maxEjectionPercent 100, Istio's panic threshold 0).
-        for (const service of ["productpage", "details", "ratings", "reviews"]) {
-            const versions = BOOKINFO_WORKLOADS.filter((w) => w.startsWith(`${service}-`));
-            const inRegions = [...new Set(versions.flatMap((w) => placement[w]).filter((c) => Object.hasOwn(clusters, c)).map((c) => clusters[c].region))].sort(SORT);
-            if (inRegions.length === 1) {
-                problems.add(
-                    `bookinfo.placement.${versions.find((w) => placement[w].length > 0)}`,
-                    `runs ${service} in one region only (${inRegions[0]}); with locality-failover one 5xx ejects all of its endpoints (maxEjectionPercent 100, panic threshold 0) and there is no other region to fail over to`,
-                    `place ${versions.join(" or ")} in clusters of a second region, or use routing: plain`,
-                );
-            }
-        }
+        const regionOf = (c: string) => (Object.hasOwn(clusters, c) ? clusters[c].region : undefined);
+        for (const p of singleRegionBookinfoServices((w) => placement[w], regionOf, "routing: plain")) problems.add(`bookinfo.placement.${p.workload}`, p.message, p.fix);
     }
     return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
 }
