@@ -37,6 +37,7 @@ import { CATALOG } from "./catalogData";
 import { SimMonitor } from "./monitor";
 import { RecordedLog, SimulationResult, makeResult } from "./record";
 import { StoreLike, sdkInternals } from "./sdk";
+import { engineConfigValue } from "../config/pulumiConfig";
 
 
 /** Options of {@link simulate}. */
@@ -134,7 +135,7 @@ function configStrings(opts: SimulationOptions, project: string): { config: Reco
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.config ?? {})) {
     if (v === undefined) continue;
-    config[full(k)] = typeof v === "string" ? v : JSON.stringify(v);
+    config[full(k)] = engineConfigValue(v);
   }
   return { config, secretKeys: (opts.secretConfigKeys ?? []).map(full) };
 }
