@@ -192,6 +192,11 @@ function failure(a: Answer<unknown> | undefined): { invoke: string; message: str
     return a !== undefined && "failed" in a ? a.failed : undefined;
 }
 
+/** The value of an answer that did not fail (check {@link failure} first). */
+function valueOf<T>(a: Answer<T>): T {
+    return (a as { value: T }).value;
+}
+
 /**
  * What the answers mean for the stack. Pure.
  *
@@ -235,6 +240,11 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         return e !== undefined && "value" in e && e.value !== undefined;
     };
     const existing = new Set(plan.clusters.filter((c) => existsByName(c.region, c.displayName)).map((c) => c.name));
+    /** A region's answers when the account can use it (an unusable one is reported with its clusters). */
+    const usable = (region: string): RegionAnswers | undefined => {
+        const a = answers[region];
+        return a !== undefined && !failure(a.regions) && valueOf(a.regions).includes(region) ? a : undefined;
+    };
     const flag = (exists: boolean, problem: ConfigProblem) => {
         if (exists) warnings.push(`${formatProblem(problem)} (Not an error: this already exists; only new resources there would fail.)`);
         else problems.push(problem);
@@ -249,7 +259,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             cannotCheck(`${base}.region`, c.region, rf, c.region);
             continue;
         }
-        const offered = (regionsAnswer as { value: string[] }).value;
+        const offered = valueOf(regionsAnswer);
         if (!offered.includes(c.region)) {
             // The id passed the provider's own check, so it is no typo: the account lacks the region.
             problems.push({
@@ -262,16 +272,13 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
         }
 
         // Zones.
-        const zonesAnswer = a.zones;
-        const zf = failure(zonesAnswer);
-        let zonesOk = false;
+        const zf = failure(a.zones);
         // Zones found not on offer are reported once, here; their instance types are not asked about again.
-        const offeredZones = zf ? undefined : (zonesAnswer as { value: string[] }).value;
+        const offeredZones = zf ? undefined : valueOf(a.zones);
         if (zf) {
             cannotCheck(`${base}.zones`, c.zones.join(", "), zf, c.region);
         } else {
-            const zones = (zonesAnswer as { value: string[] }).value;
-            const bad = c.zones.filter((z) => !zones.includes(z));
+            const zones = valueOf(a.zones);
             c.zones.forEach((z, i) => {
                 if (!zones.includes(z)) {
                     flag(existing.has(c.name), {
@@ -282,23 +289,22 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
                     });
                 }
             });
-            zonesOk = bad.length === 0;
-            if (zonesOk) passed.push(`${c.name}: zones ${c.zones.join(", ")} offered in ${c.region}`);
+            if (c.zones.every((z) => zones.includes(z))) passed.push(`${c.name}: zones ${c.zones.join(", ")} offered in ${c.region}`);
         }
 
         // Instance types, per pool and zone.
         for (const [pool, p] of Object.entries(c.nodePools)) {
-            const missingIn: string[] = [];
+            let allOnOffer = true;
             for (const z of p.zones) {
                 if (offeredZones !== undefined && !offeredZones.includes(z)) continue;
                 const it = a.instanceTypes[z] ?? missing(c.region, PREFLIGHT_INVOKES.instanceTypes);
                 const f = failure(it);
                 if (f) {
                     cannotCheck(`${base}.nodePools.${pool}.instanceTypes`, `${p.instanceTypes.join(", ")} in ${z}`, f, c.region);
-                    missingIn.push("");
+                    allOnOffer = false;
                     continue;
                 }
-                const onSale = (it as { value: string[] }).value;
+                const onSale = valueOf(it);
                 if (!p.instanceTypes.some((t) => onSale.includes(t))) {
                     const alike = onSale.filter((t) => p.instanceTypes.some((w) => t.split(".").slice(-1)[0] === w.split(".").slice(-1)[0])).sort(SORT).slice(0, 5);
                     flag(existing.has(c.name), {
@@ -307,10 +313,10 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
                         message: `none of these instance types is available in zone ${z} (ecs.getInstanceTypes)${alike.length ? `; of the same size, ${z} offers: ${alike.join(", ")}` : ""}`,
                         fix: `add an instance type on offer in ${z} to the list, or place the pool in other zones (nodePools.${pool}.zones)`,
                     });
-                    missingIn.push(z);
+                    allOnOffer = false;
                 }
             }
-            if (missingIn.length === 0) passed.push(`${c.name}/${pool}: an instance type of ${p.instanceTypes.join(", ")} is on offer in ${p.zones.join(", ")}`);
+            if (allOnOffer) passed.push(`${c.name}/${pool}: an instance type of ${p.instanceTypes.join(", ")} is on offer in ${p.zones.join(", ")}`);
         }
 
         // Kubernetes version.
@@ -322,8 +328,8 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             cannotCheck(`${base}.kubernetesVersion`, c.kubernetesVersion ?? "(newest offered)", (kf ?? ef)!, c.region);
             continue;
         }
-        const onOffer = [...(kv as { value: string[] }).value].sort(compareKubernetesVersions);
-        const running = (found as { value: ExistingCluster | undefined }).value?.version;
+        const onOffer = [...valueOf(kv)].sort(compareKubernetesVersions);
+        const running = valueOf(found)?.version;
         const foreign = a.foreignClusters?.[c.displayName] ?? [];
         if (foreign.length) {
             warnings.push(
@@ -389,15 +395,15 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
 
     // Transit router zones.
     for (const att of plan.attachments) {
-        const a = answers[att.region];
-        if (a === undefined || failure(a.regions) || !(a.regions as { value: string[] }).value.includes(att.region)) continue; // reported above
+        const a = usable(att.region);
+        if (!a) continue; // reported above
         const tr = a.transitRouterZones ?? missing(att.region, PREFLIGHT_INVOKES.transitRouterZones);
         const f = failure(tr);
         if (f) {
             cannotCheck(att.zonesPath, att.zones.join(", "), f, att.region);
             continue;
         }
-        const supported = (tr as { value: string[] }).value;
+        const supported = valueOf(tr);
         const bad = att.zones.filter((z) => !supported.includes(z));
         if (bad.length) {
             const vpcExists = plan.clusters.some((c) => existing.has(c.name) && att.zonesPath.startsWith(`clusters.${c.name}.`)) || (att.zonesPath.startsWith("vpcs.") && plan.clusters.some((c) => existing.has(c.name) && c.region === att.region));
@@ -413,8 +419,8 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
     }
     // NAT gateways: the zone VpcWithCen creates each VPC's gateway in must offer enhanced NAT gateways.
     for (const nat of plan.natGateways) {
-        const a = answers[nat.region];
-        if (a === undefined || failure(a.regions) || !(a.regions as { value: string[] }).value.includes(nat.region)) continue; // reported above
+        const a = usable(nat.region);
+        if (!a) continue; // reported above
         const ans = a.enhancedNatZones ?? missing(nat.region, PREFLIGHT_INVOKES.enhancedNatZones);
         const path = `clusters.${nat.cluster}.zones`;
         const f = failure(ans);
@@ -422,7 +428,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             cannotCheck(path, nat.zone, f, nat.region);
             continue;
         }
-        const zones = (ans as { value: string[] }).value;
+        const zones = valueOf(ans);
         if (!zones.includes(nat.zone)) {
             flag(existing.has(nat.cluster), {
                 path,
