@@ -36,7 +36,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL, singleRegionBookinfoServices } from "../config/constants";
+import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, BookinfoRouting, BookinfoWorkload, DNS_LABEL, isPlainRecord, singleRegionBookinfoServices } from "../config/constants";
 import { K8sObject, OUTLIER_DETECTION, localityFailoverDestinationRule } from "./istioObjects";
 import { RELEASE_NAMES, gatewaySelector } from "./istioValues";
 import type { ClusterHandle, MeshIdentity } from "./types";
@@ -214,8 +214,6 @@ function meshRegions(identity: MeshIdentity): string[] {
 /** OCI image tag. */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
  * Checks {@link BookinfoSplitArgs} and resolves every default. Pure: reads
  * only plain values (cluster handles' `name` and `region`, the keys and the
@@ -234,7 +232,7 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
     const useCluster = `use one of: ${clusterList}`;
 
     // --- clusters: one handle per mesh cluster, keyed by its name.
-    const handles = isRecord(args.clusters) ? (args.clusters as Record<string, ClusterHandle>) : {};
+    const handles = isPlainRecord(args.clusters) ? (args.clusters as Record<string, ClusterHandle>) : {};
     for (const [key, h] of Object.entries(handles)) {
         const c = identity.clusters[key];
         if (!c) {
@@ -250,8 +248,8 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
 
     // --- placement.
     const placed = new Map<BookinfoWorkload, string[]>();
-    const placement: Record<string, unknown> = isRecord(args.placement) ? args.placement : {};
-    if (!isRecord(args.placement)) add("placement", "is not a map of workload to clusters", `use keys from: ${BOOKINFO_WORKLOADS.join(", ")}`, args.placement);
+    const placement: Record<string, unknown> = isPlainRecord(args.placement) ? args.placement : {};
+    if (!isPlainRecord(args.placement)) add("placement", "is not a map of workload to clusters", `use keys from: ${BOOKINFO_WORKLOADS.join(", ")}`, args.placement);
     for (const [workload, list] of Object.entries(placement)) {
         const path = `placement.${workload}`;
         if (!(BOOKINFO_WORKLOADS as readonly string[]).includes(workload)) {

@@ -23,6 +23,11 @@ export function isKeyPairName(s: unknown): s is string {
 /** The fix for a malformed key pair name, shared by the config and `AckCluster` checks. */
 export const KEY_PAIR_NAME_FIX = "use the name of an existing key pair in the cluster's region: 2 to 128 characters, starting with a letter, then letters, digits, ':', '_' or '-'";
 
+/** A plain object (not null, not a list): a map of the stack config. */
+export function isPlainRecord(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 /** Bookinfo workloads that can be placed onto clusters. */
 export const BOOKINFO_WORKLOADS = [
     "productpage-v1",

@@ -25,7 +25,7 @@ import {
 } from "./schema";
 import { problemsFromIssue, suggest } from "./zodProblems";
 import { PROVIDER_REGIONS, regionOfZone } from "./regions";
-import { singleRegionBookinfoServices } from "./constants";
+import { isPlainRecord, singleRegionBookinfoServices } from "./constants";
 
 /** Config keys that hold secrets (set with `pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = ["caRootCert", "caRootKey"] as const;
@@ -222,9 +222,9 @@ function movedKeys(input: Record<string, unknown>): { path: string; to: string; 
     const out: { path: string; to: string; value: unknown }[] = [];
     for (const [top, key, to] of MOVED_KEYS) {
         const obj = input[top];
-        if (obj !== null && typeof obj === "object" && !Array.isArray(obj) && Object.hasOwn(obj, key)) {
-            out.push({ path: `${top}.${key}`, to, value: (obj as Record<string, unknown>)[key] });
-            const rest = { ...(obj as Record<string, unknown>) };
+        if (isPlainRecord(obj) && Object.hasOwn(obj, key)) {
+            out.push({ path: `${top}.${key}`, to, value: obj[key] });
+            const rest = { ...obj };
             delete rest[key];
             input[top] = rest;
         }
@@ -250,10 +250,6 @@ function checkRegion(problems: ProblemCollector, path: string, region: string, z
 
 /** Longest node pool key: it names the pool's child resources. */
 export const MAX_NODE_POOL_KEY_LENGTH = 20;
-
-function isPlainRecord(v: unknown): v is Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /**
  * Checks the keys of the cluster and node pool maps. They are read straight from the input, so
@@ -619,7 +615,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
     for (const [chart, values] of Object.entries(mesh.valuesOverride) as [string, Record<string, unknown> | undefined][]) {
         const global = values?.["global"];
         const paths: [string, unknown][] = [
-            [`mesh.valuesOverride.${chart}.global.hub`, global !== null && typeof global === "object" ? (global as Record<string, unknown>)["hub"] : undefined],
+            [`mesh.valuesOverride.${chart}.global.hub`, isPlainRecord(global) ? global["hub"] : undefined],
             ...(chart === "istiod" ? ([[`mesh.valuesOverride.istiod.hub`, values?.["hub"]]] as [string, unknown][]) : []),
         ];
         for (const [path, hub] of paths) {
