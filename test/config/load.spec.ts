@@ -236,6 +236,7 @@ describe("config/load: resolved stacks", () => {
                     { from: "cn-shanghai", to: "cn-hangzhou" },
                 ],
             },
+            verify: { enabled: false, failover: false, requests: 200 },
             protect: false,
         };
         assert.deepStrictEqual(parse(stackRaw("staging")), expected);
@@ -379,6 +380,7 @@ describe("config/load: resolved stacks", () => {
                 routing: "plain",
                 failover: [],
             },
+            verify: { enabled: false, failover: false, requests: 200 },
             protect: false,
         };
         assert.deepStrictEqual(c, expected);
