@@ -75,6 +75,7 @@ export function rangesParam(podRanges: Readonly<Record<string, readonly string[]
 
 const PRELUDE = String.raw`set -u
 export LC_ALL=C
+W=$(mktemp -d)
 verdict() {
   line="${VERDICT_PREFIX} $1 check=$CHECK cluster=$CLUSTER expected=[$EXPECTED] seen=[$2]"
   echo "$line"
@@ -107,17 +108,17 @@ responders() {
       ip = $1; sub(/:[0-9]+$/, "", ip); split(ip, o, "."); v = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4]; who = "unknown:" ip
       for (i = 1; i <= nr; i++) { split(R[i], r, " "); if (v >= r[2] + 0 && v <= r[3] + 0) { who = r[1]; break } }
       c[who] += d }
-    END { for (w in c) print w "=" c[w] }' /tmp/before /tmp/after | sort | tr '\n' ' ' | sed 's/ $//'
+    END { for (w in c) print w "=" c[w] }' $W/before $W/after | sort | tr '\n' ' ' | sed 's/ $//'
 }
 # One batch of REQUESTS calls; sets ok, seen and verdict_ok (answers within ALLOWED, REQUIRED all seen).
 batch() {
-  stats > /tmp/before
+  stats > $W/before
   ok=0; n=0
   while [ $n -lt $REQUESTS ]; do
     if [ "$(code_of "$URL")" = 200 ]; then ok=$((ok+1)); fi
     n=$((n+1))
   done
-  stats > /tmp/after
+  stats > $W/after
   from=$(responders)
   seen="$ok/$REQUESTS HTTP 200 from $from"
   verdict_ok=yes
