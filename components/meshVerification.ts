@@ -185,6 +185,49 @@ export function verificationJob(check: VerifyCheck, image: string, revision: str
     };
 }
 
+/** A ServiceAccount, Role or RoleBinding a check's Job runs as. Plain. */
+export interface VerificationAccount {
+    /** Cluster it is created in. */
+    cluster: string;
+    /** Child role: `sa` (discovery), `failover-sa`, `failover-role`, `failover-rb`. */
+    role: string;
+    kind: "ServiceAccount" | "Role" | "RoleBinding";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    rules?: { apiGroups: string[]; resources: string[]; resourceNames: string[]; verbs: string[] }[];
+    roleRef?: { apiGroup: string; kind: string; name: string };
+    subjects?: { kind: string; name: string; namespace: string }[];
+}
+
+/**
+ * The accounts the Jobs of a plan run as, per cluster, in creation order:
+ * the discovery ServiceAccount in istio-system of each primary checked; for
+ * failover checks a ServiceAccount with a Role that may only read and patch
+ * the scale of the Deployments it scales. Pure.
+ */
+export function verificationAccounts(plan: VerificationPlan): VerificationAccount[] {
+    const labels = { "app.kubernetes.io/name": "ack-mesh-verify" };
+    const out: VerificationAccount[] = [];
+    for (const c of plan.checks) {
+        if (c.kind === "discovery") out.push({ cluster: c.cluster, role: "sa", kind: "ServiceAccount", metadata: { name: DISCOVERY_SERVICE_ACCOUNT, namespace: c.namespace, labels } });
+    }
+    const failovers = plan.checks.filter((c): c is FailoverCheck => c.kind === "failover");
+    for (const cluster of [...new Set(failovers.map((c) => c.cluster))]) {
+        const here = failovers.filter((c) => c.cluster === cluster);
+        const metadata = { name: FAILOVER_SERVICE_ACCOUNT, namespace: here[0].namespace, labels };
+        const resourceNames = [...new Set(here.flatMap((c) => c.workloads))].sort();
+        out.push(
+            { cluster, role: "failover-sa", kind: "ServiceAccount", metadata },
+            { cluster, role: "failover-role", kind: "Role", metadata, rules: [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames, verbs: ["get", "patch"] }] },
+            {
+                cluster, role: "failover-rb", kind: "RoleBinding", metadata,
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: FAILOVER_SERVICE_ACCOUNT },
+                subjects: [{ kind: "ServiceAccount", name: FAILOVER_SERVICE_ACCOUNT, namespace: metadata.namespace }],
+            },
+        );
+    }
+    return out;
+}
+
 /**
  * The verification Jobs of a mesh. Children (a public contract), each with
  * `parent: this` and its cluster's provider:
@@ -212,36 +255,17 @@ export class MeshVerification extends pulumi.ComponentResource {
         const local = (cluster: string): pulumi.CustomResourceOptions => ({ parent: this, provider: args.clusters[cluster].provider });
 
         const accounts: Record<string, pulumi.Resource[]> = {};
-        for (const cluster of [...new Set(args.plan.checks.filter((c) => c.kind === "discovery").map((c) => c.cluster))]) {
-            accounts[cluster] = [
-                new k8s.core.v1.ServiceAccount(`${name}-${cluster}-sa`, { metadata: { name: DISCOVERY_SERVICE_ACCOUNT, namespace: "istio-system", labels: { "app.kubernetes.io/name": "ack-mesh-verify" } } }, { ...local(cluster), dependsOn: waitFor }),
-            ];
-        }
-        const failovers = args.plan.checks.filter((c): c is FailoverCheck => c.kind === "failover");
-        for (const cluster of [...new Set(failovers.map((c) => c.cluster))]) {
-            const here = failovers.filter((c) => c.cluster === cluster);
-            const namespace = here[0].namespace;
-            const meta = (n: string) => ({ name: n, namespace, labels: { "app.kubernetes.io/name": "ack-mesh-verify" } });
-            const deps = { ...local(cluster), dependsOn: waitFor };
-            const sa = new k8s.core.v1.ServiceAccount(`${name}-${cluster}-failover-sa`, { metadata: meta(FAILOVER_SERVICE_ACCOUNT) }, deps);
-            const role = new k8s.rbac.v1.Role(
-                `${name}-${cluster}-failover-role`,
-                {
-                    metadata: meta(FAILOVER_SERVICE_ACCOUNT),
-                    rules: [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [...new Set(here.flatMap((c) => c.workloads))].sort(), verbs: ["get", "patch"] }],
-                },
-                deps,
-            );
-            const rb = new k8s.rbac.v1.RoleBinding(
-                `${name}-${cluster}-failover-rb`,
-                {
-                    metadata: meta(FAILOVER_SERVICE_ACCOUNT),
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: FAILOVER_SERVICE_ACCOUNT },
-                    subjects: [{ kind: "ServiceAccount", name: FAILOVER_SERVICE_ACCOUNT, namespace }],
-                },
-                { ...deps, dependsOn: [...waitFor, role, sa] },
-            );
-            accounts[cluster] = [sa, role, rb];
+        for (const a of verificationAccounts(args.plan)) {
+            // In order: the RoleBinding after its Role and ServiceAccount.
+            const o = { ...local(a.cluster), dependsOn: [...waitFor, ...(accounts[a.cluster] ?? [])] };
+            const child = `${name}-${a.cluster}-${a.role}`;
+            const created =
+                a.kind === "ServiceAccount"
+                    ? new k8s.core.v1.ServiceAccount(child, { metadata: a.metadata }, o)
+                    : a.kind === "Role"
+                      ? new k8s.rbac.v1.Role(child, { metadata: a.metadata, rules: a.rules }, o)
+                      : new k8s.rbac.v1.RoleBinding(child, { metadata: a.metadata, roleRef: a.roleRef!, subjects: a.subjects }, o);
+            (accounts[a.cluster] ??= []).push(created);
         }
 
         const jobNames: Record<string, string> = {};
