@@ -251,7 +251,7 @@ export class MeshVerification extends pulumi.ComponentResource {
         const eastWest = args.eastWestAddresses ?? {};
         const ranges = pulumi
             .all(Object.fromEntries(Object.entries(eastWest).map(([c, a]) => [c, pulumi.output(a)])))
-            .apply((ew) => rangesParam(args.podRanges, ew as Record<string, string>));
+            .apply((ew) => rangesParam(args.podRanges, ew as Record<string, string>, (c) => args.plan.networks[c]));
         const local = (cluster: string): pulumi.CustomResourceOptions => ({ parent: this, provider: args.clusters[cluster].provider });
 
         const accounts: Record<string, pulumi.Resource[]> = {};

@@ -14,7 +14,7 @@
  * Pure.
  */
 import type { VerifyCheck } from "../plan/verify";
-import { SERVICE_PATHS, VERIFY_BOOKINFO_PORT } from "../plan/verify";
+import { SERVICE_PATHS, VERIFY_BOOKINFO_PORT, networkResponder } from "../plan/verify";
 
 /** Prefix of every verdict line. */
 export const VERDICT_PREFIX = "ack-mesh-verify";
@@ -60,16 +60,18 @@ export function cidrBounds(cidr: string): [number, number] {
 }
 
 /**
- * The `RANGES` parameter of a traffic check: `cluster lo hi` entries joined
- * by `;`, for every cluster's pod ranges and (for endpoints in another
- * network, which Envoy reaches through that network's east-west gateway) its
- * east-west gateway address. An address that is not IPv4 is left out, and
- * answers through it show as `unknown:<ip>`.
+ * The `RANGES` parameter of a traffic check: `<responder> lo hi` entries
+ * joined by `;`: each cluster's pod ranges (responder: the cluster), and
+ * each east-west gateway address (responder: `net:<network>` of its cluster,
+ * plan/verify.ts `networkResponder`: endpoints in another network are reached
+ * through it). An address that is not IPv4 is left out, and answers through
+ * it show as `unknown:<ip>`.
+ * @param networkOf the network of a cluster with an east-west gateway
  */
-export function rangesParam(podRanges: Readonly<Record<string, readonly string[]>>, eastWest: Readonly<Record<string, string>>): string {
+export function rangesParam(podRanges: Readonly<Record<string, readonly string[]>>, eastWest: Readonly<Record<string, string>>, networkOf: (cluster: string) => string): string {
     const out: string[] = [];
     for (const [c, ranges] of Object.entries(podRanges).sort()) for (const r of ranges) out.push(`${c} ${cidrBounds(r).join(" ")}`);
-    for (const [c, a] of Object.entries(eastWest).sort()) if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) out.push(`${c} ${cidrBounds(a).join(" ")}`);
+    for (const [c, a] of Object.entries(eastWest).sort()) if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) out.push(`${networkResponder(networkOf(c))} ${cidrBounds(a).join(" ")}`);
     return out.join(";");
 }
 

@@ -151,6 +151,8 @@ export interface VerificationPlan {
     /** In {@link VERIFY_CHECK_KINDS} order, then by id. */
     readonly checks: readonly VerifyCheck[];
     readonly skipped: readonly SkippedCheck[];
+    /** Network of every mesh cluster (answers from another network are attributed to the network). */
+    readonly networks: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link planVerification}. */
@@ -249,6 +251,23 @@ export function expectedResponders(
     return { allowed: all, required: all };
 }
 
+/** How answers from a cluster of another network are attributed: that network's east-west gateways. */
+export function networkResponder(network: string): string {
+    return `net:${network}`;
+}
+
+/**
+ * Responders as a caller in `caller` can tell them apart: a cluster of the
+ * caller's network by its pod addresses; a cluster of another network only as
+ * that network ({@link networkResponder}), because Envoy sends there through
+ * the network's east-west gateways, which pick the pod. Pure.
+ */
+export function responderView(r: Responders, caller: string, identity: MeshIdentity): Responders {
+    const own = identity.clusters[caller].network;
+    const view = (cs: readonly string[]) => sorted(cs.map((c) => (identity.clusters[c].network === own ? c : networkResponder(identity.clusters[c].network))));
+    return { allowed: view(r.allowed), required: view(r.required) };
+}
+
 /** `allowed=[a b] required=[a]` → the expected text of a traffic check. */
 function respondersText(r: Responders, requests: number): string {
     return `${requests}/${requests} HTTP 200 from ${r.allowed.join(" ")}${r.required.length ? `, each of ${r.required.join(" ")} at least once` : ""}`;
@@ -268,6 +287,7 @@ export function planVerification(input: VerificationInput, options: VerifyOption
     const skipped: SkippedCheck[] = [];
     const ns = VERIFY_BOOKINFO_NAMESPACE;
     const all = Object.keys(identity.clusters).sort();
+    const networks = Object.fromEntries(all.map((c) => [c, identity.clusters[c].network]));
 
     // 1. Discovery: a primary reads itself (the config cluster) and every other cluster of the mesh
     // (remote-secret rule, components/remoteSecret.ts remoteSecretPairs).
@@ -282,7 +302,7 @@ export function planVerification(input: VerificationInput, options: VerifyOption
     const b = input.bookinfo;
     if (!b) {
         for (const kind of ["calls", "ingress", "routing", "mtls", "failover"] as const) skipped.push({ id: kind, kind, reason: "Bookinfo is not deployed (bookinfo.enabled: false)" });
-        return { checks, skipped };
+        return { checks, skipped, networks };
     }
     const placedOf = (workloads: readonly BookinfoWorkload[]) => sorted(workloads.flatMap((w) => b.placement[w] ?? []));
     const versionsOf = (service: string) => BOOKINFO_WORKLOADS.filter((w) => serviceOf(w) === service);
@@ -298,7 +318,7 @@ export function planVerification(input: VerificationInput, options: VerifyOption
         }
         const placed = placedOf(servedPlain(service));
         for (const from of callers) {
-            const r = expectedResponders(placed, regionOf(from), regionOf, b.routing === "locality-failover" ? b.failover : []);
+            const r = responderView(expectedResponders(placed, regionOf(from), regionOf, b.routing === "locality-failover" ? b.failover : []), from, identity);
             checks.push({ id: `calls-${service}-${from}`, kind: "calls", cluster: from, namespace: ns, sidecar: true, service, requests: K, ...r, expected: respondersText(r, K) });
         }
     }
@@ -351,7 +371,7 @@ export function planVerification(input: VerificationInput, options: VerifyOption
                 }
                 const cluster = inFrom[0];
                 const workloads = versionsOf(service).filter((w) => (b.placement[w] ?? []).includes(cluster));
-                const r = { allowed: sorted(inTo), required: sorted(inTo) };
+                const r = responderView({ allowed: sorted(inTo), required: sorted(inTo) }, cluster, identity);
                 checks.push({
                     id, kind: "failover", cluster, namespace: ns, sidecar: true, service, from: f.from, to: f.to, workloads, requests: K, ...r,
                     expected: `with ${workloads.join(" ")} scaled to 0: ${respondersText(r, K)}`,
@@ -361,5 +381,5 @@ export function planVerification(input: VerificationInput, options: VerifyOption
     }
     const order = (k: VerifyCheckKind) => VERIFY_CHECK_KINDS.indexOf(k);
     checks.sort((x, y) => order(x.kind) - order(y.kind) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-    return { checks, skipped };
+    return { checks, skipped, networks };
 }

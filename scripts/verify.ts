@@ -181,7 +181,7 @@ export async function runChecks(
         const { kind, metadata, rules, roleRef, subjects } = a;
         await clusterOf(a.cluster).apply({ apiVersion, kind, metadata, ...(rules ? { rules } : {}), ...(roleRef ? { roleRef, subjects } : {}) });
     }
-    const ranges = rangesParam(opts.podRanges, outputs.eastWestAddresses);
+    const ranges = rangesParam(opts.podRanges, outputs.eastWestAddresses, (c) => plan.networks[c]);
     const jobOf = (c: VerifyCheck) => verificationJob(c, opts.image, opts.revision, c.kind === "ingress" ? outputs.ingressAddresses[c.gateway] : "", ranges);
     const steady = plan.checks.filter((c) => c.kind !== "failover");
     const results = await Promise.all(steady.map((c) => runOne(c, clusterOf(c.cluster), jobOf(c), opts.keep)));
@@ -262,7 +262,7 @@ export async function main(argv: readonly string[], io: VerifyIO, live?: Live, n
         const { config, network, identity } = planTopology(raw);
         const kinds = new Set(args.only ?? VERIFY_CHECK_KINDS);
         const full = planVerification(verificationInputFromConfig(config, identity, network), { requests: args.requests ?? config.verify.requests, failover: args.failover });
-        plan = { checks: full.checks.filter((c) => kinds.has(c.kind)), skipped: full.skipped.filter((s) => kinds.has(s.kind)) };
+        plan = { ...full, checks: full.checks.filter((c) => kinds.has(c.kind)), skipped: full.skipped.filter((s) => kinds.has(s.kind)) };
         podRanges = Object.fromEntries(Object.entries(network.clusters).map(([c, p]) => [c, p.podRanges]));
         image = config.verify.image ?? VERIFY_CLIENT_IMAGE;
     } catch (e) {

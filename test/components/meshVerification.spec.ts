@@ -91,7 +91,10 @@ describe("MeshVerification", function () {
         assert.equal(env(ingress).ADDRESS, (r.outputs.ingressAddresses as Record<string, string>).beijing);
         const ranges = env(r.get(JOB, "verify-calls-details-beijing")).RANGES.split(";");
         const ew = (r.outputs.eastWestAddresses as Record<string, string>).shanghai;
-        assert.ok(ranges.some((x) => x.startsWith("shanghai ") && x.split(" ")[1] === x.split(" ")[2]), `east-west address of shanghai (${ew}) in ${ranges.join(";")}`);
+        const [a, b, c, d] = ew.split(".").map(Number);
+        const n = ((a * 256 + b) * 256 + c) * 256 + d;
+        const network = topology(stackRaw("prod")).identity.clusters.shanghai.network;
+        assert.ok(ranges.includes(`net:${network} ${n} ${n}`), `east-west address of shanghai (${ew}) as its network in ${ranges.join(";")}`);
     });
 
     it("discovery Jobs run in istio-system as their own ServiceAccount with a projected istio-ca token", async () => {
@@ -167,6 +170,17 @@ describe("MeshVerification", function () {
         const retagged = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:bookinfo": { ...dev.bookinfo, tag: "1.20.2" } } }));
         assert.equal(retagged.length, base.length);
         for (let i = 0; i < base.length; i++) assert.notEqual(retagged[i], base[i]);
+    });
+
+    it("fleet (multi-primary-remote): Jobs on remotes through the remote's provider, discovery only on primaries", async () => {
+        const r = await cached("fleet", { enabled: true });
+        const plan = planOf("fleet");
+        assert.deepEqual(
+            r.byType(JOB).map((j) => [j.name, providerCluster(r, j)]).sort(),
+            plan.checks.map((c) => [`verify-${c.id}`, c.cluster]).sort(),
+        );
+        assert.deepEqual(r.byType(JOB).filter((j) => j.name.startsWith("verify-discovery-")).map((j) => providerCluster(r, j)).sort(), ["bj-primary", "sh-primary"]);
+        assert.deepEqual(r.warnings.filter((w) => w.includes("verify")), []);
     });
 
     it("validates before any child: an image without a digest, a missing cluster handle or ingress address", () => {

@@ -66,7 +66,7 @@ const calls: VerifyCheck = {
     id: "calls-details-a", kind: "calls", cluster: "a", namespace: "bookinfo", sidecar: true, service: "details", requests: 20,
     allowed: ["b"], required: ["b"], expected: "20/20 HTTP 200 from b, each of b at least once",
 };
-const RANGES = rangesParam({ a: ["10.0.0.0/24"], b: ["10.1.0.0/24"] }, { c: "47.1.2.3" });
+const RANGES = rangesParam({ a: ["10.0.0.0/24"], b: ["10.1.0.0/24"] }, { c: "47.1.2.3" }, () => "n2");
 
 describe("verification programs (sh)", () => {
     it("calls: PASS when every answer comes from an allowed cluster (by the sidecar's per-host counts)", () => {
@@ -77,7 +77,7 @@ describe("verification programs (sh)", () => {
 
     it("calls: FAIL naming the clusters that answered when the local cluster answers too", () => {
         const r = run(calls, { FAKE_HOSTS: "10.1.0.7:9080 10.0.0.9:9080 47.1.2.3:15443 192.168.0.1:9080", FAKE_SVC: "details" }, { RANGES });
-        assert.deepEqual(parseVerdict(r.stdout), { pass: false, check: "calls-details-a", cluster: "a", expected: calls.expected, seen: "20/20 HTTP 200 from a=5 b=5 c=5 unknown:192.168.0.1=5" });
+        assert.deepEqual(parseVerdict(r.stdout), { pass: false, check: "calls-details-a", cluster: "a", expected: calls.expected, seen: "20/20 HTTP 200 from a=5 b=5 net:n2=5 unknown:192.168.0.1=5" });
         assert.equal(r.status, 1);
     });
 
@@ -130,7 +130,7 @@ describe("verification programs (sh)", () => {
         assert.deepEqual(cidrBounds("10.1.0.0/16"), [167837696, 167903231]);
         assert.deepEqual(cidrBounds("47.1.2.3"), [788595203, 788595203]);
         assert.throws(() => cidrBounds("eu.example.com"), /not an IPv4 address or CIDR: "eu.example.com"/);
-        assert.equal(rangesParam({ a: ["10.0.0.0/31"] }, { b: "1.0.0.1", c: "lb.example.com" }), "a 167772160 167772161;b 16777217 16777217");
+        assert.equal(rangesParam({ a: ["10.0.0.0/31"] }, { b: "1.0.0.1", c: "lb.example.com" }, (c) => `n-${c}`), "a 167772160 167772161;net:n-b 16777217 16777217");
         const line = verdictLine(false, "x", "y", "e [1]", "s");
         assert.deepEqual(parseVerdict(`noise\n[Error] ${line}\n`), { pass: false, check: "x", cluster: "y", expected: "e [1]", seen: "s" });
         assert.equal(parseVerdict("nothing here"), undefined);

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors";
 import { BOOKINFO_PORT, DEFAULT_BOOKINFO_NAMESPACE } from "../../components/bookinfoSplit";
 import { createMeshIdentity } from "../../components/types";
+import { remoteSecretPairs } from "../../components/remoteSecret";
 import {
     VERIFY_BOOKINFO_NAMESPACE,
     VERIFY_BOOKINFO_PORT,
@@ -14,6 +15,7 @@ import {
     VerificationPlan,
     expectedResponders,
     planVerification,
+    responderView,
     splitTolerance,
     verificationInputFromConfig,
 } from "../../plan/verify";
@@ -36,7 +38,7 @@ describe("plan/verify", () => {
     });
 
     it("plans a check of every kind or says why not, for every stack", () => {
-        assert.deepEqual(stackNames(), ["dev", "prod", "staging"]);
+        assert.deepEqual(stackNames(), ["dev", "fleet", "prod", "staging"]);
         for (const env of stackNames()) {
             const p = planOf(env, { failover: true });
             const kinds = new Set([...p.checks.map((c) => c.kind), ...p.skipped.map((s) => s.kind)]);
@@ -135,6 +137,37 @@ describe("plan/verify", () => {
         assert.deepEqual(jason?.kind === "routing" && [jason.user, jason.versions, jason.v2Count], ["jason", ["v2", "v3"], { min: 72, max: 128 }]);
     });
 
+    it("fleet (multi-primary-remote, two networks): every primary lists all six clusters; answers from the other network count as that network", () => {
+        const p = planOf("fleet");
+        const all = "bj-apps-1=synced bj-apps-2=synced bj-primary=synced sh-apps-1=synced sh-apps-2=synced sh-primary=synced";
+        assert.deepEqual(expectations(p), [
+            ["discovery-bj-primary", "bj-primary", all],
+            ["discovery-sh-primary", "sh-primary", all],
+            ["calls-details-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from net:net-shanghai, each of net:net-shanghai at least once"],
+            ["calls-ratings-sh-apps-1", "sh-apps-1", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
+            ["calls-ratings-sh-apps-2", "sh-apps-2", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
+            ["calls-reviews-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from bj-apps-1, each of bj-apps-1 at least once"],
+            ["ingress-bj-primary", "bj-primary", "200/200 HTTP 200 for /productpage"],
+            ["ingress-sh-primary", "sh-primary", "200/200 HTTP 200 for /productpage"],
+            ["routing-jason-bj-apps-1", "bj-apps-1", "only v2 v3, v2 72..128 of 200"],
+            ["routing-others-bj-apps-1", "bj-apps-1", "only v1, 200 of 200"],
+            ["mtls-bj-apps-1", "bj-apps-1", "plaintext to productpage refused (connection reset, curl exit 52 or 56)"],
+            ["mtls-bj-apps-2", "bj-apps-2", "plaintext to ratings refused (connection reset, curl exit 52 or 56)"],
+            ["mtls-sh-apps-1", "sh-apps-1", "plaintext to details refused (connection reset, curl exit 52 or 56)"],
+            ["mtls-sh-apps-2", "sh-apps-2", "plaintext to ratings refused (connection reset, curl exit 52 or 56)"],
+        ]);
+        assert.deepEqual(
+            p.skipped.filter((s) => s.kind === "discovery").map((s) => s.id),
+            ["discovery-bj-apps-1", "discovery-bj-apps-2", "discovery-sh-apps-1", "discovery-sh-apps-2"],
+        );
+        // The rule is the remote-secret rule: each primary watches every other cluster.
+        const t = topology(stackRaw("fleet"));
+        for (const c of p.checks.filter((x) => x.kind === "discovery")) {
+            const watched = remoteSecretPairs(t.identity).filter((x) => x.watcher === c.cluster).map((x) => `${x.target}=synced`);
+            assert.deepEqual(c.kind === "discovery" && c.entries, [...watched, `${c.cluster}=synced`].sort());
+        }
+    });
+
     it("several primaries with remotes: each primary's istiod lists every cluster; remotes are not queried", () => {
         const identity = createMeshIdentity({
             meshId: "fleet",
@@ -166,6 +199,20 @@ describe("plan/verify", () => {
         assert.deepEqual(expectedResponders(["c", "d"], "r1", of), { allowed: ["c", "d"], required: ["c", "d"] });
         assert.deepEqual(expectedResponders(["c", "d"], "r1", of, [{ from: "r1", to: "r3" }]), { allowed: ["d"], required: ["d"] });
         assert.deepEqual(expectedResponders(["c"], "r1", of, [{ from: "r1", to: "r3" }]), { allowed: ["c"], required: ["c"] });
+    });
+
+    it("responderView: a cluster of another network is seen as that network", () => {
+        const identity = createMeshIdentity({
+            meshId: "m",
+            clusters: [
+                { clusterName: "a", network: "n1", region: "r1", controlPlane: true },
+                { clusterName: "b", network: "n1", region: "r1", controlPlane: false, controlledBy: "a" },
+                { clusterName: "c", network: "n2", region: "r2", controlPlane: true },
+                { clusterName: "d", network: "n2", region: "r2", controlPlane: false, controlledBy: "c" },
+            ],
+        });
+        assert.deepEqual(responderView({ allowed: ["b", "c", "d"], required: ["c"] }, "a", identity), { allowed: ["b", "net:n2"], required: ["net:n2"] });
+        assert.deepEqual(responderView({ allowed: ["c", "d"], required: [] }, "d", identity), { allowed: ["c", "d"], required: [] });
     });
 
     it("splitTolerance: K/2 ± 2√K", () => {
