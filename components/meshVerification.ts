@@ -191,10 +191,15 @@ export interface VerificationAccount {
     cluster: string;
     /** Child role: `sa` (discovery), `failover-sa`, `failover-role`, `failover-rb`. */
     role: string;
+    /** Kubernetes kind. */
     kind: "ServiceAccount" | "Role" | "RoleBinding";
+    /** Name (fixed: one verification per mesh), namespace and labels. */
     metadata: { name: string; namespace: string; labels: Record<string, string> };
+    /** Role rules (Role only). */
     rules?: { apiGroups: string[]; resources: string[]; resourceNames: string[]; verbs: string[] }[];
+    /** The Role bound (RoleBinding only). */
     roleRef?: { apiGroup: string; kind: string; name: string };
+    /** The ServiceAccount bound (RoleBinding only). */
     subjects?: { kind: string; name: string; namespace: string }[];
 }
 
@@ -234,6 +239,10 @@ export function verificationAccounts(plan: VerificationPlan): VerificationAccoun
  * - `<name>-<check id>` (Job) per check;
  * - per cluster with a discovery check: `<name>-<cluster>-sa` (ServiceAccount `ack-mesh-verify` in istio-system);
  * - per cluster with failover checks: `<name>-<cluster>-failover-sa`, `-failover-role`, `-failover-rb`.
+ *
+ * One per mesh: the ServiceAccounts have fixed names, and Job names depend
+ * only on the checks, so two instances on the same clusters would manage the
+ * same Kubernetes objects.
  */
 export class MeshVerification extends pulumi.ComponentResource {
     /** Job name per check id. */

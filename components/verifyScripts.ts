@@ -29,10 +29,15 @@ export function verdictLine(pass: boolean, check: string, cluster: string, expec
 
 /** A parsed verdict line. */
 export interface Verdict {
+    /** True for PASS. */
     pass: boolean;
+    /** Check id. */
     check: string;
+    /** Cluster the Job ran in. */
     cluster: string;
+    /** What the check expected (from the plan). */
     expected: string;
+    /** What the Job saw. */
     seen: string;
 }
 

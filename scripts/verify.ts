@@ -59,19 +59,29 @@ export interface Live {
 
 /** What the checks need from the stack outputs. */
 export interface VerifyOutputs {
+    /** Admin kubeconfig per cluster (the secret `kubeconfigs` output). */
     kubeconfigs: Record<string, string>;
+    /** Ingress gateway address per control plane. */
     ingressAddresses: Record<string, string>;
+    /** East-west gateway address per cluster (multi-network). */
     eastWestAddresses: Record<string, string>;
 }
 
 /** Command-line arguments. */
 export interface VerifyArgs {
+    /** Stack name. */
     stack: string;
+    /** `--stack-file`: the config file. @default stacks/Pulumi.<stack>.yaml */
     stackFile?: string;
+    /** `--outputs`: stack outputs as JSON instead of `pulumi stack output`. */
     outputsFile?: string;
+    /** `--failover`: run the disruptive failover checks. */
     failover: boolean;
+    /** `--requests`: K. @default the stack's verify.requests */
     requests?: number;
+    /** `--only`: the check kinds to run. @default all */
     only?: VerifyCheckKind[];
+    /** `--keep`: keep the Jobs. */
     keep: boolean;
 }
 
@@ -139,10 +149,15 @@ export function parseStackOutputs(raw: unknown, plan: VerificationPlan): VerifyO
 
 /** One row of the result table. */
 export interface CheckResult {
+    /** Check id. */
     check: string;
+    /** Cluster its Job ran in. */
     cluster: string;
+    /** PASS/FAIL from the verdict; ERROR when the Job gave none. */
     result: "PASS" | "FAIL" | "ERROR" | "skipped";
+    /** Expected result (from the plan). */
     expected: string;
+    /** What the Job saw, or why there is no verdict. */
     seen: string;
 }
 

@@ -11,6 +11,7 @@ import { ConfigError } from "../../config/errors";
 import { MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobName, verificationJob } from "../../components/meshVerification";
 import { checkScript, verdictLine } from "../../components/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
+import { clusterHandleFromKubeconfig } from "../../components/types";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { ROOT, RecordedResource, SimulationError, SimulationResult, readStackConfig, simulate, stackRaw, topology } from "../support";
 
@@ -194,6 +195,22 @@ describe("MeshVerification", function () {
                 e.message.includes('  - image: is not pinned by digest (got "curlimages/curl:8.16.0"). Fix: use <repository>:<tag>@sha256:<digest>') &&
                 e.message.includes("  - ingressAddresses.shanghai: is missing: check ingress-shanghai calls that gateway."),
         );
+    });
+
+    it("two instances (on two meshes) share no (type, name) pair", async () => {
+        const plan = planOf("dev");
+        const kubeconfig = (server: string) => `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://${server}:6443\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`;
+        const r = await simulate(() => {
+            for (const prefix of ["a", "b"]) {
+                const clusters = Object.fromEntries(
+                    ["istio-control-plane", "istio-remote1"].map((c) => [c, clusterHandleFromKubeconfig(`${prefix}-${c}`, { name: c, region: "cn-hangzhou", network: "network1", kubeconfig: kubeconfig(`${prefix}-${c}.example`) })]),
+                );
+                new MeshVerification(`v${prefix}`, { plan, clusters, podRanges: {}, ingressAddresses: { "istio-control-plane": "47.0.0.1" } });
+            }
+        });
+        const pairs = r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack").map((x) => `${x.type} ${x.name}`);
+        assert.equal(new Set(pairs).size, pairs.length);
+        assert.equal(r.byType(JOB).length, 2 * plan.checks.length);
     });
 
     it("job names: at most 63 characters, keyed by the check, image and revision", () => {
