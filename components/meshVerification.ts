@@ -48,19 +48,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import type { FailoverCheck, VerificationPlan, VerifyCheck } from "../plan/verify";
+import { VERIFY_CLIENT_IMAGE } from "../plan/verify";
 import { WARMUP_SECONDS, checkEnv, checkScript, rangesParam } from "./verifyScripts";
 import type { ClusterHandle } from "./types";
 
 /** Type token of {@link MeshVerification}. Public contract: renaming it needs an alias. */
 export const MESH_VERIFICATION_TYPE = "ack-mesh:verify:MeshVerification";
 
-/**
- * Istio's curl sample image (istio@1.30.3 samples/curl/curl.yaml:
- * `docker.io/curlimages/curl:8.16.0`), pinned by the digest that public
- * repositories pin for that tag. Mirror it for mainland-China clusters and
- * pass the mirror's reference (with its digest) as `image`.
- */
-export const VERIFY_CLIENT_IMAGE = "docker.io/curlimages/curl:8.16.0@sha256:463eaf6072688fe96ac64fa623fe73e1dbe25d8ad6c34404a669ad3ce1f104b6";
+/** The default client image (plan/verify.ts, where `npm run plan -- --images` lists it for mirroring). */
+export { VERIFY_CLIENT_IMAGE };
 
 /** ServiceAccount of the discovery Jobs, in `istio-system`. */
 export const DISCOVERY_SERVICE_ACCOUNT = "ack-mesh-verify";

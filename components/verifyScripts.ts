@@ -9,8 +9,9 @@
  *
  * and exits 0 on PASS, 1 on FAIL. The pod's terminated-container message is
  * that line, which the Pulumi Kubernetes provider reports when it fails the
- * Job (pulumi-kubernetes provider/pkg/await: the Job awaiter aggregates its
- * pods' errors, and a terminated container's error is `[<reason>] <message>`).
+ * Job (pulumi-kubernetes v4 provider/pkg/await: the Job awaiter aggregates its
+ * pods' errors, and checker/pod/check.go `containerTerminatedError` renders a
+ * terminated container as `[<reason>] <message>`).
  * Pure.
  */
 import type { VerifyCheck } from "../plan/verify";

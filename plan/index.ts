@@ -17,6 +17,7 @@ export {
     DEFAULT_VERIFY_REQUESTS,
     SERVICE_PATHS,
     VERIFY_CHECK_KINDS,
+    VERIFY_CLIENT_IMAGE,
     expectedResponders,
     planVerification,
     splitTolerance,

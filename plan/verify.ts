@@ -40,6 +40,14 @@ export type VerifyCheckKind = (typeof VERIFY_CHECK_KINDS)[number];
 /** Requests per check when `verify.requests` is unset (see {@link splitTolerance} for why 200). */
 export const DEFAULT_VERIFY_REQUESTS: number = DEFAULTS.verifyRequests;
 
+/**
+ * Istio's curl sample image (istio@1.30.3 samples/curl/curl.yaml:
+ * `docker.io/curlimages/curl:8.16.0`), pinned by the digest that public
+ * repositories pin for that tag. Mirror it for mainland-China clusters and
+ * set `verify.image` to the mirror's reference (with its digest).
+ */
+export const VERIFY_CLIENT_IMAGE = "docker.io/curlimages/curl:8.16.0@sha256:463eaf6072688fe96ac64fa623fe73e1dbe25d8ad6c34404a669ad3ce1f104b6";
+
 /** Namespace Bookinfo runs in (`BookinfoSplit`'s default; a test keeps the two equal). */
 export const VERIFY_BOOKINFO_NAMESPACE = "bookinfo";
 /** Port of every Bookinfo service (`BOOKINFO_PORT`; a test keeps the two equal). */

@@ -10,6 +10,7 @@ import { createMeshIdentity } from "../../components/types";
 import { remoteSecretPairs } from "../../components/remoteSecret";
 import {
     VERIFY_BOOKINFO_NAMESPACE,
+    VERIFY_CLIENT_IMAGE,
     VERIFY_BOOKINFO_PORT,
     VerificationInput,
     VerificationPlan,
@@ -19,6 +20,7 @@ import {
     splitTolerance,
     verificationInputFromConfig,
 } from "../../plan/verify";
+import { mirrorList } from "../../plan/images";
 import { stackNames, stackRaw, topology } from "../support";
 
 function planOf(env: string, options = {}): VerificationPlan {
@@ -232,6 +234,17 @@ describe("plan/verify", () => {
                 e.message ===
                     "Invalid ack-mesh configuration (1 problem):\n  - verify.requests: must be an integer from 20 to 10000 (got 5). Fix: use 200 (the routing check's tolerance needs at least 20 answers)",
         );
+    });
+
+    it("npm run plan -- --images lists the client image when the checks run during pulumi up", () => {
+        const off = topology(stackRaw("prod")).config;
+        assert.equal(mirrorList(off, true).images.some((i) => i.includes("curl")), false);
+        const on = topology({ ...stackRaw("prod"), verify: { enabled: true } }).config;
+        assert.ok(mirrorList(on, true).images.includes(VERIFY_CLIENT_IMAGE));
+        const mirror = `registry.cn-beijing.aliyuncs.com/mesh/curl:8.16.0@sha256:${"a".repeat(64)}`;
+        const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: true, image: mirror } }).config;
+        assert.ok(mirrorList(mirrored, true).images.includes(mirror));
+        assert.throws(() => topology({ ...stackRaw("prod"), verify: { enabled: true, image: "curl:latest" } }), /verify\.image: must be pinned by digest/);
     });
 
     it("without Bookinfo only discovery runs", () => {
