@@ -38,8 +38,11 @@
  * - **Re-running.** A Job's name carries a hash of its check (expectation,
  *   program, image) and of `revision`: a changed mesh makes new names, so the
  *   checks run again (`deleteBeforeReplace`, names are fixed); an unchanged
- *   one changes nothing. No `ttlSecondsAfterFinished`: a Job the cluster
- *   deleted would be recreated (and re-run) by the next `pulumi up --refresh`.
+ *   one changes nothing. A check that failed is run again by the next
+ *   `pulumi up` (`pulumi.com/replaceUnready: "true"`: the provider replaces a
+ *   Job that did not become ready instead of waiting on it again). No
+ *   `ttlSecondsAfterFinished`: a Job the cluster deleted would be recreated
+ *   (and re-run) by the next `pulumi up --refresh`.
  * - **Failover** checks (opt-in) scale Deployments of one cluster to zero and
  *   restore them on exit; they run one after another, after every other check.
  */
@@ -144,7 +147,7 @@ export function verificationJob(check: VerifyCheck, image: string, revision: str
     const discovery = check.kind === "discovery";
     const failover = check.kind === "failover";
     return {
-        metadata: { name: jobName(check, image, revision), namespace: check.namespace, labels, annotations: { "ack-mesh.io/expected": check.expected } },
+        metadata: { name: jobName(check, image, revision), namespace: check.namespace, labels, annotations: { "ack-mesh.io/expected": check.expected, "pulumi.com/replaceUnready": "true" } },
         spec: {
             backoffLimit: 0,
             activeDeadlineSeconds: jobDeadlineSeconds(check),

@@ -73,7 +73,7 @@ describe("MeshVerification", function () {
             const spec = j.inputs.spec as { backoffLimit: number; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: { image: string; command: string[]; env: { name: string; value: string }[] }[] } } };
             const container = spec.template.spec.containers[0];
             assert.equal(meta(j).namespace, c.namespace);
-            assert.equal(meta(j).annotations["ack-mesh.io/expected"], c.expected);
+            assert.deepEqual(meta(j).annotations, { "ack-mesh.io/expected": c.expected, "pulumi.com/replaceUnready": "true" });
             assert.equal(spec.backoffLimit, 0);
             assert.equal(container.image, VERIFY_CLIENT_IMAGE);
             assert.deepEqual(container.command, ["/bin/sh", "-c", checkScript(c)]);
