@@ -283,7 +283,9 @@ export class MeshVerification extends pulumi.ComponentResource {
         for (const check of args.plan.checks) {
             const address = check.kind === "ingress" ? pulumi.output(args.ingressAddresses![check.gateway]) : pulumi.output("");
             const job = verificationJob(check, image, revision);
-            const spec = pulumi.all([address, ranges]).apply(([a, r]) => verificationJob(check, image, revision, a, r).spec);
+            // Only traffic checks wait for the east-west addresses (unknown in a first preview).
+            const traffic = check.kind === "calls" || check.kind === "failover" ? ranges : pulumi.output("");
+            const spec = pulumi.all([address, traffic]).apply(([a, r]) => verificationJob(check, image, revision, a, r).spec);
             // Failover checks disturb traffic: after every other check, one at a time.
             const after = check.kind === "failover" ? [...steady, ...(previousFailover ? [previousFailover] : [])] : [];
             const created = new k8s.batch.v1.Job(
