@@ -13,3 +13,5 @@ export * from "./istioControlPlane";
 export * from "./istioRemote";
 export * from "./istioMesh";
 export * from "./bookinfoSplit";
+export * from "./verifyScripts";
+export * from "./meshVerification";

@@ -49,4 +49,6 @@ export const DEFAULTS = {
      * cannot exceed 200" (ECS AuthorizeSecurityGroup API reference).
      */
     maxRulesPerSecurityGroup: 200,
+    /** Requests per verification traffic check (K); plan/verify.ts `splitTolerance` says why 200. */
+    verifyRequests: 200,
 } as const;

@@ -21,6 +21,7 @@ import {
     ParsedCluster,
     ParsedMesh,
     ParsedStackConfig,
+    ParsedVerify,
     stackConfigSchema,
 } from "./schema";
 import { problemsFromIssue, suggest } from "./zodProblems";
@@ -136,6 +137,8 @@ export interface StackConfig {
     /** Where images and charts come from (`ack-mesh:images`). */
     readonly images: ParsedImages;
     readonly bookinfo: BookinfoConfig;
+    /** Verification Jobs (`ack-mesh:verify`). */
+    readonly verify: ParsedVerify;
     readonly protect: boolean;
 }
 
@@ -640,6 +643,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         securityGroups: { ...parsed.securityGroups },
         images: { ...parsed.images },
         bookinfo,
+        verify: { ...parsed.verify },
         protect: parsed.protect,
     };
 }

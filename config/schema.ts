@@ -7,7 +7,7 @@
  * Top-level config keys (each is its own Pulumi config key):
  * `ack-mesh:mesh`, `ack-mesh:clusters`, `ack-mesh:vpcs`, `ack-mesh:cen`,
  * `ack-mesh:securityGroups`, `ack-mesh:images`, `ack-mesh:bookinfo`,
- * `ack-mesh:protect`.
+ * `ack-mesh:verify`, `ack-mesh:protect`.
  */
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
@@ -266,6 +266,18 @@ export const bookinfoSchema = z.strictObject({
     failover: z.array(failoverSchema).optional(),
 });
 
+/** Verification as code (`MeshVerification`, docs/verify.md). */
+export const verifySchema = z.strictObject({
+    /** Run the checks as Kubernetes Jobs during `pulumi up`; a failed check fails the update. */
+    enabled: z.boolean().default(false),
+    /** Also run the disruptive locality-failover checks (scale a region's instances to zero, then restore). */
+    failover: z.boolean().default(false),
+    /** Requests per traffic check (K); the routing check's tolerance is 2·√K around K/2. */
+    requests: z.number().int().min(20).max(10000).default(DEFAULTS.verifyRequests),
+    /** Client image, pinned by digest (a mirror of Istio's curl sample image). Default: `docker.io/curlimages/curl:8.16.0@sha256:…`. */
+    image: z.string().regex(/@sha256:[0-9a-f]{64}$/, { message: "must be pinned by digest (<repository>:<tag>@sha256:<64 hex>)" }).optional(),
+});
+
 /** The whole stack configuration (values of the `ack-mesh:` keys). */
 export const stackConfigSchema = z.strictObject({
     mesh: meshSchema,
@@ -275,6 +287,7 @@ export const stackConfigSchema = z.strictObject({
     securityGroups: securityGroupsSchema.default({ maxRulesPerGroup: DEFAULTS.maxRulesPerSecurityGroup }),
     images: imagesSchema.default({ bookinfoRegistry: DEFAULTS.bookinfoRegistry, chartRepository: DEFAULTS.istioHelmRepository }),
     bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, placement: {}, routing: "plain" }),
+    verify: verifySchema.default({ enabled: false, failover: false, requests: DEFAULTS.verifyRequests }),
     /** Pulumi `protect` on VPCs, CEN, clusters and node pools. */
     protect: z.boolean().default(false),
 });
@@ -290,6 +303,7 @@ export type ParsedBookinfo = z.output<typeof bookinfoSchema>;
 export type ParsedCen = z.output<typeof cenSchema>;
 export type ParsedSecurityGroups = z.output<typeof securityGroupsSchema>;
 export type ParsedImages = z.output<typeof imagesSchema>;
+export type ParsedVerify = z.output<typeof verifySchema>;
 
 /** Top-level config keys, in the `ack-mesh:` namespace. */
 export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof ParsedStackConfig>;

@@ -9,6 +9,7 @@
  * `global.proxy.image: proxyv2`). The base chart has no image. Istio CNI and
  * ztunnel are not installed, so their images are not pulled.
  */
+import { VERIFY_CLIENT_IMAGE } from "./verify";
 import { DEFAULTS } from "../config/defaults";
 import type { StackConfig } from "../config/load";
 import { isMainlandChinaRegion } from "../config/regions";
@@ -136,7 +137,7 @@ export interface MirrorList {
  *
  * @param gateways whether any gateway (ingress or east-west) is installed: only then is the `gateway` chart pulled
  */
-export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookinfo">, gateways: boolean): MirrorList {
+export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookinfo"> & { readonly verify?: StackConfig["verify"] }, gateways: boolean): MirrorList {
     const s = imageSources(config);
     const v = config.mesh.istioVersion;
     const images = istioImages(s.istioHub, v, (config.mesh.valuesOverride.istiod ?? {}) as Record<string, unknown>);
@@ -146,6 +147,8 @@ export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookin
             if (config.bookinfo.placement[w].length > 0) images.push(`${registry}/examples-bookinfo-${w}:${config.bookinfo.tag}`);
         }
     }
+    // The verification Jobs' client (`ack-mesh:verify`), when they run during `pulumi up`.
+    if (config.verify?.enabled) images.push(config.verify.image ?? VERIFY_CLIENT_IMAGE);
     const repo = s.chartRepository.replace(/\/+$/, "");
     const chartNames = gateways ? ["base", "istiod", "gateway"] : ["base", "istiod"];
     // An HTTP repository serves `<repo>/<chart>-<version>.tgz` (as the official one does); an OCI one `<repo>/<chart>:<version>`.

@@ -13,5 +13,17 @@ export type { ClusterNetworkPlan, NetworkPlan, VpcPlan, ZoneNetworkPlan } from "
 export { meshIdentityFromConfig } from "./mesh";
 export { imageSourceWarnings, imageSources, istioImages, mirrorList } from "./images";
 export type { ImageSources, MirrorList } from "./images";
+export {
+    DEFAULT_VERIFY_REQUESTS,
+    SERVICE_PATHS,
+    VERIFY_CHECK_KINDS,
+    VERIFY_CLIENT_IMAGE,
+    expectedResponders,
+    planVerification,
+    splitTolerance,
+    verificationInputFromConfig,
+    verifyOptionProblems,
+} from "./verify";
+export type { CallsCheck, DiscoveryCheck, FailoverCheck, IngressCheck, MtlsCheck, Responders, RoutingCheck, SkippedCheck, VerificationInput, VerificationPlan, VerifyCheck, VerifyCheckKind, VerifyOptions } from "./verify";
 export { createMeshIdentity } from "../components/types";
 export type { MeshIdentity } from "../components/types";

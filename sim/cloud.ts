@@ -173,6 +173,16 @@ export interface SimCloudOptions {
   catalog: SimCatalog;
   /** ACK clusters that already exist in the account (created by an earlier `pulumi up`, or by hand). */
   existingClusters?: readonly SimExistingCluster[];
+  /** Jobs that fail, by Job name (`metadata.name`) or Pulumi resource name. @default every Job completes */
+  jobOutcomes?: Readonly<Record<string, SimJobFailure>>;
+}
+
+/** A Job that fails in the simulated cluster: its pod's container exits non-zero with this termination message. */
+export interface SimJobFailure {
+  /** What the container wrote to its termination message (or, with `FallbackToLogsOnError`, its last log lines). */
+  readonly terminationMessage: string;
+  /** Container exit code. @default 1 */
+  readonly exitCode?: number;
 }
 
 /** An ACK cluster that exists in the simulated account before the run. */

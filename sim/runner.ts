@@ -31,7 +31,7 @@ import "./alicloudAccount";
 import "./kubernetes";
 import "./tlsrandom";
 import type * as pulumi from "@pulumi/pulumi";
-import { InvokeHandler, ResourceHandler, SimCloud, SimExistingCluster } from "./cloud";
+import { InvokeHandler, ResourceHandler, SimCloud, SimExistingCluster, SimJobFailure } from "./cloud";
 import type { SimCatalog } from "./catalog";
 import { CATALOG } from "./catalogData";
 import { SimMonitor } from "./monitor";
@@ -79,6 +79,11 @@ export interface SimulationOptions {
   existingClusters?: readonly SimExistingCluster[];
   /** Extra or overriding resource handlers, by type token. */
   resources?: Record<string, ResourceHandler>;
+  /**
+   * Jobs that fail, by Job name or resource name, with their pod's termination message; the update
+   * then fails as the Kubernetes provider's Job await fails it. @default every Job completes
+   */
+  jobOutcomes?: Readonly<Record<string, SimJobFailure>>;
   /** Fail when the program logged an error through `pulumi.log.error`. @default true */
   failOnErrorLogs?: boolean;
 }
@@ -240,6 +245,7 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
     existingClusters: opts.existingClusters,
     invokes: opts.invokes,
     resources: opts.resources,
+    jobOutcomes: opts.jobOutcomes,
   });
   const monitor = new SimMonitor(cloud, project, stack);
   const errors: unknown[] = [];

@@ -5,10 +5,12 @@
  * preflight (ask each region's account what is on offer; no resource before
  * it passes) → VpcWithCen → SecurityGroupPeering → AckCluster per cluster → IstioMesh
  * (shared root CA, IstioControlPlane per primary, IstioRemote per remote,
- * remote secrets) → BookinfoSplit → stack outputs.
+ * remote secrets) → BookinfoSplit → MeshVerification (when `verify.enabled`) →
+ * stack outputs.
  *
  * It loops over the cluster map; nothing here is specific to one cluster.
  */
+import { createHash } from "crypto";
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
@@ -24,6 +26,8 @@ import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network"
 import { imageSourceWarnings } from "../../plan/images";
 import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshIdentityFromConfig } from "../../plan/mesh";
+import { planVerification, verificationInputFromConfig } from "../../plan/verify";
+import { MeshVerification } from "../../components/meshVerification";
 
 /** Stack config and plans, computed before any resource exists. */
 export interface PlannedTopology {
@@ -189,6 +193,8 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
           })
         : undefined;
 
+    const verification = config.verify.enabled ? buildVerification(planned, handles, mesh, bookinfo) : undefined;
+
     return {
         layout: layoutSummary(planned),
         kubernetesVersions: Object.fromEntries(Object.entries(preflight.versions).map(([c, v]) => [c, v.version])),
@@ -212,7 +218,29 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
         eastWestAddresses: mesh.eastWestAddresses,
         remoteSecrets: mesh.remoteSecrets,
         ...(bookinfo?.productpageUrl ? { productpageUrl: bookinfo.productpageUrl } : {}),
+        ...(verification ? { verificationJobs: verification.jobNames } : {}),
     };
+}
+
+/**
+ * The verification Jobs (`ack-mesh:verify.enabled`), after the mesh and
+ * Bookinfo. Their names change with a digest of the mesh and Bookinfo
+ * config, so a changed mesh is checked again.
+ */
+function buildVerification(planned: PlannedTopology, handles: Record<string, ClusterHandle>, mesh: IstioMesh, bookinfo: BookinfoSplit | undefined): MeshVerification {
+    const { config, network, identity } = planned;
+    const plan = planVerification(verificationInputFromConfig(config, identity, network), { requests: config.verify.requests, failover: config.verify.failover });
+    const revision = createHash("sha256").update(JSON.stringify({ mesh: config.mesh, identity, bookinfo: config.bookinfo, images: config.images })).digest("hex").slice(0, 16);
+    return new MeshVerification("verify", {
+        plan,
+        clusters: handles,
+        podRanges: Object.fromEntries(Object.entries(network.clusters).map(([c, p]) => [c, p.podRanges])),
+        ingressAddresses: mesh.ingressAddresses,
+        eastWestAddresses: identity.multiNetwork ? mesh.eastWestAddresses : {},
+        dependsOn: [mesh, ...(bookinfo ? [bookinfo] : [])],
+        ...(config.verify.image !== undefined ? { image: config.verify.image } : {}),
+        revision,
+    });
 }
 
 /**
