@@ -183,6 +183,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
               routing: config.bookinfo.routing,
               ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
               tag: config.bookinfo.tag,
+              ...(config.bookinfo.namespaceTag !== undefined ? { revisionTag: config.bookinfo.namespaceTag } : {}),
               registry: config.images.bookinfoRegistry,
               ingressAddresses: mesh.ingressAddresses,
               meshReady: bookinfoReady,
@@ -225,7 +226,8 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
     return new IstioMesh("mesh", {
         identity,
         clusters: handles,
-        istioVersion: mesh.istioVersion,
+        // With revisions (canary upgrades) each revision carries its version; without, one in-place install.
+        ...(mesh.revisions ? { revisions: mesh.revisions } : { istioVersion: mesh.istioVersion }),
         chartRepository: config.images.chartRepository,
         // Unset stays unset: the charts' own hub, and no update of existing releases.
         ...(config.images.istioHub !== undefined ? { hub: config.images.istioHub } : {}),

@@ -1,0 +1,92 @@
+/**
+ * Cross-field rules of the Day-2 settings: Istio revisions
+ * (`mesh.revisions`, `bookinfo.revisionTag`) and upgrade pacing
+ * (`ack-mesh:upgrade`). Pure; `load.ts` adds their problems to the rest.
+ * See docs/upgrade.md.
+ */
+import { ConfigProblem } from "./errors";
+import { isPlainRecord } from "./constants";
+import { revisionSetProblems, tagSelectorProblems } from "./revisions";
+import type { ParsedMesh, ParsedUpgrade } from "./schema";
+
+/** The parts of a resolved stack config these rules read (structural, so `load.ts` need not export more). */
+export interface Day2View {
+    readonly mesh: ParsedMesh;
+    readonly bookinfo: { readonly enabled: boolean; readonly namespaceTag?: string };
+    readonly clusters: Readonly<
+        Record<string, { readonly kubernetesVersion?: string; readonly zones: readonly string[]; readonly nodePools: Readonly<Record<string, { readonly size: number; readonly zones: readonly string[] }>> }>
+    >;
+    readonly upgrade?: ParsedUpgrade;
+}
+
+/** The tag the Bookinfo namespace selects: `bookinfo.revisionTag`, else the default tag when revisions are used, else none. */
+export function bookinfoRevisionTag(mesh: ParsedMesh, explicit: string | undefined): string | undefined {
+    return explicit ?? (mesh.revisions ? (mesh.revisions.defaultTag ?? "stable") : undefined);
+}
+
+/**
+ * Problems of `mesh.revisions` and of what selects its tags. `raw` is the
+ * unparsed config (to tell an explicit `mesh.istioVersion` from its default).
+ */
+export function revisionConfigProblems(view: Day2View, raw: Record<string, unknown>, explicitBookinfoTag: string | undefined): ConfigProblem[] {
+    const revisions = view.mesh.revisions;
+    const rawMesh = raw["mesh"];
+    if (!revisions) {
+        return explicitBookinfoTag === undefined
+            ? []
+            : [{ path: "bookinfo.revisionTag", value: explicitBookinfoTag, message: "selects a revision tag, but the mesh has no revisions (mesh.revisions is unset)", fix: "remove it, or set mesh.revisions (docs/upgrade.md)" }];
+    }
+    const problems = revisionSetProblems(revisions, "mesh.revisions");
+    if (isPlainRecord(rawMesh) && rawMesh["istioVersion"] !== undefined) {
+        problems.push({
+            path: "mesh.istioVersion",
+            value: rawMesh["istioVersion"],
+            message: "is set together with mesh.revisions, where each revision carries its version",
+            fix: `remove it; the running control plane is the revision named default (mesh.revisions.installed.default: ${JSON.stringify(String(rawMesh["istioVersion"]))})`,
+        });
+    }
+    if (view.bookinfo.enabled && view.bookinfo.namespaceTag !== undefined && explicitBookinfoTag !== undefined) {
+        problems.push(...tagSelectorProblems(revisions, [{ path: "bookinfo.revisionTag", what: "namespace bookinfo", tag: explicitBookinfoTag }], "mesh.revisions"));
+    }
+    return problems;
+}
+
+/**
+ * Nodes of a pool in its emptiest zone, assuming ACK spreads the pool
+ * evenly over its vSwitches (a lower bound).
+ */
+function nodesInEmptiestZone(size: number, zones: number): number {
+    return Math.floor(size / Math.max(zones, 1));
+}
+
+/**
+ * Problems of `ack-mesh:upgrade`: with node pools following the cluster
+ * version, a batch of `maxParallelism` nodes of one pool may all sit in one
+ * zone; the other pools' nodes in that zone and the rest of the pool must
+ * still leave at least one healthy node there (pools of a cluster upgrade
+ * one after another, see `AckCluster`).
+ */
+export function upgradeConfigProblems(view: Day2View): ConfigProblem[] {
+    const pools = view.upgrade?.nodePools;
+    if (!pools) return [];
+    const problems: ConfigProblem[] = [];
+    for (const [cluster, c] of Object.entries(view.clusters)) {
+        for (const zone of c.zones) {
+            const inZone = Object.entries(c.nodePools)
+                .filter(([, p]) => p.zones.includes(zone))
+                .map(([name, p]) => ({ name, nodes: nodesInEmptiestZone(p.size, p.zones.length) }));
+            const total = inZone.reduce((n, p) => n + p.nodes, 0);
+            for (const p of inZone) {
+                const left = total - Math.min(p.nodes, pools.maxParallelism);
+                if (p.nodes > 0 && left < 1) {
+                    problems.push({
+                        path: `clusters.${cluster}.nodePools.${p.name}`,
+                        message: `upgrading ${pools.maxParallelism} node(s) at a time can leave zone ${zone} without a healthy node: the pool has ${p.nodes} node(s) there (size spread over ${c.nodePools[p.name].zones.length} zone(s)) and no other pool has one`,
+                        fix: `raise the pool's size so each zone keeps a node during a batch, add a pool in ${zone}, or lower upgrade.nodePools.maxParallelism`,
+                    });
+                }
+            }
+        }
+    }
+    return problems;
+}
