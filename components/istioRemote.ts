@@ -31,6 +31,7 @@ import {
     CONTROL_PLANE_CLUSTERS_ANNOTATION,
     HelmValues,
     ISTIO_CHARTS,
+    deepMerge,
     withGatewayRevision,
     NETWORK_LABEL,
     RELEASE_NAMES,
@@ -293,9 +294,11 @@ export class IstioRemote extends pulumi.ComponentResource {
         );
         const namespace = this.namespace.metadata.name;
 
+        // The default tag's revision validates Istio config here too (base chart defaultRevision, as on the primary).
+        const baseOverride = revs && revs.defaultRevision !== DEFAULT_REVISION ? deepMerge({ defaultRevision: revs.defaultRevision }, valuesOverride.base ?? {}) : valuesOverride.base;
         this.base = new k8s.helm.v3.Release(
             `${name}-base`,
-            { ...chart(ISTIO_CHARTS.base, revs?.base), name: RELEASE_NAMES.base, namespace, values: baseValues(identity, cluster.name, valuesOverride.base) },
+            { ...chart(ISTIO_CHARTS.base, revs?.base), name: RELEASE_NAMES.base, namespace, values: baseValues(identity, cluster.name, baseOverride) },
             local,
         );
 
