@@ -60,8 +60,8 @@ function nodesInEmptiestZone(size: number, zones: number): number {
 }
 
 /**
- * Problems of `ack-mesh:upgrade`: with node pools following the cluster
- * version, a batch of `maxParallelism` nodes of one pool may all sit in one
+ * Problems of `ack-mesh:upgrade`: with node pools following the version
+ * of a cluster that pins one, a batch of `maxParallelism` nodes of one pool may all sit in one
  * zone; the other pools' nodes in that zone and the rest of the pool must
  * still leave at least one healthy node there (pools of a cluster upgrade
  * one after another, see `AckCluster`).
@@ -70,23 +70,38 @@ export function upgradeConfigProblems(view: Day2View): ConfigProblem[] {
     const pools = view.upgrade?.nodePools;
     if (!pools) return [];
     const problems: ConfigProblem[] = [];
-    for (const [cluster, c] of Object.entries(view.clusters)) {
+    // Only pinned clusters' pools follow the version (programs/ack-mesh).
+    for (const [cluster, c] of Object.entries(view.clusters).filter(([, x]) => x.kubernetesVersion !== undefined)) {
+        const emptied = new Map<string, { nodes: number; zones: string[] }>();
         for (const zone of c.zones) {
             const inZone = Object.entries(c.nodePools)
                 .filter(([, p]) => p.zones.includes(zone))
                 .map(([name, p]) => ({ name, nodes: nodesInEmptiestZone(p.size, p.zones.length) }));
             const total = inZone.reduce((n, p) => n + p.nodes, 0);
-            for (const p of inZone) {
-                const left = total - Math.min(p.nodes, pools.maxParallelism);
-                if (p.nodes > 0 && left < 1) {
-                    problems.push({
-                        path: `clusters.${cluster}.nodePools.${p.name}`,
-                        message: `upgrading ${pools.maxParallelism} node(s) at a time can leave zone ${zone} without a healthy node: the pool has ${p.nodes} node(s) there (size spread over ${c.nodePools[p.name].zones.length} zone(s)) and no other pool has one`,
-                        fix: `raise the pool's size so each zone keeps a node during a batch, add a pool in ${zone}, or lower upgrade.nodePools.maxParallelism`,
-                    });
-                }
+            for (const p of inZone.filter((x) => x.nodes > 0 && total - Math.min(x.nodes, pools.maxParallelism) < 1)) {
+                const e = emptied.get(p.name) ?? { nodes: p.nodes, zones: [] };
+                e.zones.push(zone);
+                emptied.set(p.name, e);
             }
+        }
+        for (const [pool, e] of emptied) {
+            problems.push({
+                path: `clusters.${cluster}.nodePools.${pool}`,
+                message: `upgrading ${pools.maxParallelism} node(s) at a time can leave ${e.zones.length === 1 ? "zone" : "zones"} ${e.zones.join(", ")} without a healthy node: the pool has ${e.nodes} node(s) in each (size spread over ${c.nodePools[pool].zones.length} zone(s)) and no other pool has one there`,
+                fix: `raise the pool's size so each zone keeps a node during a batch, add a pool in ${e.zones.join(", ")}, or lower upgrade.nodePools.maxParallelism`,
+            });
         }
     }
     return problems;
+}
+
+/**
+ * The order clusters upgrade in with `upgrade.oneClusterAtATime`: remotes
+ * first, then primaries (each group by name), so that the control planes
+ * change last and the mesh keeps serving from the clusters not being
+ * upgraded. Pure.
+ */
+export function clusterUpgradeOrder(clusters: Readonly<Record<string, { readonly role: "primary" | "remote" }>>): string[] {
+    const names = Object.keys(clusters).sort();
+    return [...names.filter((c) => clusters[c].role === "remote"), ...names.filter((c) => clusters[c].role === "primary")];
 }

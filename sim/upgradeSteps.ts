@@ -164,8 +164,36 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
     if (kinds.has("move tag") || kinds.has("namespace selects")) {
         notes.push("running pods keep their sidecars: restart the workloads of the namespaces that select a moved tag (kubectl rollout restart deployment -n <namespace>) in every cluster, then check them (docs/upgrade.md, step 2)");
     }
+    if (kinds.has("upgrade Kubernetes") || kinds.has("node pools follow")) {
+        const order = clusterChain(next);
+        notes.push(
+            order.length > 1
+                ? `clusters upgrade one at a time, in this order: ${order.join(" → ")} (upgrade.oneClusterAtATime)`
+                : "clusters upgrade at the same time (set upgrade.oneClusterAtATime to upgrade them one after another, primaries last)",
+        );
+    }
     if (kinds.has("downgrade base")) notes.push("base (the CRDs) is never downgraded: keep mesh.revisions.base at the newer version when you roll a revision back");
     return { steps: list, notes, blocking: list.some((s) => s.blocking) };
+}
+
+/**
+ * The ACK clusters of `plan` in the order their dependencies chain them (a cluster that waits for
+ * another cluster's resources comes after it); empty when no cluster waits for another.
+ */
+export function clusterChain(plan: CanonicalPlan): string[] {
+    const clusters = plan.resources.filter((r) => r.operation === "register" && r.type === CLUSTER);
+    // Every resource of an AckCluster component is the component's child: map each URN to its cluster.
+    const ownerOf = new Map<string, string>();
+    for (const c of clusters) for (const r of plan.resources) if (r.parent !== undefined && r.parent === c.parent) ownerOf.set(r.urn, c.urn);
+    const after = new Map(clusters.map((c) => [c.urn, new Set(c.dependencies.map((d) => ownerOf.get(d)).filter((o): o is string => o !== undefined && o !== c.urn))]));
+    if (![...after.values()].some((s) => s.size)) return [];
+    const done: string[] = [];
+    while (done.length < clusters.length) {
+        const ready = clusters.filter((c) => !done.includes(c.urn) && [...after.get(c.urn)!].every((d) => done.includes(d)));
+        if (!ready.length) break;
+        done.push(...ready.map((c) => c.urn).sort());
+    }
+    return done.map((u) => clusters.find((c) => c.urn === u)!.name.replace(/-cluster$/, ""));
 }
 
 /** Renders the summary as a table (text or markdown), or nothing when the diff has no upgrade step. */

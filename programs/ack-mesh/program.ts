@@ -24,6 +24,7 @@ import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network"
 import { imageSourceWarnings } from "../../plan/images";
 import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshIdentityFromConfig } from "../../plan/mesh";
+import { clusterUpgradeOrder } from "../../config/upgrade";
 
 /** Stack config and plans, computed before any resource exists. */
 export interface PlannedTopology {
@@ -115,7 +116,10 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     });
 
     const clusters: Record<string, AckCluster> = {};
-    for (const c of Object.values(config.clusters)) {
+    // upgrade.oneClusterAtATime: each cluster waits for the previous one (remotes first, primaries last).
+    const oneAtATime = config.upgrade?.oneClusterAtATime === true;
+    let previous: ReadonlyArray<pulumi.Resource> = [];
+    for (const c of (oneAtATime ? clusterUpgradeOrder(config.clusters) : Object.keys(config.clusters)).map((k) => config.clusters[k])) {
         const plan = network.clusters[c.name];
         const zones = Object.keys(plan.zones);
         clusters[c.name] = new AckCluster(
@@ -152,6 +156,9 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
                     ]),
                 ),
                 allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
+                // upgrade.nodePools: the pools of a pinned cluster follow its version.
+                ...(config.upgrade?.nodePools && preflight.versions[c.name].pinned ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism } } : {}),
+                ...(oneAtATime ? { upgradeAfter: previous } : {}),
                 apiServerPublic: c.apiServerPublic,
                 deletionProtection: c.deletionProtection,
                 protect: config.protect,
@@ -159,6 +166,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
             },
             { provider: providers[c.region] },
         );
+        previous = clusters[c.name].upgradeDone;
     }
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
