@@ -6,6 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors";
+import { tryParseStackConfig } from "../../config/load";
 import { compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
 import { bookinfoNamespace } from "../../components/bookinfoSplit";
 import { ISTIO_MESH_TYPE, IstioMesh } from "../../components/istioMesh";
@@ -55,6 +56,36 @@ describe("Istio revisions: the model", () => {
                 '  - mesh.revisions.tags.default: "default" is Istio\'s default tag, which also takes over istio-injection=enabled and the default validation; ack-mesh does not manage it. Fix: use another tag name, such as stable',
             ].join("\n"),
         );
+    });
+});
+
+describe("Istio revisions: the stack config", () => {
+    const raw = (mesh: Record<string, unknown>, bookinfo: Record<string, unknown> = {}) => ({
+        ...twoRegionRaw(),
+        mesh: { id: "mesh1", topology: "primary-remote", ...mesh },
+        bookinfo: { enabled: true, placement: { "productpage-v1": ["hz"], "details-v1": ["hz"], "ratings-v1": ["hz"], "reviews-v1": ["hz"], "reviews-v2": ["hz"], "reviews-v3": ["hz"] }, ...bookinfo },
+    });
+
+    it("without mesh.revisions Bookinfo keeps istio-injection; with them it follows the default tag unless it names one", () => {
+        assert.equal(tryParseStackConfig(raw({})).config!.bookinfo.namespaceTag, undefined);
+        const revisions = { installed: { default: "1.30.3" }, tags: { stable: "default", canary: "default" } };
+        assert.equal(tryParseStackConfig(raw({ revisions })).config!.bookinfo.namespaceTag, "stable");
+        assert.equal(tryParseStackConfig(raw({ revisions }, { revisionTag: "canary" })).config!.bookinfo.namespaceTag, "canary");
+    });
+
+    it("bookinfo.revisionTag without mesh.revisions, or naming a revision instead of a tag, is an error", () => {
+        assert.deepEqual(tryParseStackConfig(raw({}, { revisionTag: "stable" })).error!.problems, [
+            { path: "bookinfo.revisionTag", value: "stable", message: "selects a revision tag, but the mesh has no revisions (mesh.revisions is unset)", fix: "remove it, or set mesh.revisions (docs/upgrade.md)" },
+        ]);
+        const e = tryParseStackConfig(raw({ revisions: { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0" } } }, { revisionTag: "1-31-0" })).error!;
+        assert.deepEqual(e.problems.map((p) => p.message), [
+            'namespace bookinfo selects revision tag "1-31-0" (istio.io/rev=1-31-0), which is not in mesh.revisions.tags (tags: stable); "1-31-0" is a revision, and namespaces select tags, not revisions',
+        ]);
+    });
+
+    it("an unquoted version is a schema error at its path", () => {
+        const e = tryParseStackConfig(raw({ revisions: { installed: { default: 1.3 }, tags: { stable: "default" } } })).error!;
+        assert.deepEqual(e.problems.map((p) => p.path), ["mesh.revisions.installed.default"]);
     });
 });
 
