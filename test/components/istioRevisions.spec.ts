@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors";
 import { tryParseStackConfig } from "../../config/load";
+import { mirrorList } from "../../plan/images";
 import { compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
 import { bookinfoNamespace } from "../../components/bookinfoSplit";
 import { ISTIO_MESH_TYPE, IstioMesh } from "../../components/istioMesh";
@@ -81,6 +82,14 @@ describe("Istio revisions: the stack config", () => {
         assert.deepEqual(e.problems.map((p) => p.message), [
             'namespace bookinfo selects revision tag "1-31-0" (istio.io/rev=1-31-0), which is not in mesh.revisions.tags (tags: stable); "1-31-0" is a revision, and namespaces select tags, not revisions',
         ]);
+    });
+
+    it("the mirror list has every installed version's images and istiod chart, base at its version, the gateways at the default tag's", () => {
+        const config = tryParseStackConfig(raw({ revisions: { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "default" } } })).config!;
+        const list = mirrorList(config, true);
+        assert.deepEqual(list.images.filter((i) => i.startsWith("docker.io/")), ["docker.io/istio/pilot:1.30.3", "docker.io/istio/pilot:1.31.0", "docker.io/istio/proxyv2:1.30.3", "docker.io/istio/proxyv2:1.31.0"]);
+        const repo = "https://istio-release.storage.googleapis.com/charts";
+        assert.deepEqual(list.charts, [`${repo}/base-1.31.0.tgz`, `${repo}/istiod-1.30.3.tgz`, `${repo}/istiod-1.31.0.tgz`, `${repo}/gateway-1.30.3.tgz`]);
     });
 
     it("an unquoted version is a schema error at its path", () => {
