@@ -163,7 +163,8 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly remoteSecrets: Readonly<Record<string, string>>;
     /**
      * Per cluster, what in-mesh workloads must wait for: a control plane's
-     * istiod; for a remote, `IstioRemote.meshReady` (its istiod, its remote
+     * istiod (with revisions: every revision's istiod and every tag webhook,
+     * `IstioControlPlane.injectionReady`); for a remote, `IstioRemote.meshReady` (its istiod, its remote
      * secret, and its primary's `istiod-gateway` / `istiod-vs`, through which
      * its pods are injected).
      */

@@ -17,6 +17,11 @@
  *    through those objects on P's east-west gateway) and patches only once
  *    it watches X. X's other workloads wait for the same ({@link IstioRemote.meshReady}).
  *
+ * With `revisions` (canary upgrades, docs/upgrade.md), step 2 installs one
+ * remote `istiod` release per revision (`<name>-istiod` for `default`,
+ * `<name>-istiod-<rev>` otherwise) and one tag webhook per tag
+ * (`<name>-tag-<tag>`), and the east-west gateway follows the default tag.
+ *
  * Old-guide mapping: the Istio 1.0/1.1 `istio-remote` chart with
  * `remotePilotAddress=<pilot pod IP>` is now the `istiod` chart with
  * `profile=remote` and the east-west gateway's address; `istioctl
