@@ -12,4 +12,5 @@ export * from "./remoteSecret";
 export * from "./istioControlPlane";
 export * from "./istioRemote";
 export * from "./istioMesh";
+export * from "./istioRevisions";
 export * from "./bookinfoSplit";

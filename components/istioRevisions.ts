@@ -24,6 +24,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_REVISION, istiodNameOf } from "../config/revisions";
 import type { K8sObject } from "./istioObjects";
+
+export { DEFAULT_REVISION, compareIstioVersions, istiodNameOf, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../config/revisions";
+export type { IstioRevisionSet, ResolvedRevisionSet } from "../config/revisions";
 import { ISTIO_CHARTS } from "./istioValues";
 
 /** Name of a tag's webhook (release namespace `istio-system`). */
