@@ -8,7 +8,8 @@
  *   version lowered → **downgrade** (blocking).
  * - `base` chart releases: version raised → **upgrade base** (the CRDs); lowered → **downgrade
  *   base** (blocking: Istio's CRDs are not downgraded, and older CRDs can drop fields that the
- *   newer control plane wrote).
+ *   newer control plane wrote); `defaultRevision` changed → **validation follows** (the revision
+ *   behind `istiod-default-validator`).
  * - revision tag webhooks (label `istio.io/tag`): created → **add tag**; deleted → **remove tag**;
  *   `istio.io/rev` changed → **move tag** (then restart the workloads of its namespaces).
  * - `gateway` chart releases whose version changed → **gateways follow** (their pods roll).
@@ -34,6 +35,7 @@ export const UPGRADE_STEP_KINDS = [
     "add tag",
     "move tag",
     "namespace selects",
+    "validation follows",
     "gateways follow",
     "remove tag",
     "remove revision",
@@ -128,9 +130,11 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
                 if (c.kind === "create") add("add revision", `${rev} (${b})`, c.name);
                 else if (c.kind === "delete") add("remove revision", `${rev} (${a})`, c.name);
                 else if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "in-place upgrade" : "downgrade", `${rev}: ${a} → ${b}`, c.name, compareVersions(b, a) < 0);
-            } else if (chart === "base" && c.kind !== "create" && c.kind !== "delete" && a && b && a !== b) {
-                const up = compareVersions(b, a) > 0;
-                add(up ? "upgrade base" : "downgrade base", `${a} → ${b}`, c.name, !up);
+            } else if (chart === "base" && c.kind !== "create" && c.kind !== "delete") {
+                if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade base" : "downgrade base", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
+                // base's defaultRevision: which istiod validates Istio config cluster-wide ("default" is the chart's own value).
+                const [ra, rb] = [str(rec(o?.inputs["values"])["defaultRevision"]) ?? "default", str(rec(n?.inputs["values"])["defaultRevision"]) ?? "default"];
+                if (ra !== rb) add("validation follows", `${ra} → ${rb}`, c.name);
             } else if (chart === "gateway" && c.kind !== "create" && c.kind !== "delete" && a && b && a !== b) {
                 add("gateways follow", `${a} → ${b}`, c.name);
             }

@@ -141,7 +141,7 @@ describe("programs: Istio canary upgrade by revision", function () {
                 "update mesh-shanghai-tag-stable",
             ]);
             const s = classifyUpgrade(d, plans.step1, plans.step2);
-            assert.deepEqual(steps(s), ["move tag: stable: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0"]);
+            assert.deepEqual(steps(s), ["move tag: stable: default → 1-31-0", "validation follows: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0"]);
             assert.ok(s.notes.some((n) => n.startsWith("running pods keep their sidecars: restart the workloads")));
             const tag = inputsOf(plans.step2, "mesh-beijing-tag-stable");
             assert.equal(tag.metadata.name, "istio-revision-tag-stable");
@@ -201,7 +201,7 @@ describe("programs: Istio canary upgrade by revision", function () {
                 "update mesh-shanghai-tag-stable",
             ]);
             assert.equal(inputsOf(plans.step2, "mesh-shanghai-base").values.defaultRevision, "1-31-0");
-            assert.deepEqual(steps(classifyUpgrade(d, plans.step1, plans.step2)), ["move tag: stable: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0"]);
+            assert.deepEqual(steps(classifyUpgrade(d, plans.step1, plans.step2)), ["move tag: stable: default → 1-31-0", "validation follows: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0"]);
         });
 
         it("step 3 deletes the old revision's releases and its istiod-vs, nothing else", () => {
