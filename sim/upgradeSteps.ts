@@ -165,8 +165,10 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
     const notes: string[] = [];
     const canary = (["add revision", "move tag", "remove revision"] as const).filter((k) => kinds.has(k));
     if (canary.length > 1) notes.push(`this change does ${canary.join(" and ")} at once: a canary upgrade is three changes, each applied and checked on its own (docs/upgrade.md)`);
-    if (kinds.has("move tag") || kinds.has("namespace selects")) {
+    if (kinds.has("move tag")) {
         notes.push("running pods keep their sidecars: restart the workloads of the namespaces that select a moved tag (kubectl rollout restart deployment -n <namespace>) in every cluster, then check them (docs/upgrade.md, step 2)");
+    } else if (kinds.has("namespace selects")) {
+        notes.push("running pods keep the sidecars they have: restart a namespace's workloads only if its new tag points at another revision than the one that injected them");
     }
     if (kinds.has("upgrade Kubernetes") || kinds.has("node pools follow")) {
         const order = clusterChain(next);
