@@ -237,6 +237,33 @@ export interface AckClusterArgs {
      */
     egressReady?: ReadonlyArray<pulumi.Resource>;
     /**
+     * Node pools follow the cluster's `kubernetesVersion` (which must then be
+     * pinned, not `kubernetesVersionCreateOnly`): the cluster gets
+     * `upgradePolicy.controlPlaneOnly: true` (UpgradeCluster `MasterOnly`;
+     * without it ACK also upgrades the workers itself, with its own
+     * batches), and each pool gets
+     * `upgradePolicy.kubernetesVersion` (ACK's UpgradeClusterNodepool) and
+     * `rollingPolicy.maxParallelism`, and the pools upgrade one after another
+     * (each waits for the previous one, by name), so that a zone keeps the
+     * nodes of the pools not being upgraded. Raising the version updates the
+     * cluster, then each pool, in place. Caveat (terraform-provider-alicloud
+     * `resource_alicloud_cs_kubernetes_node_pool.go`, Update): while
+     * `upgrade_policy` is set, every update of the pool also calls the
+     * upgrade API, with the version it already runs.
+     * @default unset: raising the version upgrades the control plane and, ACK's default
+     *   (`controlPlaneOnly: false`), the workers too, in ACK's own batches
+     */
+    nodePoolUpgrade?: { readonly maxParallelism: number };
+    /**
+     * Resources the cluster (`<name>-cluster`) must wait for before it is
+     * created or updated, e.g. the previous cluster's {@link AckCluster.upgradeDone}
+     * to upgrade clusters one at a time. Only ordering: adding or removing
+     * entries never changes the cluster, but a new cluster is then also
+     * created after them.
+     * @default []
+     */
+    upgradeAfter?: ReadonlyArray<pulumi.Resource>;
+    /**
      * Extra tags for the cluster and its node pools, merged over
      * `meshTags()` (`managed-by: ack-mesh`).
      * @default {}
@@ -252,6 +279,8 @@ export interface ManagedKubernetesValues {
     readonly clusterSpec: string;
     /** Kubernetes version; absent when unset (ACK's newest at creation). */
     readonly version?: string;
+    /** `{ controlPlaneOnly: true }` when the node pools follow the version on their own ({@link AckClusterArgs.nodePoolUpgrade}). */
+    readonly upgradePolicy?: { readonly controlPlaneOnly: true };
     /** kube-proxy mode (ForceNew). */
     readonly proxyMode: string;
     /** Service CIDR (ForceNew). */
@@ -341,6 +370,13 @@ export function validateAckClusterArgs(args: AckClusterArgs): ConfigProblem[] {
     }
     if (!isDnsLabel(args.network)) {
         add("network", "must be a DNS-1123 label (it is the Istio network name)", DNS_FIX, args.network);
+    }
+    if (args.nodePoolUpgrade !== undefined && (args.kubernetesVersion === undefined || args.kubernetesVersionCreateOnly === true)) {
+        add("nodePoolUpgrade", "needs a pinned kubernetesVersion (without kubernetesVersionCreateOnly): the pools follow the cluster's version", "pin kubernetesVersion, or remove nodePoolUpgrade");
+    }
+    const parallel = args.nodePoolUpgrade?.maxParallelism;
+    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) {
+        add("nodePoolUpgrade.maxParallelism", "must be a whole number of nodes, at least 1", "use 1 (one node at a time)", parallel);
     }
     if (args.kubernetesVersion !== undefined && (typeof args.kubernetesVersion !== "string" || args.kubernetesVersion.length === 0)) {
         add("kubernetesVersion", "must be an ACK version", "omit it for the newest version ACK offers, or pick one from cs.getKubernetesVersion", args.kubernetesVersion);
@@ -456,6 +492,8 @@ export function managedKubernetesInputs(args: AckClusterArgs): ManagedKubernetes
         name: args.displayName,
         clusterSpec: args.clusterSpec ?? DEFAULTS.clusterSpec,
         ...(args.kubernetesVersion !== undefined ? { version: args.kubernetesVersion } : {}),
+        // The pools follow on their own (nodePoolUpgrade): UpgradeCluster upgrades only the control plane (MasterOnly).
+        ...(args.nodePoolUpgrade !== undefined ? { upgradePolicy: { controlPlaneOnly: true } } : {}),
         proxyMode: args.proxyMode ?? DEFAULTS.proxyMode,
         serviceCidr: args.serviceCidr,
         ...(flannel ? { podCidr: args.podCidr, nodeCidrMask: args.nodeCidrMask ?? DEFAULTS.nodeCidrMask } : {}),
@@ -479,6 +517,15 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
         ...(p.keyName !== undefined ? { keyName: p.keyName } : {}),
         tags: meshTags(args.tags),
     };
+}
+
+/**
+ * The node pool inputs that make a pool follow the cluster's version:
+ * `upgradePolicy.kubernetesVersion` (ACK UpgradeClusterNodepool, in place:
+ * no `useReplace`) and `rollingPolicy.maxParallelism` (nodes per batch). Pure.
+ */
+export function nodePoolUpgradeInputs(kubernetesVersion: string, maxParallelism: number): { upgradePolicy: { kubernetesVersion: string }; rollingPolicy: { maxParallelism: number } } {
+    return { upgradePolicy: { kubernetesVersion }, rollingPolicy: { maxParallelism } };
 }
 
 /**
@@ -552,6 +599,11 @@ export class AckCluster extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     /** Bare ACK node pool IDs (`np…`, not the composite `<clusterId>:<nodePoolId>` resource ID), by pool name. */
     public readonly nodePoolIds: Record<string, pulumi.Output<string>>;
+    /**
+     * The cluster and its node pools: what the next cluster waits for when
+     * clusters upgrade one at a time ({@link AckClusterArgs.upgradeAfter}).
+     */
+    public readonly upgradeDone: ReadonlyArray<pulumi.Resource>;
     /** What the mesh components need of this cluster; `apiServerUrl` is the intranet endpoint. */
     public readonly handle: ClusterHandle;
 
@@ -587,11 +639,13 @@ export class AckCluster extends pulumi.ComponentResource {
                 deleteBeforeReplace: true,
                 ...protect,
                 ...(args.kubernetesVersionCreateOnly === true ? { ignoreChanges: ["version"] } : {}),
-                ...(args.egressReady !== undefined && args.egressReady.length > 0 ? { dependsOn: [...args.egressReady] } : {}),
+                ...((args.egressReady?.length ?? 0) + (args.upgradeAfter?.length ?? 0) > 0 ? { dependsOn: [...(args.egressReady ?? []), ...(args.upgradeAfter ?? [])] } : {}),
             },
         );
 
         const pools: Record<string, alicloud.cs.NodePool> = {};
+        const upgrade = args.nodePoolUpgrade && args.kubernetesVersion !== undefined ? nodePoolUpgradeInputs(args.kubernetesVersion, args.nodePoolUpgrade.maxParallelism) : undefined;
+        let previous: alicloud.cs.NodePool | undefined;
         for (const pool of Object.keys(args.nodePools).sort()) {
             const p = args.nodePools[pool];
             pools[pool] = new alicloud.cs.NodePool(
@@ -599,12 +653,16 @@ export class AckCluster extends pulumi.ComponentResource {
                 {
                     clusterId: cluster.id,
                     ...nodePoolInputs(args, pool, p),
+                    ...(upgrade ?? {}),
                     vswitchIds: p.vswitchIds,
                     securityGroupIds: [args.securityGroupId],
                 },
-                { parent: this, deleteBeforeReplace: true, ...protect },
+                // Following the version, the pools upgrade one after another: a zone keeps the other pools' nodes.
+                { parent: this, deleteBeforeReplace: true, ...protect, ...(upgrade && previous ? { dependsOn: [previous] } : {}) },
             );
+            previous = pools[pool];
         }
+        this.upgradeDone = [cluster, ...Object.values(pools)];
 
         // No temporaryDurationMinutes: a long-lived credential keeps the kubeconfig (and the provider) stable.
         const credential = alicloud.cs.getClusterCredentialOutput({ clusterId: cluster.id }, { parent: this });

@@ -139,6 +139,15 @@ export interface BookinfoSplitArgs {
      */
     namespace?: string;
     /**
+     * Istio revision tag the namespace selects (label `istio.io/rev=<tag>`),
+     * instead of the default revision (`istio-injection: enabled`). Moving
+     * the tag to another revision and restarting the Deployments moves the
+     * sidecars to it (docs/upgrade.md). Changing this updates the namespace
+     * in place; running pods keep their sidecars until restarted.
+     * @default unset: `istio-injection: enabled` (the revision-less control plane)
+     */
+    revisionTag?: string;
+    /**
      * Ingress gateway LB address per cluster (IP or hostname), for the
      * `productpageUrl(s)` outputs. The ingress Gateway and VirtualService go to
      * the control planes that have (or control a cluster that has) an entry;
@@ -175,6 +184,8 @@ export interface BookinfoPlan {
     readonly tag: string;
     /** Image registry. */
     readonly registry: string;
+    /** Revision tag the namespace selects; undefined: `istio-injection: enabled`. */
+    readonly revisionTag?: string;
     /** Routing scenario. */
     readonly routing: BookinfoRouting;
     /** Resolved failover pairs; empty unless routing is `locality-failover`. */
@@ -350,6 +361,9 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
     if (typeof namespace !== "string" || !DNS_LABEL.test(namespace) || namespace.length > 63) {
         add("namespace", "must be a DNS-1123 label", "use lowercase letters, digits and '-'", namespace);
     }
+    if (args.revisionTag !== undefined && (typeof args.revisionTag !== "string" || !DNS_LABEL.test(args.revisionTag))) {
+        add("revisionTag", "must be a DNS-1123 label (an Istio revision tag)", "use the tag's name, e.g. stable", args.revisionTag);
+    }
 
     // --- ingressAddresses, meshReady: keyed by mesh clusters.
     const addressed = Object.entries(args.ingressAddresses ?? {})
@@ -375,14 +389,19 @@ export function planBookinfo(args: BookinfoSplitArgs, name = "bookinfo"): Bookin
             return [c, plan];
         }),
     );
-    return { namespace, tag, registry, routing, failover, clusters };
+    return { namespace, tag, registry, ...(args.revisionTag !== undefined ? { revisionTag: args.revisionTag } : {}), routing, failover, clusters };
 }
 
 // --- Pure builders: Kubernetes objects ---------------------------------------------------------------
 
-/** The namespace, labelled for sidecar injection. */
-export function bookinfoNamespace(namespace = DEFAULT_BOOKINFO_NAMESPACE): k8s.core.v1.NamespaceArgs {
-    return { metadata: { name: namespace, labels: { "istio-injection": "enabled" } } };
+/**
+ * The namespace, labelled for sidecar injection: `istio.io/rev=<revisionTag>`
+ * when a tag is given, else `istio-injection: enabled` (never both: the
+ * latter wins, istio@1.30.3 revision-tags-mwc.yaml selects
+ * `istio-injection DoesNotExist`).
+ */
+export function bookinfoNamespace(namespace = DEFAULT_BOOKINFO_NAMESPACE, revisionTag?: string): k8s.core.v1.NamespaceArgs {
+    return { metadata: { name: namespace, labels: revisionTag === undefined ? { "istio-injection": "enabled" } : { "istio.io/rev": revisionTag } } };
 }
 
 /** The Service and ServiceAccount of one Bookinfo service. */
@@ -634,7 +653,7 @@ export class BookinfoSplit extends pulumi.ComponentResource {
         for (const [cluster, cp] of Object.entries(plan.clusters)) {
             const prefix = `${name}-${cluster}`;
             const local: pulumi.CustomResourceOptions = { parent: this, provider: args.clusters[cluster].provider };
-            const ns = new k8s.core.v1.Namespace(`${prefix}-ns`, bookinfoNamespace(plan.namespace), { ...local, dependsOn: args.meshReady?.[cluster] ?? [] });
+            const ns = new k8s.core.v1.Namespace(`${prefix}-ns`, bookinfoNamespace(plan.namespace, plan.revisionTag), { ...local, dependsOn: args.meshReady?.[cluster] ?? [] });
             const inNamespace: pulumi.CustomResourceOptions = { ...local, dependsOn: [ns] };
 
             const accounts = {} as Record<BookinfoService, k8s.core.v1.ServiceAccount>;

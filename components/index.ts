@@ -12,6 +12,7 @@ export * from "./remoteSecret";
 export * from "./istioControlPlane";
 export * from "./istioRemote";
 export * from "./istioMesh";
+export * from "./istioRevisions";
 export * from "./bookinfoSplit";
 export * from "./verifyScripts";
 export * from "./meshVerification";

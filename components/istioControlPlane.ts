@@ -34,6 +34,8 @@ import { K8sObject, crossNetworkGateway, istiodGateway, istiodVirtualService, me
 import {
     HelmValues,
     ISTIO_CHARTS,
+    deepMerge,
+    withGatewayRevision,
     NETWORK_LABEL,
     RELEASE_NAMES,
     baseValues,
@@ -45,6 +47,8 @@ import {
     servesRemotes,
 } from "./istioValues";
 import { ReaderToken, readerTokenFromSecret, readerTokenSecretArgs, readersOf } from "./remoteSecret";
+import { DEFAULT_REVISION, ResolvedRevisionSet, istiodNameOf, revisionSetProblems } from "../config/revisions";
+import { istiodRevisionVirtualService, revisionTagWebhook } from "./istioRevisions";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Type token of {@link IstioControlPlane}. Public contract: renaming it needs an alias. */
@@ -173,6 +177,19 @@ export interface IstioControlPlaneArgs {
     hub?: string;
     /** Helm values deep-merged last, per release. @default {} */
     valuesOverride?: IstioControlPlaneValuesOverride;
+    /**
+     * Canary upgrades: the control-plane revisions to run side by side, the
+     * revision tags pointing at them, and the `base` (CRD) version
+     * (config/revisions.ts, docs/upgrade.md). Each revision is its own
+     * `istiod` release (`istiod-<rev>`; `default` is the revision-less
+     * `istiod`, the child a stack without revisions has), each tag its own
+     * webhook `istio-revision-tag-<tag>`; the gateways follow the default
+     * tag. Mutually exclusive with `istioVersion`. Adding a revision creates
+     * its release; moving a tag updates its webhook; removing a revision
+     * deletes its release.
+     * @default unset: one revision-less control plane at `istioVersion` (upgraded in place)
+     */
+    revisions?: ResolvedRevisionSet;
 }
 
 /** Everything {@link IstioControlPlane} creates, decided before any resource exists. Pure data. */
@@ -202,6 +219,10 @@ export interface IstioControlPlanePlan {
     readonly exposeIstiod: boolean;
     /** Whether the reader token Secret is created: another control plane of the mesh reads this cluster (`readersOf`). */
     readonly readerToken: boolean;
+    /** The revision set, when revisions are used; then `values.istiod` is the default tag's revision's and `revisionValues` holds each. */
+    readonly revisions?: ResolvedRevisionSet;
+    /** `istiod` values per revision (only with `revisions`). */
+    readonly revisionValues?: Readonly<Record<string, HelmValues>>;
 }
 
 /** Paths (below `at`) of the Pulumi Outputs and Resources inside plain-looking values. */
@@ -246,8 +267,13 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         }
     }
 
-    const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
-    if (typeof istioVersion !== "string" || !ISTIO_VERSION.test(istioVersion)) {
+    const revisions = args.revisions;
+    if (revisions !== undefined) {
+        problems.push(...revisionSetProblems(revisions, "revisions"));
+        if (args.istioVersion !== undefined) add("istioVersion", "is set together with revisions: each revision carries its own version", "remove istioVersion", args.istioVersion);
+    }
+    const istioVersion = revisions ? revisions.installed[revisions.defaultRevision] : (args.istioVersion ?? DEFAULTS.istioVersion);
+    if (!revisions && (typeof istioVersion !== "string" || !ISTIO_VERSION.test(istioVersion))) {
         add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
     }
 
@@ -324,7 +350,14 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
     if (problems.length > 0 || !self) throw new ConfigError(problems, `Invalid IstioControlPlane "${name}"`);
 
     const ingress = args.ingressGateway ?? true;
-    const ingressValues = ingress ? ingressGatewayValues(override.ingressGateway, args.cluster.cni) : undefined;
+    const gatewayRevision = (v: HelmValues) => (revisions ? withGatewayRevision(v, revisions.defaultTag) : v);
+    const ingressValues = ingress ? gatewayRevision(ingressGatewayValues(override.ingressGateway, args.cluster.cni)) : undefined;
+    const istiodOptions = { dnsCapture: args.dnsCapture ?? false, ...(args.hub !== undefined ? { hub: args.hub } : {}), valuesOverride: override.istiod };
+    const revisionValues = revisions
+        ? Object.fromEntries(Object.keys(revisions.installed).map((rev) => [rev, istiodValues(identity, self.clusterName, { ...istiodOptions, revision: rev })]))
+        : undefined;
+    // The default tag's revision validates Istio config cluster-wide (base chart defaultRevision; "default" is the chart's own value).
+    const baseDefaults = revisions && revisions.defaultRevision !== DEFAULT_REVISION ? { defaultRevision: revisions.defaultRevision } : undefined;
     return {
         clusterName: self.clusterName,
         istioVersion,
@@ -332,15 +365,16 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         cacerts: args.cacerts !== undefined,
         peerAuthentication: mtls === "OFF" ? undefined : mtls,
         values: {
-            base: baseValues(identity, self.clusterName, override.base),
-            istiod: istiodValues(identity, self.clusterName, { dnsCapture: args.dnsCapture ?? false, ...(args.hub !== undefined ? { hub: args.hub } : {}), valuesOverride: override.istiod }),
+            base: baseValues(identity, self.clusterName, baseDefaults ? deepMerge(baseDefaults, override.base) : override.base),
+            istiod: revisionValues && revisions ? revisionValues[revisions.defaultRevision] : istiodValues(identity, self.clusterName, istiodOptions),
             ...(ingressValues ? { ingressGateway: ingressValues } : {}),
-            ...(eastWest ? { eastWestGateway: eastWestGatewayValues(identity, self.clusterName, override.eastWestGateway, args.cluster.cni) } : {}),
+            ...(eastWest ? { eastWestGateway: gatewayRevision(eastWestGatewayValues(identity, self.clusterName, override.eastWestGateway, args.cluster.cni)) } : {}),
         },
         ...(ingressValues ? { ingressServiceName: typeof ingressValues.name === "string" ? ingressValues.name : RELEASE_NAMES.ingress } : {}),
         crossNetworkGateway: eastWest && identity.multiNetwork,
         exposeIstiod: eastWest && remotes,
         readerToken: readersOf(identity, self.clusterName).length > 0,
+        ...(revisions && revisionValues ? { revisions, revisionValues } : {}),
     };
 }
 
@@ -358,10 +392,14 @@ function loadBalancerAddress(status: k8s.types.output.core.v1.ServiceStatus | un
  * `parent: this` and `provider: cluster.provider`:
  * - `<name>-ns`: Namespace `istio-system`;
  * - `<name>-cacerts`: Secret `cacerts` (when `cacerts` is given);
- * - `<name>-base`, `<name>-istiod`: the `base` and `istiod` releases;
+ * - `<name>-base`, `<name>-istiod`: the `base` and `istiod` releases; with
+ *   `revisions`, `<name>-istiod` for the `default` revision and
+ *   `<name>-istiod-<rev>` (release `istiod-<rev>`) for each other one, and
+ *   `<name>-tag-<tag>`: the webhook `istio-revision-tag-<tag>` of each tag;
  * - `<name>-ingress` + read `<name>-ingress-svc`: ingress gateway release and its Service;
  * - `<name>-eastwest` + read `<name>-eastwest-svc`: east-west gateway release and its Service;
- * - `<name>-cross-network-gw`, `<name>-istiod-gw`, `<name>-istiod-vs`: east-west Istio objects;
+ * - `<name>-cross-network-gw`, `<name>-istiod-gw`, `<name>-istiod-vs`: east-west Istio objects
+ *   (`istiod-vs` only for the `default` revision; `<name>-istiod-vs-<rev>` for each other one);
  * - `<name>-peer-authn`: the mesh-wide PeerAuthentication;
  * - `<name>-reader-token`: the reader ServiceAccount token Secret
  *   `ack-mesh-istio-reader-token`, only when another control plane reads
@@ -394,8 +432,15 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The `base` release (CRDs, reader ServiceAccount). */
     public readonly base: k8s.helm.v3.Release;
-    /** The `istiod` release; depend on it for anything that needs the control plane (injection, validation). */
+    /** The `istiod` release of the default tag's revision (the only one without revisions); depend on it for anything that needs the control plane. */
     public readonly istiod: k8s.helm.v3.Release;
+    /** The `istiod` release of each revision, by revision name (`default` without revisions). */
+    public readonly istiods: Readonly<Record<string, k8s.helm.v3.Release>>;
+    /**
+     * What injected pods wait for: the `istiod` release without revisions;
+     * with revisions every revision's release and every tag webhook.
+     */
+    public readonly injectionReady: ReadonlyArray<pulumi.Resource>;
     /** The east-west gateway release, when installed. */
     public readonly eastWestGateway?: k8s.helm.v3.Release;
     /** SLB address (internet) of the ingress gateway, when installed. */
@@ -436,9 +481,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
         const provider = args.cluster.provider;
         const local: pulumi.CustomResourceOptions = { parent: this, provider };
-        const chart = (chartName: string, releaseName: string, values: HelmValues): k8s.helm.v3.ReleaseArgs => ({
+        const chart = (chartName: string, releaseName: string, values: HelmValues, version = plan.istioVersion): k8s.helm.v3.ReleaseArgs => ({
             name: releaseName,
-            ...istioChartSource(chartName, plan.istioVersion, args.chartRepository),
+            ...istioChartSource(chartName, version, args.chartRepository),
             namespace: ISTIO_CHARTS.namespace,
             createNamespace: false,
             skipAwait: false,
@@ -472,12 +517,28 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             );
         }
 
-        this.base = new k8s.helm.v3.Release(`${name}-base`, chart(ISTIO_CHARTS.base, RELEASE_NAMES.base, plan.values.base), { ...local, dependsOn: [ns] });
+        const revs = plan.revisions;
+        // base (the CRDs) first: every istiod waits for it, so a new revision's CRDs are in place before it starts.
+        this.base = new k8s.helm.v3.Release(`${name}-base`, chart(ISTIO_CHARTS.base, RELEASE_NAMES.base, plan.values.base, revs?.base), { ...local, dependsOn: [ns] });
         // istiod mounts `cacerts` only if it exists when istiod starts; otherwise it self-signs.
-        this.istiod = new k8s.helm.v3.Release(`${name}-istiod`, chart(ISTIO_CHARTS.istiod, RELEASE_NAMES.istiod, plan.values.istiod), {
-            ...local,
-            dependsOn: cacerts ? [this.base, cacerts] : [this.base],
-        });
+        const istiodDeps = cacerts ? [this.base, cacerts] : [this.base];
+        const istiods: Record<string, k8s.helm.v3.Release> = {};
+        const tags: pulumi.Resource[] = [];
+        if (!revs || !plan.revisionValues) {
+            istiods[DEFAULT_REVISION] = new k8s.helm.v3.Release(`${name}-istiod`, chart(ISTIO_CHARTS.istiod, RELEASE_NAMES.istiod, plan.values.istiod), { ...local, dependsOn: istiodDeps });
+        } else {
+            for (const [rev, version] of Object.entries(revs.installed)) {
+                const release = istiodNameOf(rev);
+                istiods[rev] = new k8s.helm.v3.Release(`${name}-${release}`, chart(ISTIO_CHARTS.istiod, release, plan.revisionValues[rev], version), { ...local, dependsOn: istiodDeps });
+            }
+            for (const [tag, rev] of Object.entries(revs.tags)) {
+                // The webhook calls the revision's istiod Service: create it once that release is up.
+                tags.push(new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev), { ...local, dependsOn: [istiods[rev]] }));
+            }
+        }
+        this.istiods = istiods;
+        this.istiod = istiods[revs ? revs.defaultRevision : DEFAULT_REVISION];
+        this.injectionReady = revs ? [...Object.values(istiods), ...tags] : [this.istiod];
 
         const gatewayService = (role: string, release: k8s.helm.v3.Release, serviceName: string, what: string) => {
             const service = k8s.core.v1.Service.get(`${name}-${role}-svc`, pulumi.interpolate`${release.status.namespace}/${serviceName}`, { ...local, dependsOn: [release] });
@@ -493,7 +554,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         if (plan.values.ingressGateway && plan.ingressServiceName) {
             const ingress = new k8s.helm.v3.Release(`${name}-ingress`, chart(ISTIO_CHARTS.gateway, RELEASE_NAMES.ingress, plan.values.ingressGateway), {
                 ...local,
-                dependsOn: [this.istiod],
+                dependsOn: [...this.injectionReady],
             });
             this.ingressAddress = gatewayService("ingress", ingress, plan.ingressServiceName, "ingress gateway");
         }
@@ -502,7 +563,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         if (plan.values.eastWestGateway) {
             const eastWest = new k8s.helm.v3.Release(`${name}-eastwest`, chart(ISTIO_CHARTS.gateway, RELEASE_NAMES.eastwest, plan.values.eastWestGateway), {
                 ...local,
-                dependsOn: [this.istiod],
+                dependsOn: [...this.injectionReady],
             });
             this.eastWestGateway = eastWest;
             this.eastWestAddress = gatewayService("eastwest", eastWest, RELEASE_NAMES.eastwest, "east-west gateway");
@@ -515,7 +576,13 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     { ...local, dependsOn: [this.base, eastWest] },
                 );
             if (plan.crossNetworkGateway) customResource("cross-network-gw", crossNetworkGateway());
-            if (plan.exposeIstiod) exposure.push(customResource("istiod-gw", istiodGateway()), customResource("istiod-vs", istiodVirtualService()));
+            if (plan.exposeIstiod) {
+                exposure.push(customResource("istiod-gw", istiodGateway()));
+                // `istiod-vs` (any SNI) serves the revision-less istiod; each named revision gets its own SNI route.
+                const revisions = revs ? Object.keys(revs.installed) : [DEFAULT_REVISION];
+                if (revisions.includes(DEFAULT_REVISION)) exposure.push(customResource("istiod-vs", istiodVirtualService()));
+                for (const rev of revisions.filter((r) => r !== DEFAULT_REVISION)) exposure.push(customResource(`istiod-vs-${rev}`, istiodRevisionVirtualService(rev)));
+            }
         }
         this.istiodExposure = exposure;
 

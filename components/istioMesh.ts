@@ -17,6 +17,7 @@ import { HelmValues, istioHubProblem } from "./istioValues";
 import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
 import { ReaderToken, readerTokenFromSecret, RemoteSecret, remoteSecretPairs } from "./remoteSecret";
 import type { ClusterHandle, MeshIdentity } from "./types";
+import { IstioRevisionSet, resolveRevisionSet, revisionSetProblems } from "../config/revisions";
 
 /** Pulumi type token of {@link IstioMesh}. Public contract: renaming it needs an alias. */
 export const ISTIO_MESH_TYPE = "ack-mesh:mesh:IstioMesh";
@@ -92,6 +93,15 @@ export interface IstioMeshArgs {
     hub?: string;
     /** Helm values merged last, per chart, on every cluster. @default {} */
     valuesOverride?: IstioMeshValuesOverride;
+    /**
+     * Canary upgrades: revisions installed side by side in every cluster
+     * (every primary runs each revision's istiod; every remote gets each
+     * revision's remote release and injection path), revision tags, and the
+     * `base` version (config/revisions.ts, docs/upgrade.md). Mutually
+     * exclusive with `istioVersion`.
+     * @default unset: one revision-less install at `istioVersion`, upgraded in place
+     */
+    revisions?: IstioRevisionSet;
 }
 
 /** Validates the arguments. Pure. */
@@ -110,6 +120,10 @@ export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
     if (args.hub !== undefined) {
         const bad = istioHubProblem(args.hub);
         if (bad) problems.push({ path: "hub", value: args.hub, message: bad.message, fix: bad.fix });
+    }
+    if (args.revisions !== undefined) {
+        problems.push(...revisionSetProblems(args.revisions, "revisions"));
+        if (args.istioVersion !== undefined) problems.push({ path: "istioVersion", value: args.istioVersion, message: "is set together with revisions: each revision carries its own version", fix: "remove istioVersion" });
     }
     for (const [i, name] of (args.ingressGateways ?? []).entries()) {
         if (!args.identity.controlPlanes.includes(name)) {
@@ -149,7 +163,8 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly remoteSecrets: Readonly<Record<string, string>>;
     /**
      * Per cluster, what in-mesh workloads must wait for: a control plane's
-     * istiod; for a remote, `IstioRemote.meshReady` (its istiod, its remote
+     * istiod (with revisions: every revision's istiod and every tag webhook,
+     * `IstioControlPlane.injectionReady`); for a remote, `IstioRemote.meshReady` (its istiod, its remote
      * secret, and its primary's `istiod-gateway` / `istiod-vs`, through which
      * its pods are injected).
      */
@@ -161,7 +176,9 @@ export class IstioMesh extends pulumi.ComponentResource {
         const networkReady = networkReadiness(args.identity, args.networkReady);
         super(ISTIO_MESH_TYPE, name, {}, opts);
         const { identity, clusters: handles } = args;
-        const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
+        const revisions = args.revisions ? resolveRevisionSet(args.revisions) : undefined;
+        // One or the other: a revision set carries its versions.
+        const version = revisions ? { revisions } : { istioVersion: args.istioVersion ?? DEFAULTS.istioVersion };
         const overrides = args.valuesOverride ?? {};
         const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
         const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
@@ -177,7 +194,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 {
                     identity,
                     cluster: handles[cluster],
-                    istioVersion,
+                    ...version,
                     cacerts: this.ca?.cacerts[cluster],
                     sharedRoot,
                     mtls: args.mtls,
@@ -205,7 +222,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                         dependsOn: [primary.istiod, ...networkReady(c.controlledBy, c.clusterName)],
                         istiodExposure: primary.istiodExposure,
                     },
-                    istioVersion,
+                    ...version,
                     chartRepository: args.chartRepository,
                     hub: args.hub,
                     valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
@@ -246,7 +263,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         for (const [cluster, cp] of Object.entries(controlPlanes)) {
             if (cp.ingressAddress) ingressAddresses[cluster] = cp.ingressAddress;
             if (cp.eastWestAddress) eastWestAddresses[cluster] = cp.eastWestAddress;
-            meshReady[cluster] = [cp.istiod];
+            meshReady[cluster] = [...cp.injectionReady];
         }
         for (const [cluster, r] of Object.entries(remotes)) {
             if (r.eastWestAddress) eastWestAddresses[cluster] = r.eastWestAddress;

@@ -17,6 +17,11 @@
  *    through those objects on P's east-west gateway) and patches only once
  *    it watches X. X's other workloads wait for the same ({@link IstioRemote.meshReady}).
  *
+ * With `revisions` (canary upgrades, docs/upgrade.md), step 2 installs one
+ * remote `istiod` release per revision (`<name>-istiod` for `default`,
+ * `<name>-istiod-<rev>` otherwise) and one tag webhook per tag
+ * (`<name>-tag-<tag>`), and the east-west gateway follows the default tag.
+ *
  * Old-guide mapping: the Istio 1.0/1.1 `istio-remote` chart with
  * `remotePilotAddress=<pilot pod IP>` is now the `istiod` chart with
  * `profile=remote` and the east-west gateway's address; `istioctl
@@ -31,6 +36,8 @@ import {
     CONTROL_PLANE_CLUSTERS_ANNOTATION,
     HelmValues,
     ISTIO_CHARTS,
+    deepMerge,
+    withGatewayRevision,
     NETWORK_LABEL,
     RELEASE_NAMES,
     baseValues,
@@ -40,6 +47,8 @@ import {
     remoteIstiodValues,
 } from "./istioValues";
 import { RemoteSecret, RemoteSecretPair, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
+import { DEFAULT_REVISION, ResolvedRevisionSet, istiodNameOf, revisionSetProblems } from "../config/revisions";
+import { revisionTagWebhook } from "./istioRevisions";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Type token of {@link IstioRemote}. Public contract: renaming it needs an alias. */
@@ -131,6 +140,18 @@ export interface IstioRemoteArgs {
     hub?: string;
     /** Helm values deep-merged last, per release. @default {} */
     valuesOverride?: IstioRemoteValuesOverride;
+    /**
+     * The mesh's revisions and tags (the same set as the primary's). Each
+     * revision gets a remote `istiod` release (`istiod-<rev>`, `profile:
+     * remote`, chart value `revision`): its `istiod-<rev>` Service points at
+     * the primary's east-west gateway, whose `istiod-vs-<rev>` routes the
+     * SNI `istiod-<rev>.istio-system.svc` to that revision, and its injection
+     * webhook uses the cluster's injection path. Each tag gets its webhook
+     * here too (same path, `istiod-<rev>` Service). The east-west gateway
+     * follows the default tag. Mutually exclusive with `istioVersion`.
+     * @default unset: one revision-less remote install at `istioVersion`
+     */
+    revisions?: ResolvedRevisionSet;
 }
 
 /** Arguments of {@link IstioRemote} with every default applied. */
@@ -188,8 +209,12 @@ export function resolveIstioRemoteArgs(args: IstioRemoteArgs): { resolved: Resol
             );
         }
     }
-    const istioVersion = args.istioVersion ?? DEFAULTS.istioVersion;
-    if (!ISTIO_VERSION.test(istioVersion)) {
+    if (args.revisions !== undefined) {
+        problems.push(...revisionSetProblems(args.revisions, "revisions"));
+        if (args.istioVersion !== undefined) add("istioVersion", "is set together with revisions: each revision carries its own version", "remove istioVersion", args.istioVersion);
+    }
+    const istioVersion = args.revisions ? (args.revisions.installed[args.revisions.defaultRevision] ?? DEFAULTS.istioVersion) : (args.istioVersion ?? DEFAULTS.istioVersion);
+    if (!args.revisions && !ISTIO_VERSION.test(istioVersion)) {
         add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
     }
     if (args.hub !== undefined) {
@@ -232,8 +257,10 @@ export class IstioRemote extends pulumi.ComponentResource {
     public readonly base: k8s.helm.v3.Release;
     /** The reader token Secret (`kubernetes.io/service-account-token`); its `data` is secret. */
     public readonly readerToken: k8s.core.v1.Secret;
-    /** The remote `istiod` release (`profile: remote`): webhook, istiod Service to the primary, reader RBAC. */
+    /** The remote `istiod` release (`profile: remote`) of the default tag's revision: webhook, istiod Service to the primary, reader RBAC. */
     public readonly istiod: k8s.helm.v3.Release;
+    /** The remote `istiod` release of each revision, by revision name (`default` without revisions). */
+    public readonly istiods: Readonly<Record<string, k8s.helm.v3.Release>>;
     /** The remote secret of this cluster, created in the primary. */
     public readonly remoteSecret: RemoteSecret;
     /** The east-west gateway release, when installed. */
@@ -256,7 +283,8 @@ export class IstioRemote extends pulumi.ComponentResource {
         const { identity, cluster, controlPlane, istioVersion, valuesOverride } = resolved;
         const self = identity.clusters[cluster.name];
         const local: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider };
-        const chart = (chartName: string) => istioChartSource(chartName, istioVersion, args.chartRepository);
+        const revs = args.revisions;
+        const chart = (chartName: string, version = istioVersion) => istioChartSource(chartName, version, args.chartRepository);
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
@@ -271,9 +299,11 @@ export class IstioRemote extends pulumi.ComponentResource {
         );
         const namespace = this.namespace.metadata.name;
 
+        // The default tag's revision validates Istio config here too (base chart defaultRevision, as on the primary).
+        const baseOverride = revs && revs.defaultRevision !== DEFAULT_REVISION ? deepMerge({ defaultRevision: revs.defaultRevision }, valuesOverride.base ?? {}) : valuesOverride.base;
         this.base = new k8s.helm.v3.Release(
             `${name}-base`,
-            { ...chart(ISTIO_CHARTS.base), name: RELEASE_NAMES.base, namespace, values: baseValues(identity, cluster.name, valuesOverride.base) },
+            { ...chart(ISTIO_CHARTS.base, revs?.base), name: RELEASE_NAMES.base, namespace, values: baseValues(identity, cluster.name, baseOverride) },
             local,
         );
 
@@ -282,17 +312,34 @@ export class IstioRemote extends pulumi.ComponentResource {
         this.readerToken = new k8s.core.v1.Secret(`${name}-reader-token`, readerTokenSecretArgs(namespace), { ...local, dependsOn: [this.base] });
 
         // An Output-valued `values`: the release records its dependency on whatever produced the address.
-        const istiodValues = pulumi.output(controlPlane.eastWestAddress).apply((address) => {
-            if (!address) {
-                throw new pulumi.ResourceError(`the east-west address of control plane "${controlPlane.cluster.name}" is empty; its east-west gateway has no load-balancer address`, this);
+        const istiodValues = (revision?: string) =>
+            pulumi.output(controlPlane.eastWestAddress).apply((address) => {
+                if (!address) {
+                    throw new pulumi.ResourceError(`the east-west address of control plane "${controlPlane.cluster.name}" is empty; its east-west gateway has no load-balancer address`, this);
+                }
+                return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod, { ...(args.hub !== undefined ? { hub: args.hub } : {}), ...(revision !== undefined ? { revision } : {}) });
+            });
+        const istiods: Record<string, k8s.helm.v3.Release> = {};
+        const tags: pulumi.Resource[] = [];
+        if (!revs) {
+            istiods[DEFAULT_REVISION] = new k8s.helm.v3.Release(
+                `${name}-istiod`,
+                { ...chart(ISTIO_CHARTS.istiod), name: RELEASE_NAMES.istiod, namespace, values: istiodValues() },
+                { ...local, dependsOn: [this.base] },
+            );
+        } else {
+            for (const [rev, version] of Object.entries(revs.installed)) {
+                const release = istiodNameOf(rev);
+                istiods[rev] = new k8s.helm.v3.Release(`${name}-${release}`, { ...chart(ISTIO_CHARTS.istiod, version), name: release, namespace, values: istiodValues(rev) }, { ...local, dependsOn: [this.base] });
             }
-            return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod, args.hub !== undefined ? { hub: args.hub } : {});
-        });
-        this.istiod = new k8s.helm.v3.Release(
-            `${name}-istiod`,
-            { ...chart(ISTIO_CHARTS.istiod), name: RELEASE_NAMES.istiod, namespace, values: istiodValues },
-            { ...local, dependsOn: [this.base] },
-        );
+            // Same injection path as the remote istiod releases' webhooks (remoteIstiodValues).
+            const injectionPath = `/inject/cluster/${self.clusterName}/net/${self.network}`;
+            for (const [tag, rev] of Object.entries(revs.tags)) {
+                tags.push(new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev, { injectionPath }), { ...local, dependsOn: [istiods[rev]] }));
+            }
+        }
+        this.istiods = istiods;
+        this.istiod = istiods[revs ? revs.defaultRevision : DEFAULT_REVISION];
 
         // In P: the reader RBAC and the webhooks P's istiod patches come from this cluster's istiod release.
         const reader = readerTokenFromSecret(this.readerToken);
@@ -302,12 +349,15 @@ export class IstioRemote extends pulumi.ComponentResource {
                 watcher: controlPlane.cluster,
                 target: { clusterName: cluster.name, apiServerUrl: cluster.apiServerUrl, token: reader.token, caData: reader.caData },
             },
-            { parent: this, dependsOn: [this.istiod, ...(controlPlane.dependsOn ?? [])] },
+            { parent: this, dependsOn: [...Object.values(istiods), ...(controlPlane.dependsOn ?? [])] },
         );
-        this.meshReady = [this.istiod, this.remoteSecret, ...(controlPlane.istiodExposure ?? [])];
+        this.meshReady = revs
+            ? [...Object.values(istiods), ...tags, this.remoteSecret, ...(controlPlane.istiodExposure ?? [])]
+            : [this.istiod, this.remoteSecret, ...(controlPlane.istiodExposure ?? [])];
 
         if (resolved.eastWestGateway) {
-            const gatewayValues = eastWestGatewayValues(identity, cluster.name, valuesOverride.eastWestGateway, cluster.cni);
+            const ewValues = eastWestGatewayValues(identity, cluster.name, valuesOverride.eastWestGateway, cluster.cni);
+            const gatewayValues = revs ? withGatewayRevision(ewValues, revs.defaultTag) : ewValues;
             const serviceName = typeof gatewayValues.name === "string" ? gatewayValues.name : RELEASE_NAMES.eastwest;
             const gateway = new k8s.helm.v3.Release(
                 `${name}-eastwest`,

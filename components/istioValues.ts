@@ -17,6 +17,7 @@
  */
 import { DEFAULTS } from "../config/defaults";
 import { registryPathProblem } from "../config/registry";
+import { DEFAULT_REVISION } from "../config/revisions";
 import type { MeshIdentity } from "./types";
 
 /** Helm values: a JSON-like object. */
@@ -149,6 +150,13 @@ export interface IstiodValuesOptions {
      * @default unset (the chart's own default hub)
      */
     hub?: string;
+    /**
+     * Chart value `revision`: installs the control plane as revision `<rev>`
+     * (release, Service and webhook `istiod-<rev>`). Unset or `default`: the
+     * revision-less install (`istiod`).
+     * @default unset
+     */
+    revision?: string;
     /** Extra values deep-merged last. */
     valuesOverride?: HelmValues;
 }
@@ -170,6 +178,13 @@ export interface RemoteIstiodValuesOptions {
      *   placeholder, `registry.istio.io/testing` in 1.30.3's values.yaml)
      */
     hub?: string;
+    /** Chart value `revision` (see {@link IstiodValuesOptions.revision}): the remote's `istiod-<rev>` Service and webhook. @default unset */
+    revision?: string;
+}
+
+/** `{ revision }` for a named revision; nothing for the revision-less `default` (no change for a stack without revisions). */
+function revisionValue(revision: string | undefined): HelmValues {
+    return revision !== undefined && revision !== DEFAULT_REVISION ? { revision } : {};
 }
 
 /**
@@ -190,7 +205,7 @@ export function istiodValues(identity: MeshIdentity, clusterName: string, option
     if (options.hub !== undefined) global.hub = options.hub;
     const meshConfig: HelmValues = { trustDomain: identity.trustDomain };
     if (options.dnsCapture) meshConfig.defaultConfig = { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } };
-    return deepMerge({ global, meshConfig }, options.valuesOverride);
+    return deepMerge({ ...revisionValue(options.revision), global, meshConfig }, options.valuesOverride);
 }
 
 /**
@@ -206,6 +221,7 @@ export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, 
     return deepMerge(
         {
             profile: "remote",
+            ...revisionValue(options.revision),
             global: {
                 meshID: identity.meshId,
                 multiCluster: { clusterName: c.clusterName },
@@ -253,6 +269,16 @@ export function eastWestGatewayValues(identity: MeshIdentity, clusterName: strin
         },
         valuesOverride,
     );
+}
+
+/**
+ * The `gateway` chart value `revision`: the gateway's pods carry
+ * `istio.io/rev=<tag>` (templates/_helpers.tpl `gateway.sidecarInjectionLabels`),
+ * so the tag's webhook injects them and they follow the tag's revision after
+ * a restart. Merged under the gateway values; an override still wins.
+ */
+export function withGatewayRevision(values: HelmValues, tag: string): HelmValues {
+    return deepMerge({ revision: tag }, values);
 }
 
 /** Gateway selector labels the `gateway` chart gives a release named `name`: `istio=<name minus "istio-">`. */

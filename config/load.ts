@@ -27,6 +27,8 @@ import {
 import { problemsFromIssue, suggest } from "./zodProblems";
 import { PROVIDER_REGIONS, regionOfZone } from "./regions";
 import { isPlainRecord, singleRegionBookinfoServices } from "./constants";
+import { bookinfoRevisionTag, revisionConfigProblems, upgradeConfigProblems } from "./upgrade";
+import type { ParsedUpgrade } from "./schema";
 
 /** Config keys that hold secrets (set with `pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = ["caRootCert", "caRootKey"] as const;
@@ -121,6 +123,8 @@ export interface BookinfoConfig {
     readonly placement: Record<BookinfoWorkload, string[]>;
     readonly routing: BookinfoRouting;
     readonly failover: { from: string; to: string }[];
+    /** Revision tag the namespace selects (`istio.io/rev`); undefined without `mesh.revisions` (`istio-injection: enabled`). */
+    readonly namespaceTag?: string;
 }
 
 /** The resolved, validated stack configuration. */
@@ -136,6 +140,8 @@ export interface StackConfig {
     readonly securityGroups: ParsedSecurityGroups;
     /** Where images and charts come from (`ack-mesh:images`). */
     readonly images: ParsedImages;
+    /** Upgrade pacing (`ack-mesh:upgrade`); undefined: every cluster at once, node pools untouched. */
+    readonly upgrade?: ParsedUpgrade;
     readonly bookinfo: BookinfoConfig;
     /** Verification Jobs (`ack-mesh:verify`). */
     readonly verify: ParsedVerify;
@@ -325,6 +331,7 @@ export function parseStackConfig(
         throw new ConfigError([{ path: "(root)", message: "configuration could not be parsed", fix: "check the YAML" }]);
     }
     const config = resolve(parsed, raw, problems);
+    if (config) problems.addAll([...revisionConfigProblems(config, raw, parsed.bookinfo.revisionTag), ...upgradeConfigProblems(config)]);
     if (config && extraChecks) {
         problems.addAll(extraChecks(config));
     }
@@ -640,6 +647,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         clusters,
         vpcs: sortedRecord(vpcs),
         cen: { ...parsed.cen, region: cenRegion },
+        ...(parsed.upgrade ? { upgrade: parsed.upgrade } : {}),
         securityGroups: { ...parsed.securityGroups },
         images: { ...parsed.images },
         bookinfo,
@@ -774,7 +782,8 @@ function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, Clu
         const regionOf = (c: string) => (Object.hasOwn(clusters, c) ? clusters[c].region : undefined);
         for (const p of singleRegionBookinfoServices((w) => placement[w], regionOf, "routing: plain")) problems.add(`bookinfo.placement.${p.workload}`, p.message, p.fix);
     }
-    return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover };
+    const namespaceTag = bookinfoRevisionTag(parsed.mesh, b.revisionTag);
+    return { enabled: b.enabled, tag: b.tag, placement, routing: b.routing, failover, ...(namespaceTag !== undefined ? { namespaceTag } : {}) };
 }
 
 /** Narrow helper for tests and tools: parse without extra checks, returning problems instead of throwing. */

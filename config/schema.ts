@@ -160,6 +160,24 @@ export const valuesOverrideSchema = z.strictObject({
     eastWestGateway: helmValues.optional(),
 });
 
+const istioRelease = z.string().regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact Istio release such as 1.30.3" });
+
+/**
+ * Canary upgrades (config/revisions.ts, docs/upgrade.md): control-plane
+ * revisions side by side, revision tags, and the CRD version. Unset: one
+ * revision-less control plane at `mesh.istioVersion`, upgraded in place.
+ */
+export const istioRevisionsSchema = z.strictObject({
+    /** Revision name → Istio version, e.g. `{ default: "1.30.3", 1-31-0: "1.31.0" }`. `default` is the revision-less install (`istiod`). */
+    installed: z.record(z.string(), istioRelease),
+    /** Revision tag → revision, e.g. `{ stable: default, canary: 1-31-0 }`. Namespaces select tags (`istio.io/rev=<tag>`). */
+    tags: z.record(z.string(), z.string()).default({}),
+    /** The tag the gateways and (by default) Bookinfo follow; its revision validates Istio config. @default "stable" */
+    defaultTag: z.string().optional(),
+    /** Chart version of `base` (CRDs): upgraded first, never downgraded. @default the newest installed version */
+    base: istioRelease.optional(),
+});
+
 /** Mesh-wide settings. */
 export const meshSchema = z.strictObject({
     /** Mesh ID (`global.meshID`). */
@@ -193,6 +211,9 @@ export const meshSchema = z.strictObject({
     ca: caSchema.default({ source: "generate", algorithm: "RSA", additionalTrustedRootCerts: [] }),
     /** Helm values merged last, per chart. */
     valuesOverride: valuesOverrideSchema.default({}),
+
+    /** Canary upgrades by revision; replaces `istioVersion` when set. */
+    revisions: istioRevisionsSchema.optional(),
 });
 
 /** An image registry path (`<registry>/<namespace>`); checked with {@link registryPathProblem}, as IstioMesh checks its `hub`. */
@@ -249,6 +270,22 @@ export const securityGroupsSchema = z.strictObject({
     maxRulesPerGroup: z.number().int().min(1).max(10000).default(DEFAULTS.maxRulesPerSecurityGroup),
 });
 
+/**
+ * How upgrades of the clusters are paced (config/upgrade.ts, docs/upgrade.md).
+ * Unset: nothing changes; every cluster upgrades at once.
+ */
+export const upgradeSchema = z.strictObject({
+    /** Upgrade the clusters one after another within one `pulumi up`: remotes first, primaries last. */
+    oneClusterAtATime: z.boolean().default(false),
+    /** Node pools follow their cluster's pinned `kubernetesVersion` (`upgradePolicy`), this many nodes at a time. */
+    nodePools: z
+        .strictObject({
+            /** Nodes upgraded in parallel per batch (`rollingPolicy.maxParallelism`). */
+            maxParallelism: z.number().int().min(1).max(100).default(1),
+        })
+        .optional(),
+});
+
 /** Locality failover pair. */
 export const failoverSchema = z.strictObject({ from: z.string(), to: z.string() });
 
@@ -264,6 +301,9 @@ export const bookinfoSchema = z.strictObject({
     routing: z.enum(BOOKINFO_ROUTINGS).default("plain"),
     /** Failover order for `locality-failover`; default: each region (sorted) fails over to the next, the last to the first. */
     failover: z.array(failoverSchema).optional(),
+
+    /** Revision tag the `bookinfo` namespace selects (`istio.io/rev`); needs `mesh.revisions`. @default mesh.revisions.defaultTag */
+    revisionTag: z.string().optional(),
 });
 
 /** Verification as code (`MeshVerification`, docs/verify.md). */
@@ -284,6 +324,8 @@ export const stackConfigSchema = z.strictObject({
     clusters: z.record(z.string(), clusterSchema),
     vpcs: z.record(z.string(), vpcSchema).default({}),
     cen: cenSchema.default({ bandwidthType: "DataTransfer", bandwidthMbps: DEFAULTS.cenBandwidthMbps }),
+    /** Upgrade pacing; optional, nothing changes without it. */
+    upgrade: upgradeSchema.optional(),
     securityGroups: securityGroupsSchema.default({ maxRulesPerGroup: DEFAULTS.maxRulesPerSecurityGroup }),
     images: imagesSchema.default({ bookinfoRegistry: DEFAULTS.bookinfoRegistry, chartRepository: DEFAULTS.istioHelmRepository }),
     bookinfo: bookinfoSchema.default({ enabled: false, tag: DEFAULTS.bookinfoTag, placement: {}, routing: "plain" }),
@@ -304,6 +346,7 @@ export type ParsedCen = z.output<typeof cenSchema>;
 export type ParsedSecurityGroups = z.output<typeof securityGroupsSchema>;
 export type ParsedImages = z.output<typeof imagesSchema>;
 export type ParsedVerify = z.output<typeof verifySchema>;
+export type ParsedUpgrade = z.output<typeof upgradeSchema>;
 
 /** Top-level config keys, in the `ack-mesh:` namespace. */
 export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof ParsedStackConfig>;

@@ -14,6 +14,7 @@ import { DEFAULTS } from "../config/defaults";
 import type { StackConfig } from "../config/load";
 import { isMainlandChinaRegion } from "../config/regions";
 import { BOOKINFO_WORKLOADS } from "../config/schema";
+import { compareIstioVersions, resolveRevisionSet } from "../config/revisions";
 
 /** The resolved sources of a stack's images and charts. */
 export interface ImageSources {
@@ -139,8 +140,11 @@ export interface MirrorList {
  */
 export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookinfo"> & { readonly verify?: StackConfig["verify"] }, gateways: boolean): MirrorList {
     const s = imageSources(config);
-    const v = config.mesh.istioVersion;
-    const images = istioImages(s.istioHub, v, (config.mesh.valuesOverride.istiod ?? {}) as Record<string, unknown>);
+    // With revisions (docs/upgrade.md) every installed version is pulled: mirror a new one before adding it.
+    const revisions = config.mesh.revisions ? resolveRevisionSet(config.mesh.revisions) : undefined;
+    const versions = revisions ? [...new Set(Object.values(revisions.installed))].sort(compareIstioVersions) : [config.mesh.istioVersion];
+    const override = (config.mesh.valuesOverride.istiod ?? {}) as Record<string, unknown>;
+    const images = [...new Set(versions.flatMap((v) => istioImages(s.istioHub, v, override)))];
     if (config.bookinfo.enabled) {
         const registry = s.bookinfoRegistry.replace(/\/+$/, "");
         for (const w of BOOKINFO_WORKLOADS) {
@@ -150,8 +154,13 @@ export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookin
     // The verification Jobs' client (`ack-mesh:verify`), when they run during `pulumi up`.
     if (config.verify?.enabled) images.push(config.verify.image ?? VERIFY_CLIENT_IMAGE);
     const repo = s.chartRepository.replace(/\/+$/, "");
-    const chartNames = gateways ? ["base", "istiod", "gateway"] : ["base", "istiod"];
+    // base at its own version; istiod at each revision's; the gateways at the default tag's revision's.
+    const chartVersions: [string, string][] = [
+        ["base", revisions ? revisions.base : versions[0]],
+        ...versions.map((v): [string, string] => ["istiod", v]),
+        ...(gateways ? [["gateway", revisions ? revisions.installed[revisions.defaultRevision] : versions[0]] as [string, string]] : []),
+    ];
     // An HTTP repository serves `<repo>/<chart>-<version>.tgz` (as the official one does); an OCI one `<repo>/<chart>:<version>`.
-    const charts = chartNames.map((c) => (repo.startsWith("oci://") ? `${repo}/${c}:${v}` : `${repo}/${c}-${v}.tgz`));
+    const charts = chartVersions.map(([c, v]) => (repo.startsWith("oci://") ? `${repo}/${c}:${v}` : `${repo}/${c}-${v}.tgz`));
     return { images: images.sort(), charts };
 }

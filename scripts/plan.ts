@@ -55,6 +55,8 @@ import {
     dependencyGraph,
     diffExitCode,
     diffPlans,
+    classifyUpgrade,
+    renderUpgradeSteps,
     gatewaysOf,
     markdownCell,
     markdownTable,
@@ -693,6 +695,11 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         const diff = diffPlans(old, plan);
         io.out(renderDiff(diff, { format: args.format, allowReplace: args.allowReplace }));
         code = diffExitCode(diff, args.allowReplace);
+        // Day-2: which upgrade steps this is (docs/upgrade.md); a downgrade blocks whatever --allow-replace says.
+        const upgrade = classifyUpgrade(diff, old, plan);
+        const steps = renderUpgradeSteps(upgrade, args.format);
+        if (steps) io.out(steps);
+        if (upgrade.blocking) code = 3;
     }
     if (args.mermaid) {
         const chart = mermaidFlowchart(plan, meshTopologyOf(planned));

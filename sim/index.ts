@@ -41,6 +41,8 @@ export type { CriticalPath, CriticalStep, DependencyGraph, EdgeKind, GraphEdge, 
 export { ALICLOUD_FORCE_NEW, KUBERNETES_KIND_FORCE_NEW, OTHER_FORCE_NEW, forceNewRule, formatPath, parsePath, pathUnder, pathsOverlap, replacementFields } from "./forceNew";
 export type { ForceNewContext, ForceNewRule, PropertyPath } from "./forceNew";
 export { CHANGE_KINDS, STATEFUL_TYPES, describeChange, diffExitCode, diffPlans, diffValues, jsonEqual, markdownCell, markdownTable, renderDiff, shortType, textTable } from "./diff";
+export { UPGRADE_STEP_KINDS, classifyUpgrade, compareVersions, renderUpgradeSteps } from "./upgradeSteps";
+export type { UpgradeStep, UpgradeStepKind, UpgradeSummary } from "./upgradeSteps";
 export type { ChangeKind, DiffOptions, InputChange, PlanDiff, RenderDiffOptions, RenderFormat, ReplaceReason, ResourceChange } from "./diff";
 export { cenLinksOf, gatewaysOf, kubernetesProviderClusters, mermaidFlowchart, mermaidId, mermaidText } from "./mermaid";
 export type { CenLink, GatewayInfo, MeshTopology, MeshTopologyCluster } from "./mermaid";

@@ -28,6 +28,7 @@ import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshIdentityFromConfig } from "../../plan/mesh";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
 import { MeshVerification } from "../../components/meshVerification";
+import { clusterUpgradeOrder } from "../../config/upgrade";
 
 /** Stack config and plans, computed before any resource exists. */
 export interface PlannedTopology {
@@ -119,7 +120,10 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     });
 
     const clusters: Record<string, AckCluster> = {};
-    for (const c of Object.values(config.clusters)) {
+    // upgrade.oneClusterAtATime: each cluster waits for the previous one (remotes first, primaries last).
+    const oneAtATime = config.upgrade?.oneClusterAtATime === true;
+    let previous: ReadonlyArray<pulumi.Resource> = [];
+    for (const c of (oneAtATime ? clusterUpgradeOrder(config.clusters) : Object.keys(config.clusters)).map((k) => config.clusters[k])) {
         const plan = network.clusters[c.name];
         const zones = Object.keys(plan.zones);
         clusters[c.name] = new AckCluster(
@@ -156,6 +160,9 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
                     ]),
                 ),
                 allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
+                // upgrade.nodePools: the pools of a pinned cluster follow its version.
+                ...(config.upgrade?.nodePools && preflight.versions[c.name].pinned ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism } } : {}),
+                ...(oneAtATime ? { upgradeAfter: previous } : {}),
                 apiServerPublic: c.apiServerPublic,
                 deletionProtection: c.deletionProtection,
                 protect: config.protect,
@@ -163,6 +170,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
             },
             { provider: providers[c.region] },
         );
+        previous = clusters[c.name].upgradeDone;
     }
 
     const handles = Object.fromEntries(Object.entries(clusters).map(([name, c]) => [name, c.handle]));
@@ -187,6 +195,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
               routing: config.bookinfo.routing,
               ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
               tag: config.bookinfo.tag,
+              ...(config.bookinfo.namespaceTag !== undefined ? { revisionTag: config.bookinfo.namespaceTag } : {}),
               registry: config.images.bookinfoRegistry,
               ingressAddresses: mesh.ingressAddresses,
               meshReady: bookinfoReady,
@@ -253,7 +262,8 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
     return new IstioMesh("mesh", {
         identity,
         clusters: handles,
-        istioVersion: mesh.istioVersion,
+        // With revisions (canary upgrades) each revision carries its version; without, one in-place install.
+        ...(mesh.revisions ? { revisions: mesh.revisions } : { istioVersion: mesh.istioVersion }),
         chartRepository: config.images.chartRepository,
         // Unset stays unset: the charts' own hub, and no update of existing releases.
         ...(config.images.istioHub !== undefined ? { hub: config.images.istioHub } : {}),

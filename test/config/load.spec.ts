@@ -55,7 +55,7 @@ function expectMessage(raw: Record<string, unknown>, lines: string[], withPlanne
 const CLUSTER_KEYS =
     "displayName, region, zones, role, controlPlane, network, cni, kubernetesVersion, clusterSpec, proxyMode, vpc, slot, cidrs, nodePools, allowFewerThanThreeWorkers, apiServer, deletionProtection, ingressGateway, tags";
 const KNOWN_CONFIG_KEYS =
-    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:securityGroups, ack-mesh:images, ack-mesh:bookinfo, ack-mesh:verify, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
+    "ack-mesh:mesh, ack-mesh:clusters, ack-mesh:vpcs, ack-mesh:cen, ack-mesh:upgrade, ack-mesh:securityGroups, ack-mesh:images, ack-mesh:bookinfo, ack-mesh:verify, ack-mesh:protect, ack-mesh:caRootCert, ack-mesh:caRootKey";
 
 const DEFAULT_POOL = {
     instanceTypes: ["ecs.g7.xlarge", "ecs.g6.xlarge", "ecs.c7.xlarge"],
@@ -66,7 +66,7 @@ const DEFAULT_POOL = {
 
 describe("config/load: constants", () => {
     it("config keys, secret keys, namespace and key length", () => {
-        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "securityGroups", "images", "bookinfo", "verify", "protect"]);
+        assert.deepStrictEqual([...CONFIG_KEYS], ["mesh", "clusters", "vpcs", "cen", "upgrade", "securityGroups", "images", "bookinfo", "verify", "protect"]);
         assert.deepStrictEqual([...SECRET_CONFIG_KEYS], ["caRootCert", "caRootKey"]);
         assert.equal(CONFIG_NAMESPACE, "ack-mesh");
         assert.equal(MAX_CLUSTER_KEY_LENGTH, 40);

@@ -478,7 +478,7 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
                 "  - clusters.one.nodePools: has 2 workers in total; a cluster needs at least 3 for an available control plane and gateways (got 2). Fix: raise the pool sizes to 3 or more, or set clusters.one.allowFewerThanThreeWorkers: true for a throwaway cluster",
                 '  - clusters.two.cidrs.pod: 172.16.128.0/17 (pod CIDR of cluster two) overlaps 172.16.0.0/16 (pod CIDR of cluster one, at clusters.one.cidrs.pod) (got "172.16.128.0/17"). Fix: choose ranges that do not overlap',
                 '  - clusters.two.displayName: duplicates the ACK cluster name of clusters.one (names are unique per account) (got "mesh-cluster"). Fix: give each cluster its own displayName',
-                '  - mesh.netwroks: unknown key (got "flat"). Fix: did you mean "networks"? remove it or correct the spelling; allowed keys here: id, trustDomain, istioVersion, topology, networks, mtls, dnsCapture, ca, valuesOverride',
+                '  - mesh.netwroks: unknown key (got "flat"). Fix: did you mean "networks"? remove it or correct the spelling; allowed keys here: id, trustDomain, istioVersion, topology, networks, mtls, dnsCapture, ca, valuesOverride, revisions',
             ].join("\n"),
         );
         assert.deepEqual(

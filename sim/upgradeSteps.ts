@@ -1,0 +1,218 @@
+/**
+ * **Upgrade steps of a plan diff**: says which Day-2 steps a diff (see `diff.ts`) performs, so a
+ * reviewer sees "add revision 1-31-0" rather than a list of Helm releases (docs/upgrade.md). Pure.
+ *
+ * Recognised, from the resources' inputs:
+ * - `istiod` chart releases (`istiod` is the revision `default`, `istiod-<rev>` the others): created
+ *   → **add revision**; deleted → **remove revision**; version raised → **in-place upgrade**;
+ *   version lowered → **downgrade** (blocking).
+ * - `base` chart releases: version raised → **upgrade base** (the CRDs); lowered → **downgrade
+ *   base** (blocking: Istio's CRDs are not downgraded, and older CRDs can drop fields that the
+ *   newer control plane wrote); `defaultRevision` changed → **validation follows** (the revision
+ *   behind `istiod-default-validator`).
+ * - revision tag webhooks (label `istio.io/tag`): created → **add tag**; deleted → **remove tag**;
+ *   `istio.io/rev` changed → **move tag** (then restart the workloads of its namespaces).
+ * - `gateway` chart releases whose version changed → **gateways follow** (their pods roll).
+ * - namespaces whose `istio.io/rev` / `istio-injection` labels changed → **namespace selects**.
+ * - ACK clusters whose `version` changed → **upgrade Kubernetes** (a lower one: **downgrade
+ *   Kubernetes**, blocking; the preflight rejects it before this), and node pools whose
+ *   `upgradePolicy.kubernetesVersion` changed → **node pools follow**.
+ *
+ * @module
+ */
+import type { CanonicalPlan, CanonicalResource } from "./canonical";
+import type { PlanDiff, RenderFormat } from "./diff";
+import { markdownCell, markdownTable, textTable } from "./diff";
+
+/** Kinds of upgrade step, in the order they are listed. */
+export const UPGRADE_STEP_KINDS = [
+    "downgrade base",
+    "downgrade",
+    "downgrade Kubernetes",
+    "upgrade base",
+    "add revision",
+    "in-place upgrade",
+    "add tag",
+    "move tag",
+    "namespace selects",
+    "validation follows",
+    "gateways follow",
+    "remove tag",
+    "remove revision",
+    "upgrade Kubernetes",
+    "node pools follow",
+] as const;
+/** One kind of {@link UpgradeStep}. */
+export type UpgradeStepKind = (typeof UPGRADE_STEP_KINDS)[number];
+
+/** One classified step: the same change on one or more resources (one per cluster, typically). */
+export interface UpgradeStep {
+    readonly kind: UpgradeStepKind;
+    /** What it is about: `1-31-0 (1.31.0)`, `stable: default → 1-31-0`, `1.30.3 → 1.31.0`. */
+    readonly subject: string;
+    /** The resources, by name, sorted. */
+    readonly resources: readonly string[];
+    /** Must not be applied as is (a downgrade). */
+    readonly blocking: boolean;
+}
+
+/** The result of {@link classifyUpgrade}. */
+export interface UpgradeSummary {
+    readonly steps: readonly UpgradeStep[];
+    /** Remarks for the reviewer (several canary steps in one change, workloads to restart). */
+    readonly notes: readonly string[];
+    readonly blocking: boolean;
+}
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const WEBHOOK = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes";
+const NODE_POOL = "alicloud:cs/nodePool:NodePool";
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Rec) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Chart name of a release's inputs: the last path segment of `chart` (an OCI reference ends in it). */
+function chartOf(r: CanonicalResource): string | undefined {
+    return str(r.inputs["chart"])?.split("/").pop();
+}
+
+/** Revision of an istiod release: `istiod` → `default`, `istiod-<rev>` → `<rev>`. */
+function revisionOf(r: CanonicalResource): string {
+    const name = str(r.inputs["name"]) ?? r.name;
+    return name === "istiod" ? "default" : name.replace(/^istiod-/, "");
+}
+
+/** Compares dotted versions numerically, with any `-aliyun.N` or pre-release suffix as a last tie-break. */
+export function compareVersions(a: string, b: string): number {
+    const parts = (v: string) => v.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+    const pa = parts(a);
+    const pb = parts(b);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+        const x = pa[i] ?? 0;
+        const y = pb[i] ?? 0;
+        if (x === y) continue;
+        if (typeof x === "number" && typeof y === "number") return x - y;
+        return String(x) < String(y) ? -1 : 1;
+    }
+    return 0;
+}
+
+const labelsOf = (r: CanonicalResource | undefined): Rec => rec(rec(r?.inputs["metadata"])["labels"]);
+
+/**
+ * Classifies the upgrade steps of `diff` (of `old` → `next`). Resources that are
+ * not part of an upgrade are ignored.
+ */
+export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: CanonicalPlan): UpgradeSummary {
+    const olds = new Map(old.resources.filter((r) => r.operation === "register").map((r) => [r.urn, r]));
+    const news = new Map(next.resources.filter((r) => r.operation === "register").map((r) => [r.urn, r]));
+    const steps = new Map<string, { kind: UpgradeStepKind; subject: string; resources: string[]; blocking: boolean }>();
+    const add = (kind: UpgradeStepKind, subject: string, resource: string, blocking = false) => {
+        const key = `${kind}\u0000${subject}`;
+        const s = steps.get(key) ?? { kind, subject, resources: [], blocking };
+        s.resources.push(resource);
+        steps.set(key, s);
+    };
+    const version = (r: CanonicalResource | undefined, key = "version") => str(r?.inputs[key]);
+    for (const c of diff.resources) {
+        if (c.kind === "same") continue;
+        const o = olds.get(c.urn);
+        const n = news.get(c.urn);
+        const r = (n ?? o)!;
+        if (c.type === RELEASE) {
+            const chart = chartOf(r);
+            const [a, b] = [version(o), version(n)];
+            if (chart === "istiod") {
+                const rev = revisionOf(r);
+                if (c.kind === "create") add("add revision", `${rev} (${b})`, c.name);
+                else if (c.kind === "delete") add("remove revision", `${rev} (${a})`, c.name);
+                else if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "in-place upgrade" : "downgrade", `${rev}: ${a} → ${b}`, c.name, compareVersions(b, a) < 0);
+            } else if (chart === "base" && c.kind !== "create" && c.kind !== "delete") {
+                if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade base" : "downgrade base", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
+                // base's defaultRevision: which istiod validates Istio config cluster-wide ("default" is the chart's own value).
+                const [ra, rb] = [str(rec(o?.inputs["values"])["defaultRevision"]) ?? "default", str(rec(n?.inputs["values"])["defaultRevision"]) ?? "default"];
+                if (ra !== rb) add("validation follows", `${ra} → ${rb}`, c.name);
+            } else if (chart === "gateway" && c.kind !== "create" && c.kind !== "delete" && a && b && a !== b) {
+                add("gateways follow", `${a} → ${b}`, c.name);
+            }
+        } else if (c.type === WEBHOOK && (labelsOf(o)["istio.io/tag"] ?? labelsOf(n)["istio.io/tag"]) !== undefined) {
+            const tag = String(labelsOf(n)["istio.io/tag"] ?? labelsOf(o)["istio.io/tag"]);
+            const [a, b] = [str(labelsOf(o)["istio.io/rev"]), str(labelsOf(n)["istio.io/rev"])];
+            if (c.kind === "create") add("add tag", `${tag} → ${b}`, c.name);
+            else if (c.kind === "delete") add("remove tag", `${tag} (was ${a})`, c.name);
+            else if (a !== b) add("move tag", `${tag}: ${a} → ${b}`, c.name);
+        } else if (c.type === NAMESPACE && c.kind === "update") {
+            const sel = (x: CanonicalResource | undefined) => {
+                const l = labelsOf(x);
+                return l["istio.io/rev"] !== undefined ? `istio.io/rev=${String(l["istio.io/rev"])}` : l["istio-injection"] !== undefined ? `istio-injection=${String(l["istio-injection"])}` : "no injection";
+            };
+            if (sel(o) !== sel(n)) add("namespace selects", `${sel(o)} → ${sel(n)}`, c.name);
+        } else if (c.type === CLUSTER && c.kind === "update") {
+            const [a, b] = [version(o), version(n)];
+            if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade Kubernetes" : "downgrade Kubernetes", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
+        } else if (c.type === NODE_POOL && c.kind === "update") {
+            const [a, b] = [str(rec(o?.inputs["upgradePolicy"])["kubernetesVersion"]), str(rec(n?.inputs["upgradePolicy"])["kubernetesVersion"])];
+            if (b && a !== b) add("node pools follow", `${a ?? "(not managed)"} → ${b}`, c.name);
+        }
+    }
+    const list = [...steps.values()]
+        .map((s) => ({ ...s, resources: [...s.resources].sort() }))
+        .sort((x, y) => UPGRADE_STEP_KINDS.indexOf(x.kind) - UPGRADE_STEP_KINDS.indexOf(y.kind) || (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0));
+    const kinds = new Set(list.map((s) => s.kind));
+    const notes: string[] = [];
+    const canary = (["add revision", "move tag", "remove revision"] as const).filter((k) => kinds.has(k));
+    if (canary.length > 1) notes.push(`this change does ${canary.join(" and ")} at once: a canary upgrade is three changes, each applied and checked on its own (docs/upgrade.md)`);
+    if (kinds.has("move tag")) {
+        notes.push("running pods keep their sidecars: restart the workloads of the namespaces that select a moved tag (kubectl rollout restart deployment -n <namespace>) in every cluster, then check them (docs/upgrade.md, step 2)");
+    } else if (kinds.has("namespace selects")) {
+        notes.push("running pods keep the sidecars they have: restart a namespace's workloads only if its new tag points at another revision than the one that injected them");
+    }
+    if (kinds.has("upgrade Kubernetes") || kinds.has("node pools follow")) {
+        const order = clusterChain(next);
+        notes.push(
+            order.length > 1
+                ? `clusters upgrade one at a time, in this order: ${order.join(" → ")} (upgrade.oneClusterAtATime)`
+                : "clusters upgrade at the same time (set upgrade.oneClusterAtATime to upgrade them one after another, primaries last)",
+        );
+    }
+    if (kinds.has("downgrade base")) notes.push("base (the CRDs) is never downgraded: keep mesh.revisions.base at the newer version when you roll a revision back");
+    return { steps: list, notes, blocking: list.some((s) => s.blocking) };
+}
+
+/**
+ * The ACK clusters of `plan` in the order their dependencies chain them (a cluster that waits for
+ * another cluster's resources comes after it); empty when no cluster waits for another.
+ */
+export function clusterChain(plan: CanonicalPlan): string[] {
+    const clusters = plan.resources.filter((r) => r.operation === "register" && r.type === CLUSTER);
+    // Every resource of an AckCluster component is the component's child: map each URN to its cluster.
+    const ownerOf = new Map<string, string>();
+    for (const c of clusters) for (const r of plan.resources) if (r.parent !== undefined && r.parent === c.parent) ownerOf.set(r.urn, c.urn);
+    const after = new Map(clusters.map((c) => [c.urn, new Set(c.dependencies.map((d) => ownerOf.get(d)).filter((o): o is string => o !== undefined && o !== c.urn))]));
+    if (![...after.values()].some((s) => s.size)) return [];
+    const done: string[] = [];
+    while (done.length < clusters.length) {
+        const ready = clusters.filter((c) => !done.includes(c.urn) && [...after.get(c.urn)!].every((d) => done.includes(d)));
+        if (!ready.length) break;
+        done.push(...ready.map((c) => c.urn).sort());
+    }
+    return done.map((u) => clusters.find((c) => c.urn === u)!.name.replace(/-cluster$/, ""));
+}
+
+/** Renders the summary as a table (text or markdown), or nothing when the diff has no upgrade step. */
+export function renderUpgradeSteps(summary: UpgradeSummary, format: RenderFormat = "text"): string {
+    if (!summary.steps.length) return "";
+    const md = format === "markdown";
+    const rows = summary.steps.map((s) => ({
+        step: `${s.kind}${s.blocking ? (md ? " ⛔" : " (blocking)") : ""}`,
+        subject: md ? markdownCell(s.subject) : s.subject,
+        resources: md ? markdownCell(s.resources.join(", ")) : s.resources.join(", "),
+    }));
+    const lines = md ? ["", "#### Upgrade steps", "", markdownTable(rows, ["step", "subject", "resources"])] : ["", "Upgrade steps:", textTable(rows, ["step", "subject", "resources"])];
+    for (const n of summary.notes) lines.push(md ? `\n> ${markdownCell(n)}` : `note: ${n}`);
+    if (summary.blocking) lines.push(md ? "\n⛔ A downgrade: BLOCKED (exit 3)." : "A downgrade: BLOCKED (exit 3).");
+    return lines.join("\n");
+}

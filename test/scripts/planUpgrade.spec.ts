@@ -1,0 +1,55 @@
+/**
+ * `npm run plan -- <stack> --diff <old>` on upgrade steps: the CLI prints the "Upgrade steps" table
+ * after the diff, and exits 3 on a downgrade even with --allow-replace (docs/upgrade.md).
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { PlanIO, main } from "../../scripts/plan";
+import { ROOT } from "../support";
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: PlanIO = { out: (t) => out.push(t), err: (t) => err.push(t) };
+    const code = await main(argv, io);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** prod's stack file with `mesh.revisions` set, written to `<dir>/<step>/Pulumi.prod.yaml`. */
+function stackFile(dir: string, step: string, revisions: unknown): string {
+    const doc = parseDocument(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8"));
+    doc.setIn(["config", "ack-mesh:mesh", "revisions"], doc.createNode(revisions));
+    const file = path.join(dir, step, "Pulumi.prod.yaml");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, doc.toString());
+    return file;
+}
+
+describe("scripts/plan: upgrade steps in --diff", function () {
+    this.timeout(120_000);
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-upgrade-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("names step 1 and blocks rolling it back without keeping base (exit 3, even with --allow-replace)", async () => {
+        const step0 = stackFile(dir, "s0", { installed: { default: "1.30.3" }, tags: { stable: "default" } });
+        const step1 = stackFile(dir, "s1", { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "default", canary: "1-31-0" } });
+        const p0 = path.join(dir, "p0.json");
+        const p1 = path.join(dir, "p1.json");
+        // --mermaid: write the plan without rendering the whole report.
+        assert.equal((await run("prod", "--stack-file", step0, "--json", p0, "--mermaid")).code, 0);
+        const forward = await run("prod", "--stack-file", step1, "--json", p1, "--diff", p0);
+        assert.equal(forward.code, 0, forward.err);
+        const table = forward.out.slice(forward.out.indexOf("Upgrade steps:"));
+        assert.deepEqual(table.split("\n").slice(3).map((l) => l.split(/\s{2,}/)[0]), ["upgrade base", "add revision", "add tag"]);
+        const back = await run("prod", "--stack-file", step0, "--diff", p1, "--allow-replace");
+        assert.equal(back.code, 3);
+        assert.ok(back.out.includes("downgrade base (blocking)  1.31.0 → 1.30.3"), back.out);
+        assert.ok(back.out.endsWith("A downgrade: BLOCKED (exit 3)."), back.out);
+    });
+});
