@@ -51,6 +51,7 @@ export async function runFleetNetwork(): Promise<Record<string, unknown>> {
             vpc: plan.vpc,
             vpcId: net.vpcIds[plan.vpc],
             region: plan.region,
+            role: config.clusters[name].role,
             vswitchIds: net.vswitchIds[name],
             podVswitchIds: net.podVswitchIds[name] ?? {},
         });

@@ -14,7 +14,7 @@
  *   the normal order runs (the network drops their VPCs last).
  * - `destroy`: apps → mesh → remotes → primaries → network.
  */
-import { FLEET_LAYERS, FleetLayer, FleetStack } from "./layout";
+import { clusterStackId, FLEET_LAYERS, FleetLayer, fleetProject, FleetStack } from "./layout";
 
 /** A command of the orchestrator. */
 export type FleetVerb = "preview" | "up" | "destroy";
@@ -34,6 +34,26 @@ export interface FleetPhase {
 export interface DeployedCluster {
     readonly name: string;
     readonly role: "primary" | "remote";
+}
+
+/**
+ * Which deployed clusters are gone from the config (their stacks, in the
+ * layer of their role) and which configured clusters are new, given the
+ * clusters the `network` stack last exported. Nothing is new when the
+ * network was never deployed (`deployed` undefined). Pure.
+ */
+export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlyArray<DeployedCluster> | undefined): { removed: FleetStack[]; added: string[] } {
+    if (deployed === undefined) return { removed: [], added: [] };
+    const configured = new Set(stacks.filter((s) => s.cluster !== undefined).map((s) => s.cluster!));
+    const known = new Set(deployed.map((c) => c.name));
+    const removed = deployed
+        .filter((c) => !configured.has(c.name))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((c): FleetStack => {
+            const id = clusterStackId(c.name);
+            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name };
+        });
+    return { removed, added: [...configured].filter((c) => !known.has(c)).sort() };
 }
 
 /** Problem with the requested change that stops the orchestrator before any stack runs. */

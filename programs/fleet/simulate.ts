@@ -13,7 +13,7 @@ import * as path from "path";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { referenceWeight } from "../../bench/weights";
 import { CATALOG } from "../../sim/catalogData";
-import { criticalPath, dependencyGraph, readStackConfig, simulate, SimCloud, SimulationResult, SimulationOptions } from "../../sim";
+import { CANONICAL_PLAN_VERSION, CanonicalPlan, canonicalPlan, criticalPath, dependencyGraph, diffPlans, PlanDiff, readStackConfig, simulate, SimCloud, SimulationResult, SimulationOptions } from "../../sim";
 import { planTopology } from "../ack-mesh/program";
 import { FleetLayer, fleetStackRef, fleetStacks, FleetStack } from "./layout";
 import { DEFAULT_POOL, fleetPhases, poolMakespan, runFleet } from "./orchestrator";
@@ -148,4 +148,21 @@ export async function simulateFleet(source: string | FleetSource, options: Simul
         minutes: round(poolMakespan(p.stacks.map((s) => minutesOf.get(s.id) ?? 0), pool)),
     }));
     return { env: src.env, pool, stacks, phases: phaseTimes, fleetMinutes: round(phaseTimes.reduce((a, p) => a + p.minutes, 0)) };
+}
+
+/** The canonical plan (`sim/canonical.ts`, what `npm run plan -- --json` writes) of every stack, by stack id. */
+export function fleetCanonicalPlans(sim: FleetSimulation): Record<string, CanonicalPlan> {
+    return Object.fromEntries(sim.stacks.map((s) => [s.stack, canonicalPlan(s.result, { stack: sim.env, project: s.project })]));
+}
+
+/**
+ * The diff of every stack between two fleets' canonical plans (`diffPlans`,
+ * as `npm run plan -- --diff`), by stack id, sorted. A stack only in `next`
+ * is diffed against an empty plan (all creates), one only in `old` likewise
+ * (all deletes: the stack is to be destroyed).
+ */
+export function diffFleet(old: Readonly<Record<string, CanonicalPlan>>, next: Readonly<Record<string, CanonicalPlan>>): Record<string, PlanDiff> {
+    const empty = (p: CanonicalPlan): CanonicalPlan => ({ project: p.project, stack: p.stack, version: CANONICAL_PLAN_VERSION, resources: [] });
+    const ids = [...new Set([...Object.keys(old), ...Object.keys(next)])].sort();
+    return Object.fromEntries(ids.map((id) => [id, diffPlans(old[id] ?? empty(next[id]), next[id] ?? empty(old[id]))]));
 }

@@ -25,6 +25,8 @@ export interface NetworkClusterOutputs {
     readonly vpcId: string;
     /** Region of the cluster. */
     readonly region: string;
+    /** Its role in the mesh; the orchestrator reads it to destroy the stack of a removed cluster in its layer. */
+    readonly role: "primary" | "remote";
     /** Node vSwitch id per zone, in the plan's zone order. */
     readonly vswitchIds: Readonly<Record<string, string>>;
     /** Terway pod vSwitch id per zone (empty for Flannel). */
