@@ -26,7 +26,7 @@ import * as path from "path";
 import { ConfigError, StackFileError } from "../config/errors";
 import { namespaceConfig } from "../config/pulumiConfig";
 import { planTopology } from "../programs/ack-mesh/program";
-import { fleetStacks } from "../programs/fleet/layout";
+import { clusterStackId, fleetStacks, previewable } from "../programs/fleet/layout";
 import { clusterChanges, DEFAULT_POOL, FleetPlanError, FleetVerb, fleetPhases, runFleet, SUMMARY_HEADINGS, summaryRows } from "../programs/fleet/orchestrator";
 import { automationRunner, secretsFromEnv } from "../programs/fleet/automation";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../programs/fleet/simulate";
@@ -178,8 +178,17 @@ async function live(args: FleetArgs, io: PlanIO): Promise<number> {
         workDir: args.workDir,
         onOutput: (stack, text) => io.out(`[${stack.id}] ${text.trimEnd()}`),
     });
-    const { removed, added } = clusterChanges(stacks, await runner.deployedClusters(stacks[0]));
-    const phases = fleetPhases(args.command as FleetVerb, stacks, removed, added);
+    const deployed = await runner.deployedClusters(stacks[0]);
+    const { removed, added } = clusterChanges(stacks, deployed);
+    let selected = stacks;
+    if (args.command === "preview") {
+        // A preview updates nothing: a stack that reads a stack not deployed yet cannot be previewed.
+        const existing = new Set(deployed === undefined ? [] : ["network", ...deployed.map((c) => clusterStackId(c.name))]);
+        const { run, waiting } = previewable(stacks, existing);
+        if (waiting.length) io.err(`not previewed (they read stacks that do not exist yet; run up first): ${waiting.map((w) => w.id).join(", ")}`);
+        selected = run;
+    }
+    const phases = fleetPhases(args.command as FleetVerb, selected, removed, added);
     const result = await runFleet(phases, runner, {
         pool: args.pool,
         onEvent: (e) => io.err(e.kind === "start" ? `→ ${e.action} ${e.stack.id}` : `← ${e.action} ${e.stack.id}: ${e.outcome?.status}`),

@@ -2,8 +2,9 @@
  * The fleet's `cluster-<name>` stack: one cluster of the environment.
  *
  * 1. Checks that the `network` stack was built from the plan this stack
- *    computes from the same config ({@link assertNetworkPlan}); nothing else
- *    is declared when it was not.
+ *    computes from the same config ({@link checkNetworkPlan}); nothing else
+ *    is declared when it was not (a preview goes on, with what it reads
+ *    from the network stack unknown).
  * 2. Preflight of this cluster (its Kubernetes version decision).
  * 3. Its security group and every ingress rule into it
  *    (`SecurityGroupPeering` with `clusters: [name]`): the peers' ranges
@@ -31,7 +32,7 @@ import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/
 import { meshTags } from "../../components/types";
 import { ackClusterFor, ingressClusters, istioSettings, planTopology, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { sharesRoot } from "./network";
-import { assertNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
+import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, NetworkClusterOutputs, OUTPUTS, unknownOutput } from "./stackRefs";
 
 /** The preflight of one cluster: its region and its own checks only (the `network` stack checked the attachments and NAT gateways). Pure. */
 export function clusterPreflight(plan: PreflightPlan, cluster: string): PreflightPlan {
@@ -52,7 +53,7 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     }
     const refs = new FleetRefs();
     const net = refs.stack("network");
-    await assertNetworkPlan(net, network, pulumi.getStack());
+    const current = await checkNetworkPlan(net, network, pulumi.getStack());
 
     const ownerTags = stackOwnerTags(config);
     const tags = meshTags(ownerTags);
@@ -60,11 +61,13 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     const preflight = await runPreflight(clusterPreflight(preflightPlan(config, network, ownerTags), name), providers);
 
     const plan = network.clusters[name];
-    const fromNetwork = (net.requireOutput(OUTPUTS.clusters) as pulumi.Output<Record<string, NetworkClusterOutputs>>).apply((all) => {
-        const mine = all[name];
-        if (!mine) throw new Error(`the network stack exports no cluster "${name}": run the network layer first`);
-        return mine;
-    });
+    const fromNetwork = current
+        ? (net.requireOutput(OUTPUTS.clusters) as pulumi.Output<Record<string, NetworkClusterOutputs>>).apply((all) => {
+              const mine = all[name];
+              if (!mine) throw new Error(`the network stack exports no cluster "${name}": run the network layer first`);
+              return mine;
+          })
+        : unknownOutput<NetworkClusterOutputs>();
     const zones = Object.keys(plan.zones);
     const sg = new SecurityGroupPeering("sg", {
         identity,
@@ -94,13 +97,15 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     let ingressAddress: pulumi.Output<string> | undefined;
     const remoteSecrets: Record<string, string> = {};
     if (self.controlPlane) {
-        const cacerts = sharesRoot(planned)
-            ? (net.requireOutput(OUTPUTS.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>).apply((all) => {
+        const cacerts = !sharesRoot(planned)
+            ? undefined
+            : !current
+              ? unknownOutput<ExportedCacerts>()
+              : (net.requireOutput(OUTPUTS.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>).apply((all) => {
                   const mine = all[name];
                   if (!mine) throw new Error(`the network stack exports no CA material for control plane "${name}": run the network layer first`);
                   return mine;
-              })
-            : undefined;
+              });
         const cp = new IstioControlPlane(`mesh-${name}`, {
             identity,
             cluster: cluster.handle,

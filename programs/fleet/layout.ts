@@ -38,6 +38,19 @@ export interface FleetStack {
     readonly project: string;
     /** The cluster of a `cluster-<name>` stack. */
     readonly cluster?: string;
+    /** Ids of the stacks it reads through stack references, sorted. */
+    readonly reads: ReadonlyArray<string>;
+}
+
+/**
+ * What a preview can show: a stack whose references all point at deployed
+ * stacks runs; the others wait (a stack reference to a stack that does not
+ * exist fails), in `up` order. Pure.
+ * @param deployed ids of the stacks that exist in the backend
+ */
+export function previewable(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlySet<string>): { run: FleetStack[]; waiting: FleetStack[] } {
+    const run = stacks.filter((s) => s.reads.every((r) => deployed.has(r)));
+    return { run, waiting: stacks.filter((s) => !run.includes(s)) };
 }
 
 /** Pulumi project name of a fleet stack id. */
@@ -61,8 +74,8 @@ export function fleetStackRef(organization: string, id: string, env: string): st
 
 const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function stack(id: string, layer: FleetLayer, cluster?: string): FleetStack {
-    return { id, layer, project: fleetProject(id), ...(cluster !== undefined ? { cluster } : {}) };
+function stack(id: string, layer: FleetLayer, reads: ReadonlyArray<string>, cluster?: string): FleetStack {
+    return { id, layer, project: fleetProject(id), ...(cluster !== undefined ? { cluster } : {}), reads: [...new Set(reads)].sort(SORT) };
 }
 
 /**
@@ -74,12 +87,13 @@ function stack(id: string, layer: FleetLayer, cluster?: string): FleetStack {
  */
 export function fleetStacks(planned: Pick<PlannedTopology, "config" | "identity">): FleetStack[] {
     const clusters = Object.values(planned.identity.clusters).sort((a, b) => SORT(a.clusterName, b.clusterName));
+    const meshReads = meshStackPairs(planned.identity).flatMap((p) => [clusterStackId(p.watcher), clusterStackId(p.target)]);
     return [
-        stack("network", "network"),
-        ...clusters.filter((c) => c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "primaries", c.clusterName)),
-        ...clusters.filter((c) => !c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "remotes", c.clusterName)),
-        stack("mesh", "mesh"),
-        ...(planned.config.bookinfo.enabled ? [stack("app-bookinfo", "apps")] : []),
+        stack("network", "network", []),
+        ...clusters.filter((c) => c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "primaries", ["network"], c.clusterName)),
+        ...clusters.filter((c) => !c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "remotes", ["network", clusterStackId(c.controlledBy)], c.clusterName)),
+        stack("mesh", "mesh", meshReads),
+        ...(planned.config.bookinfo.enabled ? [stack("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
     ];
 }
 

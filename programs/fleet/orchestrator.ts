@@ -51,7 +51,8 @@ export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: Read
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map((c): FleetStack => {
             const id = clusterStackId(c.name);
-            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name };
+            // Destroying a stack runs no program, so it reads nothing.
+            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, reads: [] };
         });
     return { removed, added: [...configured].filter((c) => !known.has(c)).sort() };
 }

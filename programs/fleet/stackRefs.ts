@@ -11,7 +11,7 @@
  * exported as top-level outputs of their own, never inside a plain object.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../../config/errors";
+import { ConfigError, formatProblem } from "../../config/errors";
 import type { NetworkPlan } from "../../plan/network";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
@@ -134,26 +134,37 @@ export class FleetRefs {
 export const PLAN_MISMATCH_HEADING = "The network stack was built from a different network plan";
 
 /**
- * Refuses to go on when the `network` stack's exported plan hash is not the
- * hash of `network` (the plan this stack computed from its own copy of the
- * environment's config): the VPC and vSwitch ids it would read belong to
- * another plan. Awaited before any resource but the stack reference.
- * @throws ConfigError naming both hashes and the fix
+ * Whether the `network` stack's exported plan hash is the hash of `network`
+ * (the plan this stack computed from its own copy of the environment's
+ * config). Awaited before any resource but the stack reference.
+ *
+ * On `up` a mismatch stops the stack: the VPC and vSwitch ids it would read
+ * belong to another plan. On a preview it is expected whenever the config's
+ * network changed (the network stack is only previewed, not updated), so it
+ * is a warning, and the caller treats what it reads from the network stack
+ * as unknown.
+ * @returns true when the hashes match; false on a preview with a mismatch
+ * @throws ConfigError naming both hashes and the fix (not a preview)
  */
-export async function assertNetworkPlan(ref: pulumi.StackReference, network: NetworkPlan, env: string): Promise<void> {
+export async function checkNetworkPlan(ref: pulumi.StackReference, network: NetworkPlan, env: string): Promise<boolean> {
     const details = await ref.getOutputDetails(OUTPUTS.planHash);
     const exported = details.value as unknown;
     const expected = networkPlanHash(network);
-    if (exported === expected) return;
-    throw new ConfigError(
-        [
-            {
-                path: "network.planHash",
-                value: exported ?? "(none)",
-                message: `differs from the plan computed from this config (${expected}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran`,
-                fix: `run the network layer first (npm run fleet -- up ${env} runs it before the cluster stacks)`,
-            },
-        ],
-        PLAN_MISMATCH_HEADING,
-    );
+    if (exported === expected) return true;
+    const problem = {
+        path: "network.planHash",
+        value: exported ?? "(none)",
+        message: `differs from the plan computed from this config (${expected}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran`,
+        fix: `run the network layer first (npm run fleet -- up ${env} runs it before the cluster stacks)`,
+    };
+    if (pulumi.runtime.isDryRun()) {
+        pulumi.log.warn(`${PLAN_MISMATCH_HEADING}: ${formatProblem(problem)}. This preview shows what the network stack exports as unknown.`);
+        return false;
+    }
+    throw new ConfigError([problem], PLAN_MISMATCH_HEADING);
+}
+
+/** An Output that is unknown in a preview (what a value of a not yet updated stack is). */
+export function unknownOutput<T>(): pulumi.Output<T> {
+    return pulumi.output(pulumi.unknown) as unknown as pulumi.Output<T>;
 }

@@ -15,7 +15,7 @@ import { fleetStackRef } from "../../programs/fleet/layout";
 import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../../programs/fleet/simulate";
 import { renderFleetDiff } from "../../scripts/fleet";
-import { readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
+import { containsUnknown, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
 
 const T = {
     cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
@@ -209,6 +209,24 @@ describe("fleet: every stack simulated in order", function () {
         );
         assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
         assert.deepEqual(err.result.reads.map((x) => x.name), ["ref-network"]);
+    });
+
+    it("on a preview the mismatch is a warning, and what the network stack exports is unknown", async () => {
+        const source = fleetSourceOf("staging");
+        const network = (await stackOf("staging", "network")).outputs;
+        const r = await simulate(() => runFleetCluster("hangzhou"), {
+            project: "ack-mesh-cluster-hangzhou",
+            stack: "staging",
+            preview: true,
+            config: source.config,
+            stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
+        });
+        const warning = r.logs.find((l) => l.severity === "warning" && l.message.startsWith(PLAN_MISMATCH_HEADING));
+        assert.ok(warning, JSON.stringify(r.logs));
+        assert.ok(warning.message.endsWith("This preview shows what the network stack exports as unknown."), warning.message);
+        const ack = r.resources.find((x) => x.type === T.cluster)!;
+        assert.ok(containsUnknown(ack.inputs.vswitchIds), JSON.stringify(ack.inputs.vswitchIds));
+        assert.ok(containsUnknown(r.resources.find((x) => x.type === T.sg)!.inputs.vpcId));
     });
 });
 

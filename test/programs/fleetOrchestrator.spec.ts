@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { InlineProgramArgs, LocalWorkspaceOptions, Stack } from "@pulumi/pulumi/automation";
 import { planTopology } from "../../programs/ack-mesh/program";
-import { clusterStackId, fleetProject, fleetStackRef, fleetStacks, FleetStack, meshStackPairs, networkPlanHash } from "../../programs/fleet/layout";
+import { clusterStackId, fleetProject, fleetStackRef, fleetStacks, FleetStack, meshStackPairs, networkPlanHash, previewable } from "../../programs/fleet/layout";
 import {
     changesText,
     clusterChanges,
@@ -50,6 +50,25 @@ describe("fleet layout", () => {
             fleetStacks(planned("prod")).map((s) => [s.layer, s.cluster]),
             [["network", undefined], ["primaries", "beijing"], ["primaries", "shanghai"], ["mesh", undefined], ["apps", undefined]],
         );
+    });
+
+    it("records which stacks each stack reads", () => {
+        assert.deepEqual(
+            Object.fromEntries(fleetStacks(planned("staging")).map((s) => [s.id, s.reads])),
+            { network: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], mesh: [], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
+        );
+        assert.deepEqual(fleetStacks(planned("prod")).find((s) => s.id === "mesh")!.reads, ["cluster-beijing", "cluster-shanghai"]);
+    });
+
+    it("previews only the stacks whose references exist: a new environment, then a new cluster", () => {
+        const prod = fleetStacks(planned("prod"));
+        assert.deepEqual(
+            [previewable(prod, new Set()).run, previewable(prod, new Set()).waiting].map(ids),
+            [["network"], ["cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"]],
+        );
+        const some = previewable(prod, new Set(["network", "cluster-beijing"]));
+        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "cluster-beijing", "cluster-shanghai"], ["mesh", "app-bookinfo"]]);
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
     });
 
     it("has no app stack when Bookinfo is disabled", () => {
@@ -114,7 +133,7 @@ describe("fleet phases", () => {
             { name: "old-primary", role: "primary" },
         ]);
         assert.deepEqual(added, []);
-        assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}`), ["primaries/cluster-old-primary/ack-mesh-cluster-old-primary", "remotes/cluster-old-remote/ack-mesh-cluster-old-remote"]);
+        assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}/${s.reads.length}`), ["primaries/cluster-old-primary/ack-mesh-cluster-old-primary/0", "remotes/cluster-old-remote/ack-mesh-cluster-old-remote/0"]);
         assert.deepEqual(phaseText(fleetPhases("up", staging, removed, added)), [
             "up apps: app-bookinfo",
             "up mesh: mesh",
@@ -170,9 +189,9 @@ function fakeRunner(opts: { fail?: string[]; ms?: Record<string, number> } = {})
 }
 
 describe("fleet runs (fake stack runner)", () => {
-    const many = (n: number): FleetStack[] => Array.from({ length: n }, (_, i) => ({ id: `cluster-c${i}`, layer: "primaries", project: `ack-mesh-cluster-c${i}`, cluster: `c${i}` }));
-    const network: FleetStack = { id: "network", layer: "network", project: "ack-mesh-network" };
-    const mesh: FleetStack = { id: "mesh", layer: "mesh", project: "ack-mesh-mesh" };
+    const many = (n: number): FleetStack[] => Array.from({ length: n }, (_, i) => ({ id: `cluster-c${i}`, layer: "primaries", project: `ack-mesh-cluster-c${i}`, cluster: `c${i}`, reads: ["network"] }));
+    const network: FleetStack = { id: "network", layer: "network", project: "ack-mesh-network", reads: [] };
+    const mesh: FleetStack = { id: "mesh", layer: "mesh", project: "ack-mesh-mesh", reads: [] };
 
     it("runs the layers in order, passes earlier outputs on, and keeps at most `pool` stacks running", async () => {
         const f = fakeRunner();
@@ -301,12 +320,12 @@ describe("Automation API runner (fake createOrSelectStack)", () => {
                 return fakeStack(calls, { encryptionsalt: "v1:salt", config: { stale: 1 } });
             },
         );
-        const stack: FleetStack = { id: "cluster-hz", layer: "primaries", project: "ack-mesh-cluster-hz", cluster: "hz" };
+        const stack: FleetStack = { id: "cluster-hz", layer: "primaries", project: "ack-mesh-cluster-hz", cluster: "hz", reads: ["network"] };
         assert.deepEqual(await runner.run(stack, "up", new Map()), { outputs: { a: 1 }, changes: { create: 3 } });
         assert.deepEqual(await runner.run(stack, "preview", new Map()), { changes: { same: 2 } });
         assert.deepEqual(await runner.run(stack, "destroy", new Map()), { changes: { delete: 4 } });
         assert.deepEqual(await runner.run(stack, "preview-destroy", new Map()), { changes: { delete: 4 } });
-        assert.deepEqual(await runner.deployedClusters({ id: "network", layer: "network", project: "ack-mesh-network" }), [
+        assert.deepEqual(await runner.deployedClusters({ id: "network", layer: "network", project: "ack-mesh-network", reads: [] }), [
             { name: "hz", role: "primary" },
             { name: "sh", role: "remote" },
         ]);
