@@ -225,19 +225,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     const bookinfoReady = Object.fromEntries(
         Object.entries(mesh.meshReady).map(([c, deps]) => [c, placed.includes(c) ? [...deps, ...placed.filter((o) => o !== c).flatMap((o) => between(c, o))] : deps]),
     );
-    const bookinfo = config.bookinfo.enabled
-        ? new BookinfoSplit("bookinfo", {
-              identity,
-              clusters: handles,
-              placement: config.bookinfo.placement,
-              routing: config.bookinfo.routing,
-              ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
-              tag: config.bookinfo.tag,
-              registry: config.images.bookinfoRegistry,
-              ingressAddresses: mesh.ingressAddresses,
-              meshReady: bookinfoReady,
-          })
-        : undefined;
+    const bookinfo = config.bookinfo.enabled ? buildBookinfo(config, identity, handles, mesh.ingressAddresses, bookinfoReady) : undefined;
 
     return {
         layout: layoutSummary(planned),
@@ -263,6 +251,31 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
         remoteSecrets: mesh.remoteSecrets,
         ...(bookinfo?.productpageUrl ? { productpageUrl: bookinfo.productpageUrl } : {}),
     };
+}
+
+/**
+ * Bookinfo as the stack config says (`bookinfo`, `images.bookinfoRegistry`):
+ * a `BookinfoSplit` named `bookinfo` over the cluster handles. Used by the
+ * monolith and by the fleet's `app-bookinfo` stack.
+ */
+export function buildBookinfo(
+    config: StackConfig,
+    identity: MeshIdentity,
+    handles: Record<string, ClusterHandle>,
+    ingressAddresses: Record<string, pulumi.Input<string>>,
+    meshReady?: Record<string, pulumi.Resource[]>,
+): BookinfoSplit {
+    return new BookinfoSplit("bookinfo", {
+        identity,
+        clusters: handles,
+        placement: config.bookinfo.placement,
+        routing: config.bookinfo.routing,
+        ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
+        tag: config.bookinfo.tag,
+        registry: config.images.bookinfoRegistry,
+        ingressAddresses,
+        ...(meshReady ? { meshReady } : {}),
+    });
 }
 
 /**

@@ -8,8 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { namespaceConfig } from "../../config/pulumiConfig";
-import { BookinfoSplit } from "../../components/bookinfoSplit";
-import { ingressClusters, planTopology } from "../ack-mesh/program";
+import { buildBookinfo, ingressClusters, planTopology } from "../ack-mesh/program";
 import { FleetRefs, OUTPUTS } from "./stackRefs";
 
 /** The `app-bookinfo` stack's program. Returns its outputs. */
@@ -20,15 +19,6 @@ export async function runFleetBookinfo(): Promise<Record<string, unknown>> {
     const ingressAddresses = Object.fromEntries(
         ingressClusters(config, identity).map((c) => [c, refs.cluster(c).requireOutput(OUTPUTS.ingressAddress) as pulumi.Output<string>]),
     );
-    const bookinfo = new BookinfoSplit("bookinfo", {
-        identity,
-        clusters: handles,
-        placement: config.bookinfo.placement,
-        routing: config.bookinfo.routing,
-        ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
-        tag: config.bookinfo.tag,
-        registry: config.images.bookinfoRegistry,
-        ingressAddresses,
-    });
+    const bookinfo = buildBookinfo(config, identity, handles, ingressAddresses);
     return { ...(bookinfo.productpageUrl ? { productpageUrl: bookinfo.productpageUrl } : {}) };
 }
