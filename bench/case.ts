@@ -20,6 +20,7 @@ import { performance } from "perf_hooks";
 import { runAckMesh } from "../programs/ack-mesh/program";
 import { simulate, SimulationResult } from "../sim";
 import { analyze, CaseAnalysis } from "./analysis";
+import { floorProgram } from "./floor";
 import { generateTopology, Mode, MODES, validateTopology } from "./topology";
 
 /** What a case reports. */
@@ -43,6 +44,13 @@ export interface CaseResult {
     /** Simulator warnings of the last run (expected: 0). */
     readonly warnings: number;
     readonly analysis: CaseAnalysis;
+    /**
+     * The floor (bench/floor.ts): the same number of bare registrations under the same runtime,
+     * timed the same way in the same process, after the case's own runs.
+     */
+    readonly floor: { readonly registrations: number; readonly evalMs: number[]; readonly medianMs: number };
+    /** The case's median eval time over the floor's: its cost per registration relative to the SDK's own. */
+    readonly floorRatio: number;
 }
 
 /** Median of a non-empty list. */
@@ -88,6 +96,9 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
     sampled = Math.max(sampled, process.memoryUsage.rss());
     const peakRssMb = (process.resourceUsage().maxRSS * 1024) / MB;
     const analysis = analyze(result!);
+    const warnings = result!.warnings.length;
+    result = undefined;
+    const floor = await timeFloor(analysis.counts.total, runs, gc);
     return {
         key: topo.key,
         mode,
@@ -99,14 +110,35 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
         peakRssMb: round1(peakRssMb),
         sampledPeakRssMb: round1(sampled / MB),
         baselineRssMb: round1(baselineRssMb),
-        warnings: result!.warnings.length,
+        warnings: warnings,
         analysis,
+        floor,
+        floorRatio: Math.round((median(evalMs) / floor.medianMs) * 100) / 100,
     };
+}
+
+/**
+ * Times the floor program of `registrations` registrations: one untimed warm-up, then `runs`
+ * timed runs, each after a full GC (as the case's own runs).
+ */
+export async function timeFloor(registrations: number, runs: number, gc?: () => void): Promise<CaseResult["floor"]> {
+    const program = floorProgram(registrations);
+    const once = () => simulate(program, { project: "ack-mesh", stack: "bench-floor", timeoutMs: 30 * 60_000 });
+    await once();
+    const evalMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        gc?.();
+        const t0 = performance.now();
+        const r = await once();
+        evalMs.push(performance.now() - t0);
+        if (r.resources.length !== registrations) throw new Error(`the floor registered ${r.resources.length} resources, not ${registrations}`);
+    }
+    return { registrations, evalMs: evalMs.map((x) => Math.round(x)), medianMs: Math.round(median(evalMs)) };
 }
 
 async function main(argv: string[]): Promise<void> {
     const [mode, n, runs, out] = argv;
-    if (!(MODES as readonly string[]).includes(mode) || !out) throw new Error("usage: case.ts <primary-remote|multi-primary> <N> <runs> <out.json>");
+    if (!(MODES as readonly string[]).includes(mode) || !out) throw new Error(`usage: case.ts <${MODES.join("|")}> <N> <runs> <out.json>`);
     const result = await runCase(mode as Mode, Number(n), Number(runs));
     fs.writeFileSync(out, JSON.stringify(result));
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary] [--runs k] [--heap-mb m]`
+ * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--runs k] [--heap-mb m]`
  *
  * For each mode × N: the evaluation time of the whole program on the simulated cloud (median
  * of 5 timed runs for N ≤ 10, 3 for N = 50, after one warm-up), the peak RSS, the resources
@@ -22,7 +22,7 @@ import * as path from "path";
 import { DEFAULTS } from "../config/defaults";
 import { classifyGrowth, Growth, TYPES } from "./analysis";
 import { CaseResult, median } from "./case";
-import { caseKey, Mode, MODES, SIZES } from "./topology";
+import { caseKey, layoutLabel, Mode, MODES, primaryCount, SIZES } from "./topology";
 import { READ_TIME, REFERENCE_TIMES, RELEASE_TIMES } from "./weights";
 
 /** Timed runs per case: 5 up to 10 clusters, 3 beyond. */
@@ -55,7 +55,7 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--modes") opts.modes = value().split(",") as Mode[];
         else if (a === "--runs") opts.runs = Number(value());
         else if (a === "--heap-mb") opts.heapMb = Number(value());
-        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary] [--runs k] [--heap-mb m]`);
+        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--runs k] [--heap-mb m]`);
     }
     for (const m of opts.modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
     for (const n of opts.sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
@@ -133,6 +133,12 @@ const f2 = (x: number) => x.toFixed(2);
 /** The JSON document `--json` writes. */
 export interface BenchJson {
     evalMs: Record<string, number>;
+    /** The floor's median eval time for the same number of registrations, ms (bench/floor.ts). */
+    floorMs: Record<string, number>;
+    /** evalMs / floorMs: the program's cost per registration relative to the SDK's own. */
+    floorRatio: Record<string, number>;
+    /** Primaries × remotes per primary. */
+    layout: Record<string, string>;
     peakRssMb: Record<string, number>;
     resources: Record<string, { total: number; custom: number; components: number; reads: number; recordedDependencies: number; maxDependencies: { count: number; type: string }; largestSecurityGroupRules: number; byType: Record<string, number> }>;
     simulatedUpMinutes: Record<string, number>;
@@ -176,6 +182,9 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
     const cpus = os.cpus();
     return {
         evalMs: by((r) => r.medianMs),
+        floorMs: by((r) => r.floor.medianMs),
+        floorRatio: by((r) => r.floorRatio),
+        layout: by((r) => layoutLabel(r.mode, r.n)),
         peakRssMb: by((r) => r.peakRssMb),
         resources: by((r) => ({
             total: r.analysis.counts.total,
@@ -208,10 +217,13 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
     };
 }
 
-/** The expected remote-secret count: N−1 (primary-remote), N·(N−1) (multi-primary). */
+/** The expected remote-secret count: every primary reads every other cluster, P·(N−1) (N−1 for primary-remote, N·(N−1) for multi-primary). */
 export function expectedRemoteSecrets(mode: Mode, n: number): number {
-    return mode === "primary-remote" ? n - 1 : n * (n - 1);
+    return primaryCount(mode, n) * (n - 1);
 }
+
+/** The goal for the program's cost per registration: at most this many times the floor's (bench/floor.ts). */
+export const FLOOR_RATIO_LIMIT = 1.3;
 
 /** How far a growth formula is checked. */
 function fitNote(g: Growth): string {
@@ -221,12 +233,16 @@ function fitNote(g: Growth): string {
 }
 
 function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson): string {
-    const headers = ["case", "eval ms (median)", "runs ms", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "largest SG", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
-    const right = [false, true, false, true, true, true, true, true, true, true, true, true, true, true];
+    const headers = ["case", "layout", "eval ms (median)", "runs ms", "floor ms", "× floor", "ms/registration", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "largest SG", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
+    const right = [false, false, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
     const rows = results.map((r) => [
         r.key,
+        layoutLabel(r.mode, r.n),
         String(r.medianMs),
         r.evalMs.join("/"),
+        String(r.floor.medianMs),
+        `${f2(r.floorRatio)}${r.floorRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
+        f2(r.medianMs / r.analysis.counts.total),
         String(Math.round(median(r.cpuMs))),
         f1(r.peakRssMb),
         String(r.analysis.counts.total),
@@ -239,7 +255,7 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson)
         f2(r.analysis.up.sequential),
         f1(r.analysis.up.serialSum),
     ]);
-    for (const f of failures) rows.push([f.key, `${f.reason} after ${f.afterSeconds} s`, ...headers.slice(2).map(() => "—")]);
+    for (const f of failures) rows.push([f.key, layoutLabel(f.mode, f.n), `${f.reason} after ${f.afterSeconds} s`, ...headers.slice(3).map(() => "—")]);
     const order = (key: string) => {
         const [mode, n] = key.split(":");
         return MODES.indexOf(mode as Mode) * 1e6 + Number(n);
@@ -269,6 +285,14 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson)
     for (const r of results.filter((x) => x.n === 10)) {
         out.push(`critical path ${r.key} (${f2(r.analysis.up.criticalPath)} min):`);
         out.push("  " + r.analysis.up.criticalSteps.map((s) => `${s.name} (+${f2(s.minutes)})`).join(" → "));
+    }
+    if (results.length) {
+        const over = results.filter((r) => r.floorRatio > FLOOR_RATIO_LIMIT);
+        out.push(
+            "",
+            `cost per registration vs the floor (bare registrations under the same runtime, bench/floor.ts): ${results.map((r) => `${r.key} ${f2(r.floorRatio)}×`).join(", ")}`,
+            `  goal ≤ ${FLOOR_RATIO_LIMIT}× the floor: ${over.length ? `NOT met by ${over.map((r) => r.key).join(", ")}` : "met by every case"}`,
+        );
     }
     const unknown = [...new Set(results.flatMap((r) => r.analysis.up.unknownTypes))];
     if (unknown.length) out.push("", `types without a reference time (0.5 min used): ${unknown.join(", ")}`);

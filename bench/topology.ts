@@ -9,6 +9,9 @@
  * - `primary-remote`: the first cluster is the primary, all others are remotes, one flat network.
  * - `multi-primary`: every cluster is a primary, one network per cluster (multi-network, east-west
  *   gateways), shared root CA (the default with more than one control plane).
+ * - `multi-primary-remote`: P = max(1, ⌊√(N/2)⌋) primaries (the first P clusters; 2 at N = 10,
+ *   5 at N = 50), every other cluster a remote of primary `index mod P` (so 5 × 9 remotes at
+ *   N = 50), one network per primary and its remotes (multi-network), shared root CA.
  * - Bookinfo optional: frontend, details, ratings and reviews v1 on the first cluster, reviews v2
  *   and v3 on the last.
  *
@@ -19,9 +22,22 @@
  */
 import { planTopology, PlannedTopology } from "../programs/ack-mesh/program";
 
-/** The two mesh topologies. */
-export const MODES = ["primary-remote", "multi-primary"] as const;
+/** The mesh topologies benchmarked (every `mesh.topology`). */
+export const MODES = ["primary-remote", "multi-primary", "multi-primary-remote"] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Primaries of an N-cluster mesh in `mode`: 1, N, or max(1, ⌊√(N/2)⌋) for `multi-primary-remote`. */
+export function primaryCount(mode: Mode, n: number): number {
+    if (mode === "primary-remote") return 1;
+    if (mode === "multi-primary") return n;
+    return Math.max(1, Math.floor(Math.sqrt(n / 2)));
+}
+
+/** The layout label of a case: `1 × 49`, `50 × 0`, `5 × 9` (primaries × remotes per primary, rounded up). */
+export function layoutLabel(mode: Mode, n: number): string {
+    const p = primaryCount(mode, n);
+    return `${p} × ${Math.ceil((n - p) / p)}`;
+}
 
 /** Cluster counts benchmarked. */
 export const SIZES = [1, 2, 10, 50] as const;
@@ -86,6 +102,8 @@ export function generateTopology(opts: TopologyOptions): GeneratedTopology {
     }
     const regions = REGIONS.slice(0, regionCount);
     const multiPrimary = opts.mode === "multi-primary";
+    const groups = opts.mode === "multi-primary-remote";
+    const primaries = primaryCount(opts.mode, n);
     const clusterNames: string[] = [];
     const clusters: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
@@ -95,7 +113,10 @@ export function generateTopology(opts: TopologyOptions): GeneratedTopology {
         clusters[name] = {
             region: r.region,
             zones: [...r.zones],
-            role: multiPrimary || i === 0 ? "primary" : "remote",
+            role: i < primaries ? "primary" : "remote",
+            // Several primaries: each remote names its own (index mod P), on its primary's network.
+            ...(groups && i >= primaries ? { controlPlane: clusterNames[i % primaries] } : {}),
+            ...(groups ? { network: `net-${clusterNames[i % primaries]}` } : {}),
             cni: "terway",
             slot: i,
             nodePools: { default: { size: 3 } },
@@ -106,9 +127,9 @@ export function generateTopology(opts: TopologyOptions): GeneratedTopology {
     const last = clusterNames[n - 1];
     const raw: Record<string, unknown> = {
         mesh: {
-            id: `bench-${multiPrimary ? "mp" : "pr"}-${n}`,
+            id: `bench-${multiPrimary ? "mp" : groups ? "mpr" : "pr"}-${n}`,
             topology: opts.mode,
-            networks: multiPrimary ? "multi-network" : "flat",
+            networks: multiPrimary || groups ? "multi-network" : "flat",
         },
         clusters,
         // Pinned, as the stacks do: the CEN instance lives in the first region.

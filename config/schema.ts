@@ -14,9 +14,9 @@ import { DEFAULTS } from "./defaults";
 import { registryPathProblem } from "./registry";
 
 // The plain constants live in ./constants (no zod in the components' type declarations); re-exported here.
-export { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, DNS_LABEL, KEY_PAIR_NAME, KEY_PAIR_NAME_FIX, REGION_ID, isKeyPairName } from "./constants";
-export type { BookinfoRouting, BookinfoWorkload } from "./constants";
-import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, DNS_LABEL, REGION_ID } from "./constants";
+export { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, DNS_LABEL, KEY_PAIR_NAME, KEY_PAIR_NAME_FIX, MESH_TOPOLOGIES, REGION_ID, isKeyPairName } from "./constants";
+export type { BookinfoRouting, BookinfoWorkload, MeshTopologyName } from "./constants";
+import { BOOKINFO_ROUTINGS, BOOKINFO_WORKLOADS, DNS_LABEL, MESH_TOPOLOGIES, REGION_ID } from "./constants";
 
 const cidr = z.string();
 const dnsLabel = z.string().max(63).regex(DNS_LABEL, { message: "must be a DNS-1123 label" });
@@ -68,7 +68,12 @@ export const clusterSchema = z.strictObject({
     zones: z.array(z.string()).min(1).max(5),
     /** `primary` runs istiod; `remote` is controlled by a primary. */
     role: z.enum(["primary", "remote"]),
-    /** For a remote: the primary that controls it. Default: the only primary of the mesh. */
+    /**
+     * For a remote: the primary that controls it (injects its pods and serves
+     * its xDS). Required when the mesh has several primaries
+     * (`multi-primary-remote`). Default: the only primary of the mesh.
+     * Changing it moves the remote's istiod to another primary.
+     */
     controlPlane: z.string().optional(),
     /** Mesh network name. Default: derived from `mesh.networks`. */
     network: dnsLabel.optional(),
@@ -168,8 +173,16 @@ export const meshSchema = z.strictObject({
         // The example of the "quote it" fix (an unquoted 1.30 is the YAML number 1.3).
         .meta({ examples: [DEFAULTS.istioVersion] })
         .default(DEFAULTS.istioVersion),
-    /** `primary-remote`: one control plane; `multi-primary`: one per cluster. */
-    topology: z.enum(["primary-remote", "multi-primary"]),
+    /**
+     * Who runs istiod:
+     * - `primary-remote`: one primary controls every other cluster (a remote);
+     * - `multi-primary`: every cluster is a primary;
+     * - `multi-primary-remote`: several primaries, each controlling the remotes
+     *   that name it in `clusters.<name>.controlPlane` (a fleet; the first two
+     *   are its special cases). Every primary discovers every cluster.
+     * Changing it on a live mesh changes which istiod configures each cluster.
+     */
+    topology: z.enum(MESH_TOPOLOGIES),
     /** `flat`: one network; `multi-network`: one network per cluster (unless `clusters.<n>.network` groups them), joined by east-west gateways. */
     networks: z.enum(["flat", "multi-network"]).default("flat"),
     /** Mesh-wide mTLS (a `default` PeerAuthentication in istio-system); `OFF` creates none (Istio's own default, PERMISSIVE). */

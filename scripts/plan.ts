@@ -242,14 +242,23 @@ export function meshLayoutRows(planned: PlannedTopology, gateways: readonly Gate
             .filter((g) => g.cluster === cluster && g.role === role)
             .map((g) => `${g.release} (${g.exposure} SLB)`)
             .join(", ") || "-";
-    return Object.values(planned.identity.clusters).map((c) => ({
+    const clusters = Object.values(planned.identity.clusters);
+    const controls = (cp: string) => clusters.filter((r) => !r.controlPlane && r.controlledBy === cp).map((r) => r.clusterName);
+    return clusters.map((c) => ({
         cluster: c.clusterName,
         region: c.region,
-        role: c.controlPlane ? "control plane (istiod)" : `remote of ${c.controlledBy}`,
+        role: c.controlPlane ? controlPlaneRole(controls(c.clusterName)) : `remote of ${c.controlledBy}`,
         network: c.network,
         ingress: gw(c.clusterName, "ingress"),
         "east-west": gw(c.clusterName, "east-west"),
     }));
+}
+
+/** A control plane's role cell: the remotes it controls, by name up to three (the table stays within 120 columns). */
+function controlPlaneRole(remotes: readonly string[]): string {
+    if (remotes.length === 0) return "control plane (istiod)";
+    const names = remotes.length <= 3 ? remotes.join(", ") : `${remotes.slice(0, 2).join(", ")} +${remotes.length - 2} more`;
+    return `control plane (istiod) of ${names}`;
 }
 
 const ROUTING: Record<string, string> = {

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { MeshTopologyName } from "../config/constants";
 import type { CanonicalPlan, CanonicalResource } from "./canonical";
 import { hex } from "./ids";
 import { ALIBABA_LB_ADDRESS_TYPE } from "./kubernetes";
@@ -37,8 +38,8 @@ export interface MeshTopologyCluster {
 
 /** The cluster layout of a mesh. */
 export interface MeshTopology {
-  /** `primary-remote` or `multi-primary`. */
-  readonly topology: "primary-remote" | "multi-primary";
+  /** `mesh.topology`: `primary-remote`, `multi-primary` or `multi-primary-remote`. */
+  readonly topology: MeshTopologyName;
   /** Clusters (any order; rendered sorted by name). */
   readonly clusters: readonly MeshTopologyCluster[];
 }
@@ -239,10 +240,13 @@ export function mermaidFlowchart(plan: CanonicalPlan, topology: MeshTopology): s
       lines.push(`  ${clusterId(c.controlPlane)} -. "remote secret: reads API 6443" .-> ${clusterId(c.name)}`);
     }
   }
+  // Every primary discovers every other cluster: the other primaries, and (with several primaries) their remotes.
   const primaries = clusters.filter((c) => c.role === "primary");
   for (const a of primaries) {
-    for (const b of primaries) {
-      if (a.name !== b.name) lines.push(`  ${clusterId(a.name)} -. "peer: reads API 6443" .-> ${clusterId(b.name)}`);
+    for (const b of clusters) {
+      if (a.name === b.name || (b.role === "remote" && b.controlPlane === a.name)) continue;
+      const label = b.role === "primary" ? "peer: reads API 6443" : "discovery: reads API 6443";
+      lines.push(`  ${clusterId(a.name)} -. "${label}" .-> ${clusterId(b.name)}`);
     }
   }
 

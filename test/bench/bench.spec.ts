@@ -5,7 +5,10 @@
  */
 import * as assert from "node:assert/strict";
 import { analyze, classifyGrowth, ownership, remoteSecrets as remoteSecretsOf, SHARED, upTimes } from "../../bench/analysis";
-import { benchmarkTopologies, generateTopology, MODES, REGIONS, SIZES, validateTopology, zoneIds } from "../../bench/topology";
+import { benchmarkTopologies, generateTopology, layoutLabel, MODES, primaryCount, REGIONS, SIZES, validateTopology, zoneIds } from "../../bench/topology";
+import { FLOOR_OVERHEAD, floorProgram } from "../../bench/floor";
+import { timeFloor } from "../../bench/case";
+import { expectedRemoteSecrets } from "../../bench/run";
 import { REFERENCE_TIMES, referenceWeight, RELEASE_TIMES } from "../../bench/weights";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { dependencyGraph, GraphNode, RecordedResource, simulate } from "../support";
@@ -30,13 +33,33 @@ describe("bench: topology generator", () => {
             if (t.mode === "primary-remote") {
                 assert.equal(primaries, 1);
                 assert.equal(config.mesh.networks, "flat");
-            } else {
+            } else if (t.mode === "multi-primary") {
                 assert.equal(primaries, t.n);
                 assert.equal(config.mesh.networks, "multi-network");
                 assert.equal(new Set(clusters.map((c) => c.network)).size, t.n, "one network per cluster");
+            } else {
+                assert.equal(primaries, primaryCount(t.mode, t.n));
+                assert.equal(config.mesh.networks, "multi-network");
+                assert.equal(new Set(clusters.map((c) => c.network)).size, primaries, "one network per primary and its remotes");
+                for (const c of clusters) assert.equal(c.network, `net-${c.controlPlane}`, `${c.name} is on its primary's network`);
             }
             assert.deepEqual(Object.keys(t.config).sort(), ["ack-mesh:bookinfo", "ack-mesh:cen", "ack-mesh:clusters", "ack-mesh:mesh", "ack-mesh:securityGroups"]);
         }
+    });
+
+    it("multi-primary-remote: ⌊√(N/2)⌋ primaries (2 × 4 at 10, 5 × 9 at 50), remotes spread round-robin over them", () => {
+        assert.deepEqual(
+            [1, 2, 10, 50].map((n) => layoutLabel("multi-primary-remote", n)),
+            ["1 × 0", "1 × 1", "2 × 4", "5 × 9"],
+        );
+        assert.deepEqual([layoutLabel("primary-remote", 50), layoutLabel("multi-primary", 50)], ["1 × 49", "50 × 0"]);
+        const { config } = validateTopology(generateTopology({ clusters: 50, mode: "multi-primary-remote" }));
+        const remotesOf = (p: string) => Object.values(config.clusters).filter((c) => c.role === "remote" && c.controlPlane === p).length;
+        const primaries = Object.values(config.clusters).filter((c) => c.role === "primary").map((c) => c.name);
+        assert.deepEqual(primaries.map(remotesOf), [9, 9, 9, 9, 9]);
+        assert.equal(expectedRemoteSecrets("multi-primary-remote", 50), 5 * 49);
+        assert.equal(expectedRemoteSecrets("multi-primary", 50), 50 * 49);
+        assert.equal(expectedRemoteSecrets("primary-remote", 50), 49);
     });
 
     it("uses real zone ids of each region, and makes Bookinfo optional", () => {
@@ -62,6 +85,7 @@ describe("bench: resources of small meshes", function () {
         ["primary-remote", 2, 1],
         ["multi-primary", 1, 0],
         ["multi-primary", 2, 2],
+        ["multi-primary-remote", 2, 1],
     ];
     for (const [mode, n, secrets] of cases) {
         it(`${mode}:${n}: ${secrets} remote secret(s), ${n} cluster(s), CEN only across VPCs, every type timed`, async () => {
@@ -95,7 +119,7 @@ describe("bench: recorded dependencies scale with pairs, not with pairs × the n
             const widest = async (n: number) => {
                 const r = await simulate(runAckMesh, { stack: "bench", config: generateTopology({ clusters: n, mode, bookinfo: false }).config });
                 const secrets = remoteSecretsOf(r);
-                assert.equal(secrets.length, mode === "multi-primary" ? n * (n - 1) : n - 1);
+                assert.equal(secrets.length, expectedRemoteSecrets(mode, n));
                 return Math.max(...secrets.map(depsOf));
             };
             const [four, six] = [await widest(4), await widest(6)];
@@ -106,6 +130,32 @@ describe("bench: recorded dependencies scale with pairs, not with pairs × the n
             assert.equal(six, four);
         });
     }
+});
+
+describe("bench: the floor (bare registrations under the same runtime)", function () {
+    this.timeout(60_000);
+
+    it("registers exactly the number asked for: the stack, one Kubernetes provider and bare ConfigMaps on it", async () => {
+        const r = await simulate(floorProgram(7), { stack: "bench-floor" });
+        assert.equal(r.resources.length, 7);
+        const maps = r.resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap");
+        assert.equal(maps.length, 7 - FLOOR_OVERHEAD);
+        const provider = r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
+        assert.ok(maps.every((m) => m.providerUrn === provider.urn && m.dependencies.length === 0));
+        // The one note of the simulated cloud: the provider points at no simulated cluster (nothing reads it).
+        assert.deepEqual(r.warnings, ["pulumi:providers:kubernetes 'floor-k8s': kubeconfig server https://127.0.0.1:6443 is not a simulated ACK cluster"]);
+    });
+
+    it("times warm-up plus the given runs and checks the count of each", async () => {
+        const floor = await timeFloor(12, 2);
+        assert.equal(floor.registrations, 12);
+        assert.equal(floor.evalMs.length, 2);
+        assert.ok(floor.medianMs > 0);
+    });
+
+    it("refuses fewer registrations than the stack and the provider", () => {
+        assert.throws(() => floorProgram(1), /the floor needs at least 2 registrations \(stack and provider\), got 1/);
+    });
 });
 
 /** A minimal recorded resource for a hand-made graph. */

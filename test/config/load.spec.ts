@@ -702,8 +702,118 @@ describe("config/load: exact error messages", () => {
         raw.clusters.bj = { region: "cn-beijing", zones: ["cn-beijing-h"], role: "remote", cni: "terway", slot: 3 };
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            '  - clusters.sh.controlPlane: names a cluster that is not a primary (got "bj"). Fix: use one of: hz',
+            '  - clusters.sh.controlPlane: names bj, which is itself a remote; only a primary runs the istiod that injects and configures a remote (got "bj"). Fix: use one of: hz',
         ]);
+    });
+
+    describe("multi-primary-remote: several primaries, each with its remotes", () => {
+        /** Two primaries (hz, sh) with one remote each (hz-apps, sh-apps), one network per region. */
+        function fleet(): any {
+            const cluster = (region: string, zone: string, slot: number, role: string, network: string, controlPlane?: string) => ({
+                region,
+                zones: [zone],
+                role,
+                cni: "terway",
+                slot,
+                network,
+                ...(controlPlane ? { controlPlane } : {}),
+            });
+            return {
+                mesh: { id: "mesh1", topology: "multi-primary-remote", networks: "multi-network" },
+                clusters: {
+                    hz: cluster("cn-hangzhou", "cn-hangzhou-h", 1, "primary", "net-hz"),
+                    "hz-apps": cluster("cn-hangzhou", "cn-hangzhou-h", 2, "remote", "net-hz", "hz"),
+                    sh: cluster("cn-shanghai", "cn-shanghai-l", 3, "primary", "net-sh"),
+                    "sh-apps": cluster("cn-shanghai", "cn-shanghai-l", 4, "remote", "net-sh", "sh"),
+                },
+            };
+        }
+
+        it("resolves each remote to the primary it names, and shares the root CA", () => {
+            const config = parse(fleet());
+            assert.deepEqual(
+                Object.values(config.clusters).map((c) => [c.name, c.role, c.controlPlane, c.network]),
+                [
+                    ["hz", "primary", "hz", "net-hz"],
+                    ["hz-apps", "remote", "hz", "net-hz"],
+                    ["sh", "primary", "sh", "net-sh"],
+                    ["sh-apps", "remote", "sh", "net-sh"],
+                ],
+            );
+            assert.equal(config.mesh.ca.shared, true);
+        });
+
+        it("a remote on another network than its primary is fine in a multi-network mesh (east-west gateways join them)", () => {
+            const raw = fleet();
+            raw.clusters["sh-apps"].controlPlane = "hz";
+            assert.equal(parse(raw).clusters["sh-apps"].controlPlane, "hz");
+        });
+
+        it("a remote without controlPlane when there are several primaries", () => {
+            const raw = fleet();
+            delete raw.clusters["hz-apps"].controlPlane;
+            expectMessage(raw, [
+                "Invalid ack-mesh configuration (1 problem):",
+                "  - clusters.hz-apps.controlPlane: is required: the mesh has 2 primaries (hz, sh), and a remote is controlled by exactly one. Fix: set clusters.hz-apps.controlPlane to one of: hz, sh",
+            ]);
+        });
+
+        it("a remote whose primary is another remote names that remote's primary as the fix", () => {
+            const raw = fleet();
+            raw.clusters["sh-apps"].controlPlane = "hz-apps";
+            expectMessage(raw, [
+                "Invalid ack-mesh configuration (1 problem):",
+                '  - clusters.sh-apps.controlPlane: names hz-apps, which is itself a remote; only a primary runs the istiod that injects and configures a remote (got "hz-apps"). Fix: use hz-apps\'s primary: clusters.sh-apps.controlPlane: hz',
+            ]);
+        });
+
+        it("an unknown primary", () => {
+            const raw = fleet();
+            raw.clusters["sh-apps"].controlPlane = "shanghai";
+            expectMessage(raw, [
+                "Invalid ack-mesh configuration (1 problem):",
+                '  - clusters.sh-apps.controlPlane: names a cluster that does not exist (got "shanghai"). Fix: use one of: hz, sh',
+            ]);
+        });
+
+        it("a remote on another network than its primary in a flat mesh (no east-west path)", () => {
+            const raw = fleet();
+            raw.mesh.networks = "flat";
+            for (const c of Object.values<any>(raw.clusters)) c.network = "net-hz";
+            raw.clusters["sh-apps"].network = "net-sh";
+            const flat = (c: string) =>
+                `  - clusters.${c}.network: a flat mesh has one network, but the clusters name 2 (net-hz, net-sh) (got "net-hz"). Fix: use the same network name everywhere, or set mesh.networks: multi-network`;
+            expectMessage(raw, [
+                "Invalid ack-mesh configuration (4 problems):",
+                flat("hz-apps"),
+                flat("hz"),
+                "  - clusters.sh-apps.network: the remote is on network net-sh but its primary sh is on net-hz, and a flat mesh has no east-west gateways to join two networks (the remote's pods could not reach the primary's workloads, nor the primary's the remote's) (got \"net-sh\"). Fix: put sh-apps on network net-hz, or set mesh.networks: multi-network (every cluster then gets an east-west gateway)",
+                flat("sh"),
+            ]);
+        });
+
+        it("no primary at all", () => {
+            const raw = fleet();
+            raw.clusters.hz.role = "remote";
+            raw.clusters.sh.role = "remote";
+            delete raw.clusters["hz-apps"].controlPlane;
+            delete raw.clusters["sh-apps"].controlPlane;
+            expectMessage(raw, [
+                "Invalid ack-mesh configuration (1 problem):",
+                "  - clusters: a multi-primary-remote mesh needs at least one cluster with role: primary, found 0. Fix: set role: primary on each control-plane cluster",
+            ]);
+        });
+
+        it("all topology problems come at once", () => {
+            const raw = fleet();
+            delete raw.clusters["hz-apps"].controlPlane;
+            raw.clusters["sh-apps"].controlPlane = "nowhere";
+            const err = configError(raw);
+            assert.deepEqual(
+                err.problems.map((p) => p.path),
+                ["clusters.hz-apps.controlPlane", "clusters.sh-apps.controlPlane"],
+            );
+        });
     });
 
     it("a multi-primary mesh with a remote", () => {
@@ -711,7 +821,7 @@ describe("config/load: exact error messages", () => {
         raw.mesh.topology = "multi-primary";
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            '  - clusters.sh.role: a multi-primary mesh runs a control plane in every cluster (got "remote"). Fix: set role: primary, or set mesh.topology: primary-remote',
+            '  - clusters.sh.role: a multi-primary mesh runs a control plane in every cluster (got "remote"). Fix: set role: primary, or set mesh.topology: multi-primary-remote (several primaries with remotes) or primary-remote',
         ]);
     });
 
@@ -720,7 +830,7 @@ describe("config/load: exact error messages", () => {
         raw.clusters.sh.role = "primary";
         expectMessage(raw, [
             "Invalid ack-mesh configuration (1 problem):",
-            "  - clusters: a primary-remote mesh needs exactly one cluster with role: primary, found 2 (hz, sh). Fix: make the others role: remote, or set mesh.topology: multi-primary",
+            "  - clusters: a primary-remote mesh needs exactly one cluster with role: primary, found 2 (hz, sh). Fix: make the others role: remote, or set mesh.topology: multi-primary-remote (each remote then names its primary in clusters.<name>.controlPlane)",
         ]);
         raw.clusters.sh.role = "remote";
         raw.clusters.hz.role = "remote";
@@ -1107,7 +1217,7 @@ describe("config/load: several problems at once", () => {
             "Invalid ack-mesh configuration (4 problems):",
             `  - ack-mesh:typo: unknown config key. Fix: remove it; known keys: ${KNOWN_CONFIG_KEYS}`,
             '  - clusters.hz.cni: must be one of "terway", "flannel" (got "calico"). Fix: use one of the listed values (case-sensitive)',
-            '  - mesh.topology: must be one of "primary-remote", "multi-primary" (got "star"). Fix: use one of the listed values (case-sensitive)',
+            '  - mesh.topology: must be one of "primary-remote", "multi-primary", "multi-primary-remote" (got "star"). Fix: use one of the listed values (case-sensitive)',
             '  - protect: must be a boolean (got "yes"). Fix: set protect to a boolean',
         ]);
     });

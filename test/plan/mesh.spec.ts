@@ -9,6 +9,7 @@ import { ConfigError } from "../../config/errors";
 import { networkProblems } from "../../plan/network";
 import { meshIdentityFromConfig } from "../../plan/mesh";
 import { createMeshIdentity, MeshIdentity, MeshIdentityInput } from "../../components/types";
+import { remoteSecretPairs } from "../../components/remoteSecret";
 
 // test/support re-exports ../../sim, which is still being written; these
 // specs therefore use the source modules directly.
@@ -82,6 +83,40 @@ describe("plan/mesh: meshIdentityFromConfig", () => {
             multiNetwork: true,
         };
         assert.deepStrictEqual(identityOf("prod"), expected);
+    });
+
+    it("fleet: two primaries, each controlling its two remotes; every primary discovers the other five clusters", () => {
+        const cluster = (name: string, region: string, network: string, by: string) => ({ clusterName: name, network, region, controlPlane: name === by, controlledBy: by });
+        const expected: MeshIdentity = {
+            meshId: "mesh-fleet",
+            trustDomain: "cluster.local",
+            clusters: {
+                "bj-apps-1": cluster("bj-apps-1", "cn-beijing", "net-beijing", "bj-primary"),
+                "bj-apps-2": cluster("bj-apps-2", "cn-beijing", "net-beijing", "bj-primary"),
+                "bj-primary": cluster("bj-primary", "cn-beijing", "net-beijing", "bj-primary"),
+                "sh-apps-1": cluster("sh-apps-1", "cn-shanghai", "net-shanghai", "sh-primary"),
+                "sh-apps-2": cluster("sh-apps-2", "cn-shanghai", "net-shanghai", "sh-primary"),
+                "sh-primary": cluster("sh-primary", "cn-shanghai", "net-shanghai", "sh-primary"),
+            },
+            controlPlanes: ["bj-primary", "sh-primary"],
+            multiNetwork: true,
+        };
+        const identity = identityOf("fleet");
+        assert.deepStrictEqual(identity, expected);
+        // The remote-secret matrix: primaries × (clusters − 1).
+        const pairs = remoteSecretPairs(identity).map((p) => `${p.watcher}/${p.target}`);
+        assert.deepEqual(pairs, [
+            "bj-primary/bj-apps-1",
+            "bj-primary/bj-apps-2",
+            "bj-primary/sh-apps-1",
+            "bj-primary/sh-apps-2",
+            "bj-primary/sh-primary",
+            "sh-primary/bj-apps-1",
+            "sh-primary/bj-apps-2",
+            "sh-primary/bj-primary",
+            "sh-primary/sh-apps-1",
+            "sh-primary/sh-apps-2",
+        ]);
     });
 
     it("carries a custom trust domain and an explicit controlPlane; the identity is frozen", () => {

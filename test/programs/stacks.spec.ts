@@ -58,11 +58,11 @@ function clusterOf(result: SimulationResult, r: RecordedResource): string {
 describe("stacks: every stack evaluates end to end on the simulated cloud", function () {
     this.timeout(120_000);
 
-    it("finds the three documented stacks", () => {
-        assert.deepEqual(stackNames(), ["dev", "prod", "staging"]);
+    it("finds the four documented stacks", () => {
+        assert.deepEqual(stackNames(), ["dev", "fleet", "prod", "staging"]);
     });
 
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of ["dev", "staging", "prod", "fleet"]) {
         describe(stack, () => {
             it("creates one ACK cluster per configured cluster, each with its own Kubernetes provider", async () => {
                 const r = await run(stack);
@@ -157,7 +157,11 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
                     const c = clusterOf(r, ns);
                     const rules = ns.dependencies.map((u) => byUrn.get(u)!).filter((d) => d.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule").map((d) => d.name);
                     const others = placed.filter((o) => o !== c);
-                    if (!placed.includes(c)) assert.deepEqual(rules, [], `${c} hosts no Bookinfo workload`);
+                    if (!placed.includes(c)) {
+                        // A control plane with no workload holds only Bookinfo's Istio config (fleet stack).
+                        assert.deepEqual(rules, [], `${c} hosts no Bookinfo workload`);
+                        continue;
+                    }
                     for (const o of others) assert.ok(rules.some((n) => n.startsWith(`sg-${c}-from-${o}-`) || n.startsWith(`sg-${o}-from-${c}-`)), `${c}'s Bookinfo waits for the rules with ${o}`);
                 }
             });
@@ -205,6 +209,50 @@ describe("stacks: every stack evaluates end to end on the simulated cloud", func
         const rules = r.byType("alicloud:ecs/securityGroupRule:SecurityGroupRule").map((x) => x.name);
         assert.ok(rules.some((n) => n.includes("hangzhou-from-shanghai")));
         assert.ok(rules.some((n) => n.includes("shanghai-from-hangzhou")));
+    });
+
+    it("fleet: each remote is installed from its own primary, and every primary reads every other cluster", async () => {
+        const r = await run("fleet");
+        const remoteSecrets = r.byType(T.secret).filter((s) => metaName(s).startsWith("istio-remote-secret-"));
+        assert.deepEqual(
+            remoteSecrets.map((s) => `${clusterOf(r, s)} reads ${metaName(s).slice("istio-remote-secret-".length)}`).sort(),
+            [
+                "bj-primary reads bj-apps-1",
+                "bj-primary reads bj-apps-2",
+                "bj-primary reads sh-apps-1",
+                "bj-primary reads sh-apps-2",
+                "bj-primary reads sh-primary",
+                "sh-primary reads bj-apps-1",
+                "sh-primary reads bj-apps-2",
+                "sh-primary reads bj-primary",
+                "sh-primary reads sh-apps-1",
+                "sh-primary reads sh-apps-2",
+            ],
+        );
+        for (const s of remoteSecrets) assert.ok(s.inputs.stringData instanceof Secret);
+        // A remote's istiod (profile remote: an injector and an istiod Service that point at a primary) takes its
+        // remotePilotAddress from its own primary's east-west gateway, not the other primary's.
+        const istiod = r.byType(T.release).filter((x) => x.inputs.name === "istiod");
+        const istiodIn = (c: string) => istiod.find((x) => clusterOf(r, x) === c)!;
+        // The Service is read (Service.get), not registered: its URN appears only in dependencies.
+        const serviceName = (urn: string) => urn.split("::").pop();
+        for (const [remote, primary, other] of [
+            ["bj-apps-1", "bj-primary", "sh-primary"],
+            ["bj-apps-2", "bj-primary", "sh-primary"],
+            ["sh-apps-1", "sh-primary", "bj-primary"],
+            ["sh-apps-2", "sh-primary", "bj-primary"],
+        ]) {
+            const values = istiodIn(remote).inputs.values as { profile?: string; istiodRemote?: { injectionPath?: string } };
+            assert.equal(values.profile, "remote", `${remote} runs no istiod of its own`);
+            assert.match(values.istiodRemote?.injectionPath ?? "", new RegExp(`^/inject/cluster/${remote}/net/net-`));
+            assert.deepEqual(istiodIn(remote).propertyDependencies["values"].map(serviceName), [`mesh-${primary}-eastwest-svc`], `${remote} is served by ${primary}, not ${other}`);
+        }
+        // Two control planes: one shared root, one intermediate (cacerts) per primary.
+        assert.deepEqual(
+            r.byType(T.secret).filter((s) => metaName(s) === "cacerts").map((s) => clusterOf(r, s)).sort(),
+            ["bj-primary", "sh-primary"],
+        );
+        assert.equal(r.byType("tls:index/selfSignedCert:SelfSignedCert").length, 1);
     });
 
     it("prod: multi-primary, multi-network, shared root CA, protected infrastructure", async () => {

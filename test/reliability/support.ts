@@ -307,7 +307,7 @@ function vpcKeys(raw: Raw): Set<string> {
 
 /**
  * Adds a cluster with a fresh name and an unused slot. It is a remote of the (first) primary in a
- * primary-remote mesh and a primary in a multi-primary one. A flat mesh with Flannel clusters
+ * primary-remote mesh (of the first primary in a multi-primary-remote one) and a primary in a multi-primary one. A flat mesh with Flannel clusters
  * (which cannot span VPCs) gets the new cluster in their shared VPC, on a free quarter; any other
  * mesh gets it in its own VPC in `region` (Terway on flat meshes), or with `joinShared` in the
  * first shared VPC that has a free quarter.
@@ -320,8 +320,11 @@ export function addCluster(raw0: Raw, pick: { region: string; letters: string[];
     const flat = (raw.mesh.networks ?? "flat") === "flat";
     const flannelFlat = flat && Object.values<any>(raw.clusters).some((c) => c.cni === "flannel");
     const multiPrimary = raw.mesh.topology === "multi-primary";
+    // With several primaries a remote names its primary: the first one.
+    const firstPrimary = Object.keys(raw.clusters).sort().find((k) => raw.clusters[k].role === "primary");
     const cluster: Raw = {
         role: multiPrimary ? "primary" : "remote",
+        ...(raw.mesh.topology === "multi-primary-remote" ? { controlPlane: firstPrimary } : {}),
         nodePools: { default: { size: 3 } },
         deletionProtection: false,
     };

@@ -39,7 +39,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
     });
   }
 
-  it("covers every stack file", () => assert.deepEqual(stackNames(), ["dev", "prod", "staging"]));
+  it("covers every stack file", () => assert.deepEqual(stackNames(), ["dev", "fleet", "prod", "staging"]));
 
   /** The cost table's rows as `billable → count`, read from the text output. */
   function costCounts(out: string): Record<string, number> {
@@ -275,7 +275,7 @@ describe("npm run plan (scripts/plan.ts)", () => {
     assert.match((await run("dev", "--format", "html")).err, /--format must be text or markdown/);
     const unknown = await run("nope");
     assert.equal(unknown.code, 1);
-    assert.match(unknown.err, /no stack file stacks\/Pulumi\.nope\.yaml; stacks: dev, prod, staging/);
+    assert.match(unknown.err, /no stack file stacks\/Pulumi\.nope\.yaml; stacks: dev, fleet, prod, staging/);
     assert.deepEqual(parseArgs(["dev", "--json=a.json", "--diff", "b.json", "--mermaid", "--allow-replace"]), {
       stack: "dev",
       json: "a.json",
@@ -332,6 +332,34 @@ describe("npm run plan (scripts/plan.ts)", () => {
     const { code, err } = await run("dev", "--diff", bad);
     assert.equal(code, 1);
     assert.match(err, /canonical plan version 9 is not supported/);
+  });
+
+  it("fleet (several primaries with remotes): the mesh table and the chart show who controls whom", async () => {
+    const { code, out, err } = await run("fleet");
+    assert.equal(code, 0, err);
+    const rows = out.split("\n").filter((l) => /^(bj|sh)-[a-z0-9-]+ +cn-[a-z]+ +(control plane|remote of)/.test(l)).map((l) => l.split(/ {2,}/));
+    assert.deepEqual(rows, [
+      ["bj-apps-1", "cn-beijing", "remote of bj-primary", "net-beijing"],
+      ["bj-apps-2", "cn-beijing", "remote of bj-primary", "net-beijing"],
+      ["bj-primary", "cn-beijing", "control plane (istiod) of bj-apps-1, bj-apps-2", "net-beijing"],
+      ["sh-apps-1", "cn-shanghai", "remote of sh-primary", "net-shanghai"],
+      ["sh-apps-2", "cn-shanghai", "remote of sh-primary", "net-shanghai"],
+      ["sh-primary", "cn-shanghai", "control plane (istiod) of sh-apps-1, sh-apps-2", "net-shanghai"],
+    ]);
+    assert.match(out, /multi-primary-remote, multi-network \(net-beijing, net-shanghai\): bj-primary ← bj-apps-1, bj-apps-2; sh-primary ←\nsh-apps-1, sh-apps-2/);
+
+    const chart = (await run("fleet", "--mermaid")).out.split("\n");
+    const edges = (label: string) =>
+      chart
+        .filter((l) => l.includes(`"${label}`))
+        .map((l) => l.trim().replace(/ -\. ".*" \.-> /, " -> ").replace(/_[0-9a-f]{6}\b/g, ""))
+        .sort();
+    // Each remote is served by its own primary, and read by it.
+    assert.deepEqual(edges("xDS 15012"), ["cl_bj_apps_1 -> cl_bj_primary", "cl_bj_apps_2 -> cl_bj_primary", "cl_sh_apps_1 -> cl_sh_primary", "cl_sh_apps_2 -> cl_sh_primary"]);
+    assert.deepEqual(edges("remote secret"), ["cl_bj_primary -> cl_bj_apps_1", "cl_bj_primary -> cl_bj_apps_2", "cl_sh_primary -> cl_sh_apps_1", "cl_sh_primary -> cl_sh_apps_2"]);
+    // Every primary also discovers the other primary and the other primary's remotes.
+    assert.deepEqual(edges("peer: reads"), ["cl_bj_primary -> cl_sh_primary", "cl_sh_primary -> cl_bj_primary"]);
+    assert.deepEqual(edges("discovery: reads"), ["cl_bj_primary -> cl_sh_apps_1", "cl_bj_primary -> cl_sh_apps_2", "cl_sh_primary -> cl_bj_apps_1", "cl_sh_primary -> cl_bj_apps_2"]);
   });
 
   it("--mermaid prints a flowchart (fenced with --format markdown)", async () => {
