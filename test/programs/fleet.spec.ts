@@ -52,16 +52,15 @@ describe("fleet: every stack simulated in order", function () {
     this.timeout(180_000);
 
     it("runs the stacks of each environment in layer order and reports each one", async () => {
-        for (const env of ["dev", "staging", "prod"]) {
+        const expected: Record<string, string[]> = {
+            dev: ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh", "app-bookinfo"],
+            staging: ["network", "cluster-hangzhou", "cluster-shanghai", "mesh", "app-bookinfo"],
+            prod: ["network", "cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"],
+            fleet: ["network", "cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2", "mesh", "app-bookinfo"],
+        };
+        for (const env of ["dev", "staging", "prod", "fleet"]) {
             const f = await fleet(env);
-            assert.deepEqual(
-                f.stacks.map((s) => s.stack),
-                env === "dev"
-                    ? ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh", "app-bookinfo"]
-                    : env === "staging"
-                      ? ["network", "cluster-hangzhou", "cluster-shanghai", "mesh", "app-bookinfo"]
-                      : ["network", "cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"],
-            );
+            assert.deepEqual(f.stacks.map((s) => s.stack), expected[env]);
             for (const s of f.stacks) {
                 assert.equal(s.registrations, s.result.resources.length + s.result.reads.length);
                 assert.ok(s.evalMs >= 0);
@@ -171,7 +170,23 @@ describe("fleet: every stack simulated in order", function () {
         assert.equal(unsecret(mesh.resources.find((x) => x.name === "beijing-k8s")!.inputs.kubeconfig), unsecret(bj.outputs.kubeconfig));
     });
 
-    for (const env of ["dev", "staging", "prod"]) {
+    it("several primaries: the mesh stack holds primaries × (clusters − 1) minus the remotes' own secrets", async () => {
+        const mesh = await stackOf("fleet", "mesh");
+        // 2 primaries × 5 other clusters = 10 pairs; the 4 remotes push their own secret into their primary.
+        assert.deepEqual(mesh.resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name).sort(), [
+            "mesh-bj-primary-reads-sh-apps-1",
+            "mesh-bj-primary-reads-sh-apps-2",
+            "mesh-bj-primary-reads-sh-primary",
+            "mesh-sh-primary-reads-bj-apps-1",
+            "mesh-sh-primary-reads-bj-apps-2",
+            "mesh-sh-primary-reads-bj-primary",
+        ]);
+        const remote = await stackOf("fleet", "cluster-sh-apps-1");
+        assert.deepEqual(remote.resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name), ["mesh-sh-apps-1-remote-secret"]);
+        assert.equal(providerName(remote.resources.find((x) => x.name === "mesh-sh-apps-1-remote-secret-secret")!), "sh-primary-k8s");
+    });
+
+    for (const env of ["dev", "staging", "prod", "fleet"]) {
         it(`${env}: the same cloud resources as the monolith, split across the stacks`, async () => {
             const f = await fleet(env);
             const mono = await monolith(env);
@@ -257,6 +272,24 @@ describe("fleet: adding a cluster", function () {
             },
         };
     }
+
+    it("a remote added to the fleet example: network and mesh create, its primary's stack only admits it, the other primary reads it", async () => {
+        const source = fleetSourceOf("fleet");
+        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
+        const next = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
+        const before = fleetCanonicalPlans(await fleet("fleet"));
+        const diffs = diffFleet(before, fleetCanonicalPlans(await simulateFleet(next)));
+        const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
+        for (const [id, d] of changed) assert.deepEqual([d.counts.update, d.counts.replace, d.counts.delete], [0, 0, 0], `${id} only creates`);
+        assert.deepEqual(changed.map(([id]) => id), ["app-bookinfo", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-bj-apps-3", "cluster-bj-primary", "cluster-sh-apps-1", "cluster-sh-apps-2", "cluster-sh-primary", "mesh", "network"]);
+        const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
+        assert.deepEqual(created("mesh").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
+        assert.ok(created("cluster-bj-apps-3").some((r) => r.name === "mesh-bj-apps-3-remote-secret"), "the remote pushes its own secret into bj-primary");
+        for (const id of ["cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2"]) {
+            const own = id.slice("cluster-".length);
+            for (const r of created(id)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `${id}: ${r.name}`);
+        }
+    });
 
     it("creates only: network, the new cluster's stack and mesh; existing cluster stacks only admit the new cluster", async () => {
         const before = fleetCanonicalPlans(await fleet("prod"));

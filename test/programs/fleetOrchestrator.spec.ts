@@ -58,6 +58,22 @@ describe("fleet layout", () => {
             { network: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], mesh: [], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
         );
         assert.deepEqual(fleetStacks(planned("prod")).find((s) => s.id === "mesh")!.reads, ["cluster-beijing", "cluster-shanghai"]);
+        // Several primaries with remotes (stacks/Pulumi.fleet.yaml): each remote reads its own primary.
+        assert.deepEqual(
+            fleetStacks(planned("fleet")).map((s) => `${s.layer} ${s.id} <- ${s.reads.join(",")}`),
+            [
+                "network network <- ",
+                "primaries cluster-bj-primary <- network",
+                "primaries cluster-sh-primary <- network",
+                "remotes cluster-bj-apps-1 <- cluster-bj-primary,network",
+                "remotes cluster-bj-apps-2 <- cluster-bj-primary,network",
+                "remotes cluster-sh-apps-1 <- cluster-sh-primary,network",
+                "remotes cluster-sh-apps-2 <- cluster-sh-primary,network",
+                "mesh mesh <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
+                "apps app-bookinfo <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
+            ],
+        );
+        assert.equal(meshStackPairs(planned("fleet").identity).length, 2 * 5 - 4);
     });
 
     it("previews only the stacks whose references exist: a new environment, then a new cluster", () => {
