@@ -281,26 +281,35 @@ export function buildBookinfo(
 /**
  * The Istio settings of the stack config that every Istio component of the
  * mesh gets the same way (chart version and source, image hub, mTLS, DNS
- * capture, values overrides, shared root and CA), in `IstioMeshArgs` terms.
- * Used by {@link buildMesh} and by the fleet's per-cluster stacks.
+ * capture, values overrides, shared root), in `IstioMeshArgs` terms. Used by
+ * {@link buildMesh} and by the fleet's per-cluster stacks. Reads no secret.
  */
-export function istioSettings(config: StackConfig): Pick<IstioMeshArgs, "istioVersion" | "chartRepository" | "hub" | "sharedRoot" | "ca" | "mtls" | "dnsCapture" | "valuesOverride"> {
+export function istioSettings(config: StackConfig): Pick<IstioMeshArgs, "istioVersion" | "chartRepository" | "hub" | "sharedRoot" | "mtls" | "dnsCapture" | "valuesOverride"> {
     const mesh = config.mesh;
-    const cfg = new pulumi.Config();
     return {
         istioVersion: mesh.istioVersion,
         chartRepository: config.images.chartRepository,
         // Unset stays unset: the charts' own hub, and no update of existing releases.
         ...(config.images.istioHub !== undefined ? { hub: config.images.istioHub } : {}),
         sharedRoot: mesh.ca.shared,
-        ca: {
-            algorithm: mesh.ca.algorithm,
-            additionalTrustedRootCertsPem: mesh.ca.additionalTrustedRootCerts,
-            ...(mesh.ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
-        },
         mtls: mesh.mtls,
         dnsCapture: mesh.dnsCapture,
         valuesOverride: mesh.valuesOverride,
+    };
+}
+
+/**
+ * The shared root CA settings of the stack config (`mesh.ca`); with
+ * `source: config` the root comes from the secret config keys
+ * `ack-mesh:caRootCert` / `ack-mesh:caRootKey`.
+ */
+export function meshCaSettings(config: StackConfig): NonNullable<IstioMeshArgs["ca"]> {
+    const ca = config.mesh.ca;
+    const cfg = new pulumi.Config();
+    return {
+        algorithm: ca.algorithm,
+        additionalTrustedRootCertsPem: ca.additionalTrustedRootCerts,
+        ...(ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
     };
 }
 
@@ -313,6 +322,7 @@ export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: 
         identity,
         clusters: handles,
         ...istioSettings(config),
+        ca: meshCaSettings(config),
         networkReady,
         ingressGateways: ingressClusters(config, identity),
     });

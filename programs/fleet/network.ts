@@ -18,13 +18,13 @@ import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshTags } from "../../components/types";
 import { imageSourceWarnings } from "../../plan/images";
 import { cidrTable } from "../../plan/network";
-import { istioSettings, layoutSummary, planTopology, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { layoutSummary, meshCaSettings, PlannedTopology, planTopology, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { networkPlanHash } from "./layout";
 import { ExportedCacerts, NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
 
-/** Whether the mesh installs `cacerts` from a shared root: `mesh.ca.shared`, as `IstioMesh` decides it. */
-export function sharesRoot(planned: ReturnType<typeof planTopology>): boolean {
-    return istioSettings(planned.config).sharedRoot ?? planned.identity.controlPlanes.length > 1;
+/** Whether the mesh installs `cacerts` from a shared root: `mesh.ca.shared` (resolved by the config: true with several primaries unless set). */
+export function sharesRoot(planned: Pick<PlannedTopology, "config">): boolean {
+    return planned.config.mesh.ca.shared;
 }
 
 /** The `network` stack's program. Returns its outputs. */
@@ -57,9 +57,9 @@ export async function runFleetNetwork(): Promise<Record<string, unknown>> {
         });
     }
 
-    const settings = istioSettings(config);
-    const ca = sharesRoot(planned)
-        ? new MeshCertificateAuthority("mesh-ca", { identity, algorithm: settings.ca?.algorithm, root: settings.ca?.root, additionalTrustedRootCertsPem: settings.ca?.additionalTrustedRootCertsPem })
+    const caSettings = sharesRoot(planned) ? meshCaSettings(config) : undefined;
+    const ca = caSettings
+        ? new MeshCertificateAuthority("mesh-ca", { identity, algorithm: caSettings.algorithm, root: caSettings.root, additionalTrustedRootCertsPem: caSettings.additionalTrustedRootCertsPem })
         : undefined;
     const cacerts = ca ? pulumi.secret(pulumi.output(ca.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>) : undefined;
 
