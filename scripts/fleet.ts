@@ -13,7 +13,7 @@
  *   --pool <n>                 stacks run at once per layer (default 8)
  *   --stack-file <path>        read the config from this file instead of stacks/Pulumi.<env>.yaml
  *   --backend <url>            state backend (default $PULUMI_BACKEND_URL, else file://<work dir>/state);
- *                              e.g. s3://<bucket>?endpoint=oss-cn-hangzhou.aliyuncs.com&region=cn-hangzhou&s3ForcePathStyle=false
+ *                              e.g. s3://<bucket>?endpoint=oss-cn-hangzhou.aliyuncs.com&region=cn-hangzhou (docs/fleet.md)
  *   --secrets-provider <p>     passphrase (default) or a KMS URL, for every stack
  *   --work-dir <dir>           working directories of the fleet's projects (default .fleet)
  *   --json <dir>               plan: write each stack's canonical plan to <dir>/<stack>.json

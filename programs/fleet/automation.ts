@@ -10,7 +10,7 @@
  * - Project `ack-mesh-<id>`, stack `<env>`, one working directory per
  *   project under `workDir` (it keeps each stack's `Pulumi.<env>.yaml`,
  *   where the passphrase provider records its salt).
- * - Backend: `backendUrl` (`file://…`, or `s3://<bucket>?endpoint=oss-<region>.aliyuncs.com&…`
+ * - Backend: `backendUrl` (`file://…`, or `s3://<bucket>?endpoint=oss-<region>.aliyuncs.com&region=<region>`
  *   for Alibaba OSS through its S3 API), set as the project's `backend.url`
  *   and as `PULUMI_BACKEND_URL`.
  * - Secrets provider: one for every stack (`passphrase`, or a KMS URL).
