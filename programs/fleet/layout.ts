@@ -9,7 +9,7 @@
  * | `network` | `network` | CIDR plan, VPCs, vSwitches, egress, CEN; the mesh's CA (root and one intermediate per control plane) |
  * | `primaries` | `cluster-<name>` per primary | the ACK cluster, node pools, its security group and the rules into it, Istio (control plane) |
  * | `remotes` | `cluster-<name>` per remote | the same, Istio (remote) and the remote's own remote secret in its primary |
- * | `mesh` | `mesh` | the remote secrets among primaries: every primary reads every other cluster, minus what remotes push themselves |
+ * | `mesh` | `mesh-<primary>` per primary | the remote secrets in that primary: it reads every other cluster, minus the secrets its own remotes push themselves |
  * | `apps` | `app-bookinfo` (when `bookinfo.enabled`) | Bookinfo over the cluster stacks' outputs |
  */
 import { createHash } from "node:crypto";
@@ -30,7 +30,7 @@ export const FLEET_PROJECT_PREFIX = "ack-mesh-";
 
 /** One stack of the fleet. Its Pulumi stack name is the environment's name. */
 export interface FleetStack {
-    /** Stack id: `network`, `cluster-<name>`, `mesh` or `app-bookinfo`. */
+    /** Stack id: `network`, `cluster-<name>`, `mesh-<primary>` or `app-bookinfo`. */
     readonly id: string;
     /** Its layer. */
     readonly layer: FleetLayer;
@@ -38,6 +38,8 @@ export interface FleetStack {
     readonly project: string;
     /** The cluster of a `cluster-<name>` stack. */
     readonly cluster?: string;
+    /** The primary of a `mesh-<primary>` stack: the cluster its remote secrets are in. */
+    readonly watcher?: string;
     /** Ids of the stacks it reads through stack references, sorted. */
     readonly reads: ReadonlyArray<string>;
 }
@@ -58,6 +60,11 @@ export function fleetProject(id: string): string {
     return `${FLEET_PROJECT_PREFIX}${id}`;
 }
 
+/** Id of the mesh stack of a primary: `mesh-<primary>`. */
+export function meshStackId(primary: string): string {
+    return `mesh-${primary}`;
+}
+
 /** Id of the stack of a cluster: `cluster-<name>`. */
 export function clusterStackId(cluster: string): string {
     return `cluster-${cluster}`;
@@ -74,37 +81,44 @@ export function fleetStackRef(organization: string, id: string, env: string): st
 
 const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function stack(id: string, layer: FleetLayer, reads: ReadonlyArray<string>, cluster?: string): FleetStack {
-    return { id, layer, project: fleetProject(id), ...(cluster !== undefined ? { cluster } : {}), reads: [...new Set(reads)].sort(SORT) };
+function stack(id: string, layer: FleetLayer, reads: ReadonlyArray<string>, extra: { cluster?: string; watcher?: string } = {}): FleetStack {
+    return { id, layer, project: fleetProject(id), ...extra, reads: [...new Set(reads)].sort(SORT) };
 }
 
 /**
  * Every stack of an environment, in `up` order: `network`, the primaries'
- * cluster stacks (sorted), the remotes' (sorted), `mesh`, then
- * `app-bookinfo` when Bookinfo is enabled. The `mesh` stack always exists,
- * even when it holds nothing yet (one primary: its remotes push their own
- * secrets), so adding a second primary does not create a stack.
+ * cluster stacks (sorted), the remotes' (sorted), one `mesh-<primary>` per
+ * primary (sorted), then `app-bookinfo` when Bookinfo is enabled. A
+ * primary's mesh stack exists even when it holds nothing yet (a single
+ * primary: its remotes push their own secrets), so adding a cluster never
+ * creates a mesh stack for an existing primary.
+ *
+ * The remote-secret matrix is split by watcher, not kept in one stack: with
+ * P primaries each mesh stack holds at most N − 1 secrets, so no stack grows
+ * with N² (P × (N − 1) in one stack is 2,450 secrets for 50 primaries).
  */
 export function fleetStacks(planned: Pick<PlannedTopology, "config" | "identity">): FleetStack[] {
     const clusters = Object.values(planned.identity.clusters).sort((a, b) => SORT(a.clusterName, b.clusterName));
-    const meshReads = meshStackPairs(planned.identity).flatMap((p) => [clusterStackId(p.watcher), clusterStackId(p.target)]);
+    const primaries = clusters.filter((c) => c.controlPlane).map((c) => c.clusterName);
+    const meshReads = (watcher: string) => [clusterStackId(watcher), ...meshStackPairs(planned.identity, watcher).map((p) => clusterStackId(p.target))];
     return [
         stack("network", "network", []),
-        ...clusters.filter((c) => c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "primaries", ["network"], c.clusterName)),
-        ...clusters.filter((c) => !c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "remotes", ["network", clusterStackId(c.controlledBy)], c.clusterName)),
-        stack("mesh", "mesh", meshReads),
+        ...primaries.map((c) => stack(clusterStackId(c), "primaries", ["network"], { cluster: c })),
+        ...clusters.filter((c) => !c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "remotes", ["network", clusterStackId(c.controlledBy)], { cluster: c.clusterName })),
+        ...primaries.map((p) => stack(meshStackId(p), "mesh", meshReads(p), { watcher: p })),
         ...(planned.config.bookinfo.enabled ? [stack("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
     ];
 }
 
 /**
- * The remote secrets the `mesh` stack creates: every (primary, other
+ * The remote secrets the mesh stacks create: every (primary, other
  * cluster) pair of `remoteSecretPairs`, i.e. primaries × (clusters − 1),
  * minus the pairs a remote's own stack creates (its secret in its own
- * primary). Sorted by watcher, then target.
+ * primary); with `watcher`, only that primary's (its `mesh-<primary>`
+ * stack). Sorted by watcher, then target.
  */
-export function meshStackPairs(identity: MeshIdentity): RemoteSecretPair[] {
-    return remoteSecretPairs(identity).filter((p) => !istioRemoteOwnsPair(identity, p));
+export function meshStackPairs(identity: MeshIdentity, watcher?: string): RemoteSecretPair[] {
+    return remoteSecretPairs(identity).filter((p) => !istioRemoteOwnsPair(identity, p) && (watcher === undefined || p.watcher === watcher));
 }
 
 /**

@@ -9,12 +9,14 @@
  * - `up` / `preview`: network → primaries → remotes → mesh → apps. A layer
  *   starts only when the previous one succeeded.
  * - `up` after clusters were removed from the config: first the stacks that
- *   read every cluster are updated without them (apps, then mesh), then the
- *   removed clusters' stacks are destroyed (remotes, then primaries), then
- *   the normal order runs (the network drops their VPCs last).
+ *   read every cluster are updated without them (apps, then the mesh
+ *   stacks), then the removed stacks are destroyed (a removed primary's mesh
+ *   stack, remotes, then primaries), then the normal order runs (the network
+ *   drops their VPCs; the remaining cluster stacks drop the rules that
+ *   admitted them).
  * - `destroy`: apps → mesh → remotes → primaries → network.
  */
-import { clusterStackId, FLEET_LAYERS, FleetLayer, fleetProject, FleetStack } from "./layout";
+import { clusterStackId, FLEET_LAYERS, FleetLayer, fleetProject, FleetStack, meshStackId } from "./layout";
 
 /** A command of the orchestrator. */
 export type FleetVerb = "preview" | "up" | "destroy";
@@ -46,14 +48,20 @@ export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: Read
     if (deployed === undefined) return { removed: [], added: [] };
     const configured = new Set(stacks.filter((s) => s.cluster !== undefined).map((s) => s.cluster!));
     const known = new Set(deployed.map((c) => c.name));
-    const removed = deployed
-        .filter((c) => !configured.has(c.name))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((c): FleetStack => {
+    const gone = deployed.filter((c) => !configured.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Destroying a stack runs no program, so these read nothing.
+    const removed: FleetStack[] = [
+        ...gone.map((c): FleetStack => {
             const id = clusterStackId(c.name);
-            // Destroying a stack runs no program, so it reads nothing.
             return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, reads: [] };
-        });
+        }),
+        ...gone
+            .filter((c) => c.role === "primary")
+            .map((c): FleetStack => {
+                const id = meshStackId(c.name);
+                return { id, layer: "mesh", project: fleetProject(id), watcher: c.name, reads: [] };
+            }),
+    ];
     return { removed, added: [...configured].filter((c) => !known.has(c)).sort() };
 }
 
@@ -90,6 +98,7 @@ export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, 
         push("apps", action, byLayer(stacks, "apps"));
         push("mesh", action, byLayer(stacks, "mesh"));
         const destroy: StackAction = verb === "up" ? "destroy" : "preview-destroy";
+        push("mesh", destroy, byLayer(removed, "mesh"));
         push("remotes", destroy, byLayer(removed, "remotes"));
         push("primaries", destroy, byLayer(removed, "primaries"));
     }

@@ -20,7 +20,7 @@ export function fleetProgram(stack: FleetStack): FleetProgram {
         case "remotes":
             return () => runFleetCluster(stack.cluster!);
         case "mesh":
-            return runFleetMesh;
+            return () => runFleetMesh(stack.watcher!);
         case "apps":
             return runFleetBookinfo;
     }

@@ -53,10 +53,21 @@ describe("fleet: every stack simulated in order", function () {
 
     it("runs the stacks of each environment in layer order and reports each one", async () => {
         const expected: Record<string, string[]> = {
-            dev: ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh", "app-bookinfo"],
-            staging: ["network", "cluster-hangzhou", "cluster-shanghai", "mesh", "app-bookinfo"],
-            prod: ["network", "cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"],
-            fleet: ["network", "cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2", "mesh", "app-bookinfo"],
+            dev: ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
+            staging: ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
+            prod: ["network", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
+            fleet: [
+                "network",
+                "cluster-bj-primary",
+                "cluster-sh-primary",
+                "cluster-bj-apps-1",
+                "cluster-bj-apps-2",
+                "cluster-sh-apps-1",
+                "cluster-sh-apps-2",
+                "mesh-bj-primary",
+                "mesh-sh-primary",
+                "app-bookinfo",
+            ],
         };
         for (const env of ["dev", "staging", "prod", "fleet"]) {
             const f = await fleet(env);
@@ -79,7 +90,7 @@ describe("fleet: every stack simulated in order", function () {
             [
                 ["network", ["network"], cp("network")],
                 ["primaries", ["cluster-beijing", "cluster-shanghai"], Math.max(cp("cluster-beijing"), cp("cluster-shanghai"))],
-                ["mesh", ["mesh"], cp("mesh")],
+                ["mesh", ["mesh-beijing", "mesh-shanghai"], Math.max(cp("mesh-beijing"), cp("mesh-shanghai"))],
                 ["apps", ["app-bookinfo"], cp("app-bookinfo")],
             ],
         );
@@ -136,7 +147,7 @@ describe("fleet: every stack simulated in order", function () {
         assert.ok(primaryProvider.inputs.kubeconfig instanceof Secret, "a provider from another stack's kubeconfig has it as a secret input");
         const pushed = remote.resources.find((x) => x.name === "mesh-shanghai-remote-secret-secret")!;
         assert.ok(pushed.inputs.stringData instanceof Secret);
-        const mesh = await stackOf("prod", "mesh");
+        const mesh = await stackOf("prod", "mesh-beijing");
         for (const s of mesh.resources.filter((x) => x.type === T.secret)) assert.ok(s.inputs.stringData instanceof Secret, s.name);
         for (const p of mesh.resources.filter((x) => x.type === T.k8sProvider)) assert.ok(p.inputs.kubeconfig instanceof Secret, p.name);
         const cacerts = (await stackOf("prod", "cluster-beijing")).resources.find((x) => x.type === T.secret && (x.inputs.metadata as { name?: string }).name === "cacerts")!;
@@ -161,7 +172,7 @@ describe("fleet: every stack simulated in order", function () {
         const token = unsecret(remote.outputs.readerToken) as { token: string };
         assert.ok(pushed.shanghai.includes(`token: ${token.token}`));
         assert.ok(pushed.shanghai.includes(`server: ${(remote.outputs.cluster as { apiServerUrl: string }).apiServerUrl}`));
-        const mesh = await stackOf("prod", "mesh");
+        const mesh = await stackOf("prod", "mesh-beijing");
         const bj = await stackOf("prod", "cluster-beijing");
         const sh = await stackOf("prod", "cluster-shanghai");
         const reads = unsecret(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!.inputs.stringData) as Record<string, string>;
@@ -170,10 +181,13 @@ describe("fleet: every stack simulated in order", function () {
         assert.equal(unsecret(mesh.resources.find((x) => x.name === "beijing-k8s")!.inputs.kubeconfig), unsecret(bj.outputs.kubeconfig));
     });
 
-    it("several primaries: the mesh stack holds primaries × (clusters − 1) minus the remotes' own secrets", async () => {
-        const mesh = await stackOf("fleet", "mesh");
+    it("several primaries: the mesh stacks hold primaries × (clusters − 1) minus the remotes' own secrets, one stack per watcher", async () => {
+        const secretsOf = async (id: string) => (await stackOf("fleet", id)).resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name);
         // 2 primaries × 5 other clusters = 10 pairs; the 4 remotes push their own secret into their primary.
-        assert.deepEqual(mesh.resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name).sort(), [
+        assert.deepEqual(await secretsOf("mesh-bj-primary"), ["mesh-bj-primary-reads-sh-apps-1", "mesh-bj-primary-reads-sh-apps-2", "mesh-bj-primary-reads-sh-primary"]);
+        const mesh = await stackOf("fleet", "mesh-sh-primary");
+        assert.deepEqual(mesh.resources.filter((x) => x.type === T.k8sProvider).map((x) => x.name), ["sh-primary-k8s"]);
+        assert.deepEqual([...(await secretsOf("mesh-bj-primary")), ...(await secretsOf("mesh-sh-primary"))].sort(), [
             "mesh-bj-primary-reads-sh-apps-1",
             "mesh-bj-primary-reads-sh-apps-2",
             "mesh-bj-primary-reads-sh-primary",
@@ -281,9 +295,21 @@ describe("fleet: adding a cluster", function () {
         const diffs = diffFleet(before, fleetCanonicalPlans(await simulateFleet(next)));
         const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
         for (const [id, d] of changed) assert.deepEqual([d.counts.update, d.counts.replace, d.counts.delete], [0, 0, 0], `${id} only creates`);
-        assert.deepEqual(changed.map(([id]) => id), ["app-bookinfo", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-bj-apps-3", "cluster-bj-primary", "cluster-sh-apps-1", "cluster-sh-apps-2", "cluster-sh-primary", "mesh", "network"]);
+        // mesh-bj-primary does not change: bj-apps-3 pushes its own secret into bj-primary.
+        assert.deepEqual(changed.map(([id]) => id), [
+            "app-bookinfo",
+            "cluster-bj-apps-1",
+            "cluster-bj-apps-2",
+            "cluster-bj-apps-3",
+            "cluster-bj-primary",
+            "cluster-sh-apps-1",
+            "cluster-sh-apps-2",
+            "cluster-sh-primary",
+            "mesh-sh-primary",
+            "network",
+        ]);
         const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
-        assert.deepEqual(created("mesh").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
+        assert.deepEqual(created("mesh-sh-primary").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
         assert.ok(created("cluster-bj-apps-3").some((r) => r.name === "mesh-bj-apps-3-remote-secret"), "the remote pushes its own secret into bj-primary");
         for (const id of ["cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2"]) {
             const own = id.slice("cluster-".length);
@@ -299,12 +325,13 @@ describe("fleet: adding a cluster", function () {
         for (const [id, c] of Object.entries(counts)) {
             assert.deepEqual({ update: c.update, replace: c.replace, delete: c.delete }, { update: 0, replace: 0, delete: 0 }, `${id} only creates`);
         }
-        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh", "network"]);
+        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network"]);
         assert.ok(counts.network.create > 0);
         assert.equal(counts["cluster-hangzhou"].create, after["cluster-hangzhou"].resources.filter((r) => r.operation === "register").length);
-        // The mesh: the new primary reads the two others, and each of them reads the new one.
+        // The mesh: the new primary reads the two others (its new mesh stack), and each of them reads the new one.
         const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
-        assert.deepEqual(created("mesh").filter((r) => r.type === T.remoteSecret).map((r) => r.name).sort(), [
+        assert.equal(counts["mesh-hangzhou"].create, after["mesh-hangzhou"].resources.filter((r) => r.operation === "register").length);
+        assert.deepEqual(["mesh-beijing", "mesh-hangzhou", "mesh-shanghai"].flatMap((id) => created(id).filter((r) => r.type === T.remoteSecret).map((r) => r.name)).sort(), [
             "mesh-beijing-reads-hangzhou",
             "mesh-hangzhou-reads-beijing",
             "mesh-hangzhou-reads-shanghai",

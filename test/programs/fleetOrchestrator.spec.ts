@@ -40,24 +40,24 @@ describe("fleet layout", () => {
                 "network/network/ack-mesh-network",
                 "primaries/cluster-istio-control-plane/ack-mesh-cluster-istio-control-plane",
                 "remotes/cluster-istio-remote1/ack-mesh-cluster-istio-remote1",
-                "mesh/mesh/ack-mesh-mesh",
+                "mesh/mesh-istio-control-plane/ack-mesh-mesh-istio-control-plane",
                 "apps/app-bookinfo/ack-mesh-app-bookinfo",
             ],
         );
-        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh", "app-bookinfo"]);
-        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]);
         assert.deepEqual(
-            fleetStacks(planned("prod")).map((s) => [s.layer, s.cluster]),
-            [["network", undefined], ["primaries", "beijing"], ["primaries", "shanghai"], ["mesh", undefined], ["apps", undefined]],
+            fleetStacks(planned("prod")).map((s) => [s.layer, s.cluster, s.watcher]),
+            [["network", undefined, undefined], ["primaries", "beijing", undefined], ["primaries", "shanghai", undefined], ["mesh", undefined, "beijing"], ["mesh", undefined, "shanghai"], ["apps", undefined, undefined]],
         );
     });
 
     it("records which stacks each stack reads", () => {
         assert.deepEqual(
             Object.fromEntries(fleetStacks(planned("staging")).map((s) => [s.id, s.reads])),
-            { network: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], mesh: [], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
+            { network: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], "mesh-hangzhou": ["cluster-hangzhou"], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
         );
-        assert.deepEqual(fleetStacks(planned("prod")).find((s) => s.id === "mesh")!.reads, ["cluster-beijing", "cluster-shanghai"]);
+        assert.deepEqual(fleetStacks(planned("prod")).find((s) => s.id === "mesh-beijing")!.reads, ["cluster-beijing", "cluster-shanghai"]);
         // Several primaries with remotes (stacks/Pulumi.fleet.yaml): each remote reads its own primary.
         assert.deepEqual(
             fleetStacks(planned("fleet")).map((s) => `${s.layer} ${s.id} <- ${s.reads.join(",")}`),
@@ -69,30 +69,32 @@ describe("fleet layout", () => {
                 "remotes cluster-bj-apps-2 <- cluster-bj-primary,network",
                 "remotes cluster-sh-apps-1 <- cluster-sh-primary,network",
                 "remotes cluster-sh-apps-2 <- cluster-sh-primary,network",
-                "mesh mesh <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
+                "mesh mesh-bj-primary <- cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
+                "mesh mesh-sh-primary <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-primary",
                 "apps app-bookinfo <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
             ],
         );
         assert.equal(meshStackPairs(planned("fleet").identity).length, 2 * 5 - 4);
+        assert.deepEqual(meshStackPairs(planned("fleet").identity, "sh-primary").map((p) => p.target), ["bj-apps-1", "bj-apps-2", "bj-primary"]);
     });
 
     it("previews only the stacks whose references exist: a new environment, then a new cluster", () => {
         const prod = fleetStacks(planned("prod"));
         assert.deepEqual(
             [previewable(prod, new Set()).run, previewable(prod, new Set()).waiting].map(ids),
-            [["network"], ["cluster-beijing", "cluster-shanghai", "mesh", "app-bookinfo"]],
+            [["network"], ["cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]],
         );
         const some = previewable(prod, new Set(["network", "cluster-beijing"]));
-        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "cluster-beijing", "cluster-shanghai"], ["mesh", "app-bookinfo"]]);
+        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "cluster-beijing", "cluster-shanghai"], ["mesh-beijing", "mesh-shanghai", "app-bookinfo"]]);
         assert.deepEqual(ids(previewable(prod, new Set(["network", "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
     });
 
     it("has no app stack when Bookinfo is disabled", () => {
         const raw = stackRaw("staging");
-        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh"]);
+        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou"]);
     });
 
-    it("gives the mesh stack every primary × other cluster pair except a remote's own secret in its primary", () => {
+    it("gives the mesh stacks every primary × other cluster pair except a remote's own secret in its primary", () => {
         assert.deepEqual(meshStackPairs(planned("dev").identity), []);
         assert.deepEqual(meshStackPairs(planned("staging").identity), []);
         assert.deepEqual(meshStackPairs(planned("prod").identity), [
@@ -125,16 +127,16 @@ describe("fleet phases", () => {
             "up network: network",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
-            "up mesh: mesh",
+            "up mesh: mesh-hangzhou",
             "up apps: app-bookinfo",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("preview", prod)), ["preview network: network", "preview primaries: cluster-beijing cluster-shanghai", "preview mesh: mesh", "preview apps: app-bookinfo"]);
+        assert.deepEqual(phaseText(fleetPhases("preview", prod)), ["preview network: network", "preview primaries: cluster-beijing cluster-shanghai", "preview mesh: mesh-beijing mesh-shanghai", "preview apps: app-bookinfo"]);
     });
 
     it("destroy: apps → mesh → remotes → primaries → network", () => {
         assert.deepEqual(phaseText(fleetPhases("destroy", staging)), [
             "destroy apps: app-bookinfo",
-            "destroy mesh: mesh",
+            "destroy mesh: mesh-hangzhou",
             "destroy remotes: cluster-shanghai",
             "destroy primaries: cluster-hangzhou",
             "destroy network: network",
@@ -149,23 +151,33 @@ describe("fleet phases", () => {
             { name: "old-primary", role: "primary" },
         ]);
         assert.deepEqual(added, []);
-        assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}/${s.reads.length}`), ["primaries/cluster-old-primary/ack-mesh-cluster-old-primary/0", "remotes/cluster-old-remote/ack-mesh-cluster-old-remote/0"]);
+        assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}/${s.reads.length}`), [
+            "primaries/cluster-old-primary/ack-mesh-cluster-old-primary/0",
+            "remotes/cluster-old-remote/ack-mesh-cluster-old-remote/0",
+            "mesh/mesh-old-primary/ack-mesh-mesh-old-primary/0",
+        ]);
         assert.deepEqual(phaseText(fleetPhases("up", staging, removed, added)), [
             "up apps: app-bookinfo",
-            "up mesh: mesh",
+            "up mesh: mesh-hangzhou",
+            "destroy mesh: mesh-old-primary",
             "destroy remotes: cluster-old-remote",
             "destroy primaries: cluster-old-primary",
             "up network: network",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("preview", staging, removed, added)).slice(0, 4), [
+        assert.deepEqual(phaseText(fleetPhases("preview", staging, removed, added)).slice(0, 5), [
             "preview apps: app-bookinfo",
-            "preview mesh: mesh",
+            "preview mesh: mesh-hangzhou",
+            "preview-destroy mesh: mesh-old-primary",
             "preview-destroy remotes: cluster-old-remote",
             "preview-destroy primaries: cluster-old-primary",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("destroy", staging, removed)).slice(2, 4), ["destroy remotes: cluster-shanghai cluster-old-remote", "destroy primaries: cluster-hangzhou cluster-old-primary"]);
+        assert.deepEqual(phaseText(fleetPhases("destroy", staging, removed)).slice(1, 4), [
+            "destroy mesh: mesh-hangzhou mesh-old-primary",
+            "destroy remotes: cluster-shanghai cluster-old-remote",
+            "destroy primaries: cluster-hangzhou cluster-old-primary",
+        ]);
     });
 
     it("sees new clusters only once the network was deployed, and refuses adding and removing in one up", () => {
@@ -252,7 +264,7 @@ describe("fleet runs (fake stack runner)", () => {
         await runFleet(fleetPhases("destroy", fleetStacks(planned("staging"))), f.runner);
         assert.deepEqual(
             f.log.filter((l) => l.startsWith("start")),
-            ["start destroy app-bookinfo", "start destroy mesh", "start destroy cluster-shanghai", "start destroy cluster-hangzhou", "start destroy network"],
+            ["start destroy app-bookinfo", "start destroy mesh-hangzhou", "start destroy cluster-shanghai", "start destroy cluster-hangzhou", "start destroy network"],
         );
     });
 

@@ -25,9 +25,9 @@ describe("npm run fleet -- plan", function () {
         assert.match(lines[2], /^stack +layer +resources +components +reads +registrations +eval ms +critical path$/);
         assert.deepEqual(
             lines.slice(4, 9).map((l) => l.split(/ +/).slice(0, 2).join(" ")),
-            ["network network", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh mesh", "app-bookinfo apps"],
+            ["network network", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh-hangzhou mesh", "app-bookinfo apps"],
         );
-        for (const id of ["network", "cluster-hangzhou", "cluster-shanghai", "mesh", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
+        for (const id of ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
         assert.ok(text.includes("Simulated up with a pool of 2 (layers one after another; in a layer, stacks start in order on the first free slot):"));
         assert.match(lines[lines.length - 1], /^fleet: \d+(\.\d)? min$/);
         assert.deepEqual(c.err, []);
@@ -36,7 +36,7 @@ describe("npm run fleet -- plan", function () {
     it("--json writes one canonical plan per stack; --diff against them finds no change", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-plan-"));
         assert.equal(await fleetMain(["plan", "dev", "--json", dir], capture().io), 0);
-        assert.deepEqual(fs.readdirSync(dir).sort(), ["app-bookinfo.json", "cluster-istio-control-plane.json", "cluster-istio-remote1.json", "mesh.json", "network.json"]);
+        assert.deepEqual(fs.readdirSync(dir).sort(), ["app-bookinfo.json", "cluster-istio-control-plane.json", "cluster-istio-remote1.json", "mesh-istio-control-plane.json", "network.json"]);
         const c = capture();
         assert.equal(await fleetMain(["plan", "dev", "--diff", dir], c.io), 0);
         assert.deepEqual(c.out, ["no stack changes"]);
