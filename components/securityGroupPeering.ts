@@ -823,7 +823,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
      * `b`, then `b` admitting `a`): what a cross-cluster step between them
      * waits for, so traffic is admitted before it flows. Empty when the plan
      * has no rule between them (for example a flat network without app ports).
-     * @throws Error when a name is not a cluster of the identity
+     * @throws Error when a name is not one of this instance's clusters (`clusters`, default every cluster of the identity)
      */
     public rulesBetween(a: string, b: string): pulumi.Resource[] {
         this.assertCluster(a, b);
@@ -833,7 +833,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     /**
      * A cluster's own rules: from its pod ranges (self) and from the load
      * balancers' range to its gateways (SLB health checks).
-     * @throws Error when the name is not a cluster of the identity
+     * @throws Error when the name is not one of this instance's clusters
      */
     public rulesOf(cluster: string): pulumi.Resource[] {
         this.assertCluster(cluster);
