@@ -247,6 +247,18 @@ export interface SecurityGroupPeeringArgs {
     maxRulesPerGroup?: number;
     /** Extra tags for the groups, merged over {@link meshTags}. @default {} */
     tags?: Record<string, string>;
+    /**
+     * Clusters whose group and ingress rules this instance creates (plain);
+     * the other clusters of `identity` are only peers, admitted by the ranges
+     * the network plan gives them. One instance per cluster (`clusters: [X]`)
+     * is how the fleet's `cluster-X` stack owns exactly the rules into X's
+     * group (programs/fleet): the union over all clusters is the plan of one
+     * instance with the default. `vpcIds` and `providers` are needed for
+     * these clusters only. Adding a cluster to the list adds its group and
+     * rules; removing one deletes them.
+     * @default every cluster of `identity`
+     */
+    clusters?: ReadonlyArray<string>;
 }
 
 // --- Sources ------------------------------------------------------------------
@@ -360,7 +372,12 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
     if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
         problems.push({ path: "maxRulesPerGroup", value: max, message: "must be a positive integer", fix: `leave it unset for Alibaba's limit of ${DEFAULTS.maxRulesPerSecurityGroup}` });
     }
-    const clusters = Object.keys(args.identity.clusters)
+    for (const [i, c] of (args.clusters ?? []).entries()) {
+        if (!Object.hasOwn(args.identity.clusters, c)) {
+            problems.push({ path: `clusters[${i}]`, value: c, message: "is not a cluster of the mesh identity", fix: `use one of: ${Object.keys(args.identity.clusters).join(", ")}` });
+        }
+    }
+    const clusters = ownClusters(args)
         .map((c) => args.network.clusters[c])
         .filter((c): c is ClusterNetworkPlan => c !== undefined);
     const byRegion = new Map<string, string[]>();
@@ -387,7 +404,7 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
             });
         }
     }
-    for (const c of Object.keys(args.identity.clusters)) {
+    for (const c of ownClusters(args)) {
         const groupName = `${name}-${c}`;
         if (!/^[A-Za-z]/.test(groupName) || groupName.length > 128) {
             problems.push({
@@ -400,6 +417,11 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
         }
     }
     return problems;
+}
+
+/** The clusters whose groups and rules an instance creates: `args.clusters`, else every cluster of the identity; sorted. */
+function ownClusters(args: Pick<SecurityGroupPeeringArgs, "identity" | "clusters">): string[] {
+    return (args.clusters ?? Object.keys(args.identity.clusters)).filter((c) => Object.hasOwn(args.identity.clusters, c)).sort();
 }
 
 // --- Planning -------------------------------------------------------------------
@@ -738,7 +760,8 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
 
         const problems = validateSecurityGroupPeering(name, args);
         if (problems.length) throw new ConfigError(problems, `Invalid SecurityGroupPeering "${name}"`);
-        const rules = planSecurityGroupRules(args.identity, args.network, { appPorts: args.appPorts, ingressClusters: args.ingressClusters });
+        const own = new Set(ownClusters(args));
+        const rules = planSecurityGroupRules(args.identity, args.network, { appPorts: args.appPorts, ingressClusters: args.ingressClusters }).filter((r) => own.has(r.toCluster));
         const planProblemList = [
             ...keyCollisions(rules),
             ...ruleQuotaProblems(args.identity, rules, args.maxRulesPerGroup ?? DEFAULTS.maxRulesPerSecurityGroup, (c) => `identity.clusters.${c}`, "maxRulesPerGroup"),
@@ -747,7 +770,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
 
         const tags = meshTags(args.tags);
         const groups: Record<string, alicloud.ecs.SecurityGroup> = {};
-        for (const cluster of Object.keys(args.identity.clusters).sort()) {
+        for (const cluster of own) {
             const net = args.network.clusters[cluster];
             groups[cluster] = new alicloud.ecs.SecurityGroup(
                 `${name}-sg-${cluster}`,
@@ -800,7 +823,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
      * `b`, then `b` admitting `a`): what a cross-cluster step between them
      * waits for, so traffic is admitted before it flows. Empty when the plan
      * has no rule between them (for example a flat network without app ports).
-     * @throws Error when a name is not a cluster of the identity
+     * @throws Error when a name is not one of this instance's clusters (`clusters`, default every cluster of the identity)
      */
     public rulesBetween(a: string, b: string): pulumi.Resource[] {
         this.assertCluster(a, b);
@@ -810,7 +833,7 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     /**
      * A cluster's own rules: from its pod ranges (self) and from the load
      * balancers' range to its gateways (SLB health checks).
-     * @throws Error when the name is not a cluster of the identity
+     * @throws Error when the name is not one of this instance's clusters
      */
     public rulesOf(cluster: string): pulumi.Resource[] {
         this.assertCluster(cluster);

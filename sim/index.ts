@@ -27,7 +27,7 @@ export { simulate, SimulationError } from "./runner";
 export type { SimulationOptions } from "./runner";
 export { readStackConfig, secretPlaceholder } from "./stackConfig";
 export type { StackConfig } from "./stackConfig";
-export { SimCloudError } from "./cloud";
+export { SimCloud, SimCloudError } from "./cloud";
 export type { SimJobFailure } from "./cloud";
 export type { InvokeHandler, ResourceHandler, ResourceCall, HandlerContext, InvokeContext, HandlerResult, CloudObject, ProviderInfo } from "./cloud";
 export { ALI, ALI_INVOKES, CREDENTIAL_EXPIRATION, SIM_ACCOUNT_ID, clusterCaPem, kubeconfigFor } from "./alicloud";

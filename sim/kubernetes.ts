@@ -83,7 +83,12 @@ function echoObject(call: ResourceCall, key: ObjectKey): Rec {
   return { ...call.inputs, metadata };
 }
 
-/** Warns when an object lands in a namespace that is created elsewhere but not depended upon. */
+/** `urn:pulumi:<stack>::<project>` of a URN: which stack registered it. */
+function stackPart(urn: string): string {
+  return urn.split("::").slice(0, 2).join("::");
+}
+
+/** Warns when an object lands in a namespace that is created elsewhere in the same stack but not depended upon. */
 function checkNamespace(call: ResourceCall, ctx: HandlerContext, namespace: string | undefined): void {
   if (!namespace || BUILTIN_NAMESPACES.has(namespace)) return;
   const scope = ctx.cloud.k8sScope(call.provider);
@@ -91,6 +96,8 @@ function checkNamespace(call: ResourceCall, ctx: HandlerContext, namespace: stri
     .ofType(K8S.namespace)
     .find((o) => o.kind === "register" && ctx.cloud.k8sScope(o.provider) === scope && o.id === namespace);
   if (nsObj) {
+    // A namespace another stack created (a fleet's earlier stack, on a shared cloud) exists before this stack runs.
+    if (stackPart(nsObj.urn) !== stackPart(call.urn)) return;
     if (!ctx.cloud.dependsOn(call.dependencies, nsObj.urn)) {
       ctx.warn(
         `is created in namespace '${namespace}' (Namespace '${nsObj.name}') without depending on it; ` +

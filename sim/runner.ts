@@ -86,6 +86,14 @@ export interface SimulationOptions {
   jobOutcomes?: Readonly<Record<string, SimJobFailure>>;
   /** Fail when the program logged an error through `pulumi.log.error`. @default true */
   failOnErrorLogs?: boolean;
+  /**
+   * Run on this simulated cloud instead of a new one, as several stacks deploy into one account:
+   * what earlier simulations created on it exists (a reference to it is checked, not assumed), and
+   * two stacks managing the same object fail. Its own options then apply: `defaultRegion`,
+   * `stackReferences`, `catalog`, `existingClusters`, `invokes` and `resources` given here are ignored.
+   * The result's `warnings` are this run's only. @default a new cloud
+   */
+  cloud?: SimCloud;
 }
 
 /**
@@ -238,15 +246,18 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
   const stack = opts.stack ?? "dev";
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const { config, secretKeys } = configStrings(opts, project);
-  const cloud = new SimCloud({
-    defaultRegion: opts.defaultRegion ?? config["alicloud:region"] ?? "cn-hangzhou",
-    stackReferences: opts.stackReferences,
-    catalog: opts.catalog ?? CATALOG,
-    existingClusters: opts.existingClusters,
-    invokes: opts.invokes,
-    resources: opts.resources,
-    jobOutcomes: opts.jobOutcomes,
-  });
+  const cloud =
+    opts.cloud ??
+    new SimCloud({
+      defaultRegion: opts.defaultRegion ?? config["alicloud:region"] ?? "cn-hangzhou",
+      stackReferences: opts.stackReferences,
+      catalog: opts.catalog ?? CATALOG,
+      existingClusters: opts.existingClusters,
+      invokes: opts.invokes,
+      resources: opts.resources,
+      jobOutcomes: opts.jobOutcomes,
+    });
+  const warningsBefore = cloud.warnings.length;
   const monitor = new SimMonitor(cloud, project, stack);
   const errors: unknown[] = [];
   const addOne = (e: unknown) => {
@@ -300,7 +311,7 @@ async function runOnce(program: () => unknown | Promise<unknown>, opts: Simulati
     outputs: monitor.stackOutputs,
     stackUrn: monitor.stackUrn,
     logs,
-    warnings: cloud.warnings,
+    warnings: cloud.warnings.slice(warningsBefore),
   });
   if (outcome === "timeout") {
     const pending = store ? pendingRegistrations(store) : [];

@@ -17,7 +17,7 @@ import type { StackConfig } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
 import { BookinfoSplit } from "../../components/bookinfoSplit";
-import { IstioMesh, NetworkReadyFor } from "../../components/istioMesh";
+import { IstioMesh, IstioMeshArgs, NetworkReadyFor } from "../../components/istioMesh";
 import { planSecurityGroupRules, ruleQuotaProblems, SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { ConfigError } from "../../config/errors";
 import { VpcWithCen } from "../../components/vpcWithCen";
@@ -53,7 +53,7 @@ export function planTopology(raw: Record<string, unknown>): PlannedTopology {
 }
 
 /** Control planes that run an ingress gateway (`clusters.<c>.ingressGateway`). */
-function ingressClusters(config: StackConfig, identity: MeshIdentity): string[] {
+export function ingressClusters(config: StackConfig, identity: MeshIdentity): string[] {
     return identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway);
 }
 
@@ -71,6 +71,106 @@ export function layoutSummary(t: PlannedTopology): string {
 }
 
 /**
+ * One `alicloud.Provider` per region, named `alicloud-<region>`; clusters in
+ * different regions never wait on each other. Explicit providers do not read
+ * `alicloud:*` stack config themselves, so the credentials are passed on
+ * (when unset, the provider falls back to ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY).
+ */
+export function regionProviders(regions: ReadonlyArray<string>): Record<string, alicloud.Provider> {
+    const aliConfig = new pulumi.Config("alicloud");
+    const credentials = {
+        accessKey: aliConfig.getSecret("accessKey"),
+        secretKey: aliConfig.getSecret("secretKey"),
+        securityToken: aliConfig.getSecret("securityToken"),
+    };
+    return Object.fromEntries(regions.map((region) => [region, new alicloud.Provider(`alicloud-${region}`, { region, ...credentials })]));
+}
+
+/**
+ * The tags that mark the clusters of this environment (the stack name is the
+ * environment's, in the monolith and in every fleet stack alike).
+ */
+export function stackOwnerTags(config: StackConfig): Record<string, string> {
+    return { "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id };
+}
+
+/** What {@link ackClusterFor} takes from the network and the preflight (Outputs where they come from resources). */
+export interface AckClusterWiring {
+    /** The preflight's version for the cluster: the pin, or the newest offered when unpinned. */
+    kubernetesVersion: { version: string; pinned: boolean };
+    /** Node vSwitch ids, in the plan's zone order. */
+    vswitchIds: pulumi.Input<string>[];
+    /** Terway pod vSwitch ids, in the plan's zone order (undefined for Flannel). */
+    podVswitchIds?: pulumi.Input<string>[];
+    /** The cluster's security group. */
+    securityGroupId: pulumi.Input<string>;
+    /** What the cluster waits for before creation (its VPC's egress); empty when another stack built it. */
+    egressReady: ReadonlyArray<pulumi.Resource>;
+    /** Mesh tags (merged under the cluster's own `tags`). */
+    tags: Record<string, string>;
+    /** The alicloud provider of the cluster's region. */
+    provider: alicloud.Provider;
+    /** `upgrade.oneClusterAtATime`: what the cluster's upgrade waits for (the previous cluster's). @default nothing */
+    upgradeAfter?: ReadonlyArray<pulumi.Resource>;
+}
+
+/**
+ * The `AckCluster` of one configured cluster, named after it: the one place
+ * that maps `clusters.<name>` of the stack config onto `AckClusterArgs`,
+ * used by the monolithic program and by the fleet's `cluster-<name>` stacks
+ * (programs/fleet), so both build the same cluster from the same config.
+ */
+export function ackClusterFor(config: StackConfig, network: NetworkPlan, name: string, w: AckClusterWiring): AckCluster {
+    const c = config.clusters[name];
+    const plan = network.clusters[name];
+    const nodeVswitch = Object.fromEntries(Object.keys(plan.zones).map((z, i) => [z, w.vswitchIds[i]]));
+    return new AckCluster(
+        c.name,
+        {
+            clusterName: c.name,
+            displayName: c.displayName,
+            region: c.region,
+            network: c.network,
+            // Pinned: the pin (raising it upgrades). Unpinned: the newest offered, at creation only.
+            kubernetesVersion: w.kubernetesVersion.version,
+            kubernetesVersionCreateOnly: !w.kubernetesVersion.pinned,
+            clusterSpec: c.clusterSpec,
+            proxyMode: c.proxyMode,
+            cni: c.cni,
+            vswitchIds: w.vswitchIds,
+            podVswitchIds: w.podVswitchIds,
+            podCidr: plan.podCidr,
+            serviceCidr: plan.serviceCidr,
+            nodeCidrMask: plan.nodeCidrMask,
+            securityGroupId: w.securityGroupId,
+            egressReady: w.egressReady,
+            nodePools: Object.fromEntries(
+                Object.values(c.nodePools).map((p) => [
+                    p.name,
+                    {
+                        instanceTypes: p.instanceTypes,
+                        size: p.size,
+                        systemDiskCategory: p.systemDiskCategory,
+                        systemDiskSizeGb: p.systemDiskSizeGb,
+                        vswitchIds: p.zones.map((z) => nodeVswitch[z]),
+                        ...(p.keyName !== undefined ? { keyName: p.keyName } : {}),
+                    },
+                ]),
+            ),
+            allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
+            // upgrade.nodePools: the pools of a pinned cluster follow its version.
+            ...(config.upgrade?.nodePools && w.kubernetesVersion.pinned ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism } } : {}),
+            ...(w.upgradeAfter ? { upgradeAfter: w.upgradeAfter } : {}),
+            apiServerPublic: c.apiServerPublic,
+            deletionProtection: c.deletionProtection,
+            protect: config.protect,
+            tags: { ...w.tags, ...c.tags },
+        },
+        { provider: w.provider },
+    );
+}
+
+/**
  * Runs the program. Returns the stack outputs.
  *
  * Order: the config is validated and planned (no resource yet), the region
@@ -83,22 +183,10 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     const { config, network, identity } = planned;
     for (const w of imageSourceWarnings(config)) pulumi.log.warn(w);
     // These tags also mark the stack's own clusters for the preflight (same name alone is not enough).
-    const ownerTags = { "ack-mesh-stack": pulumi.getStack(), "ack-mesh-mesh": config.mesh.id };
+    const ownerTags = stackOwnerTags(config);
     const tags = meshTags(ownerTags);
 
-    // One provider per region; clusters in different regions never wait on each other. Explicit
-    // providers do not read `alicloud:*` stack config themselves, so pass the credentials on
-    // (when unset, the provider falls back to ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY).
-    const aliConfig = new pulumi.Config("alicloud");
-    const credentials = {
-        accessKey: aliConfig.getSecret("accessKey"),
-        secretKey: aliConfig.getSecret("secretKey"),
-        securityToken: aliConfig.getSecret("securityToken"),
-    };
-    const providers: Record<string, alicloud.Provider> = {};
-    for (const region of network.regions) {
-        providers[region] = new alicloud.Provider(`alicloud-${region}`, { region, ...credentials });
-    }
+    const providers = regionProviders(network.regions);
     const preflight = await runPreflight(preflightPlan(config, network, ownerTags), providers);
 
     const net = new VpcWithCen("net", {
@@ -124,52 +212,17 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     const oneAtATime = config.upgrade?.oneClusterAtATime === true;
     let previous: ReadonlyArray<pulumi.Resource> = [];
     for (const c of (oneAtATime ? clusterUpgradeOrder(config.clusters) : Object.keys(config.clusters)).map((k) => config.clusters[k])) {
-        const plan = network.clusters[c.name];
-        const zones = Object.keys(plan.zones);
-        clusters[c.name] = new AckCluster(
-            c.name,
-            {
-                clusterName: c.name,
-                displayName: c.displayName,
-                region: c.region,
-                network: c.network,
-                // Pinned: the pin (raising it upgrades). Unpinned: the newest offered, at creation only.
-                kubernetesVersion: preflight.versions[c.name].version,
-                kubernetesVersionCreateOnly: !preflight.versions[c.name].pinned,
-                clusterSpec: c.clusterSpec,
-                proxyMode: c.proxyMode,
-                cni: c.cni,
-                vswitchIds: zones.map((z) => net.vswitchIds[c.name][z]),
-                podVswitchIds: c.cni === "terway" ? zones.map((z) => net.podVswitchIds[c.name][z]) : undefined,
-                podCidr: plan.podCidr,
-                serviceCidr: plan.serviceCidr,
-                nodeCidrMask: plan.nodeCidrMask,
-                securityGroupId: sg.securityGroupIds[c.name],
-                egressReady: net.egressReady(c.name),
-                nodePools: Object.fromEntries(
-                    Object.values(c.nodePools).map((p) => [
-                        p.name,
-                        {
-                            instanceTypes: p.instanceTypes,
-                            size: p.size,
-                            systemDiskCategory: p.systemDiskCategory,
-                            systemDiskSizeGb: p.systemDiskSizeGb,
-                            vswitchIds: p.zones.map((z) => net.vswitchIds[c.name][z]),
-                            ...(p.keyName !== undefined ? { keyName: p.keyName } : {}),
-                        },
-                    ]),
-                ),
-                allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
-                // upgrade.nodePools: the pools of a pinned cluster follow its version.
-                ...(config.upgrade?.nodePools && preflight.versions[c.name].pinned ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism } } : {}),
-                ...(oneAtATime ? { upgradeAfter: previous } : {}),
-                apiServerPublic: c.apiServerPublic,
-                deletionProtection: c.deletionProtection,
-                protect: config.protect,
-                tags: { ...tags, ...c.tags },
-            },
-            { provider: providers[c.region] },
-        );
+        const zones = Object.keys(network.clusters[c.name].zones);
+        clusters[c.name] = ackClusterFor(config, network, c.name, {
+            kubernetesVersion: preflight.versions[c.name],
+            vswitchIds: zones.map((z) => net.vswitchIds[c.name][z]),
+            podVswitchIds: c.cni === "terway" ? zones.map((z) => net.podVswitchIds[c.name][z]) : undefined,
+            securityGroupId: sg.securityGroupIds[c.name],
+            egressReady: net.egressReady(c.name),
+            tags,
+            provider: providers[c.region],
+            ...(oneAtATime ? { upgradeAfter: previous } : {}),
+        });
         previous = clusters[c.name].upgradeDone;
     }
 
@@ -187,21 +240,7 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
     const bookinfoReady = Object.fromEntries(
         Object.entries(mesh.meshReady).map(([c, deps]) => [c, placed.includes(c) ? [...deps, ...placed.filter((o) => o !== c).flatMap((o) => between(c, o))] : deps]),
     );
-    const bookinfo = config.bookinfo.enabled
-        ? new BookinfoSplit("bookinfo", {
-              identity,
-              clusters: handles,
-              placement: config.bookinfo.placement,
-              routing: config.bookinfo.routing,
-              ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
-              tag: config.bookinfo.tag,
-              ...(config.bookinfo.namespaceTag !== undefined ? { revisionTag: config.bookinfo.namespaceTag } : {}),
-              registry: config.images.bookinfoRegistry,
-              ingressAddresses: mesh.ingressAddresses,
-              meshReady: bookinfoReady,
-          })
-        : undefined;
-
+    const bookinfo = config.bookinfo.enabled ? buildBookinfo(config, identity, handles, mesh.ingressAddresses, bookinfoReady) : undefined;
     const verification = config.verify.enabled ? buildVerification(planned, handles, mesh, bookinfo) : undefined;
 
     return {
@@ -253,30 +292,78 @@ function buildVerification(planned: PlannedTopology, handles: Record<string, Clu
 }
 
 /**
- * Installs Istio on the clusters as the stack config says: an IstioMesh
- * over the cluster handles.
+ * Bookinfo as the stack config says (`bookinfo`, `images.bookinfoRegistry`):
+ * a `BookinfoSplit` named `bookinfo` over the cluster handles. Used by the
+ * monolith and by the fleet's `app-bookinfo` stack.
  */
-export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: NetworkReadyFor = () => []): IstioMesh {
-    const mesh = config.mesh;
-    const cfg = new pulumi.Config();
-    return new IstioMesh("mesh", {
+export function buildBookinfo(
+    config: StackConfig,
+    identity: MeshIdentity,
+    handles: Record<string, ClusterHandle>,
+    ingressAddresses: Record<string, pulumi.Input<string>>,
+    meshReady?: Record<string, pulumi.Resource[]>,
+): BookinfoSplit {
+    return new BookinfoSplit("bookinfo", {
         identity,
         clusters: handles,
+        placement: config.bookinfo.placement,
+        routing: config.bookinfo.routing,
+        ...(config.bookinfo.routing === "locality-failover" ? { failover: config.bookinfo.failover } : {}),
+        tag: config.bookinfo.tag,
+        ...(config.bookinfo.namespaceTag !== undefined ? { revisionTag: config.bookinfo.namespaceTag } : {}),
+        registry: config.images.bookinfoRegistry,
+        ingressAddresses,
+        ...(meshReady ? { meshReady } : {}),
+    });
+}
+
+/**
+ * The Istio settings of the stack config that every Istio component of the
+ * mesh gets the same way (chart version and source, image hub, mTLS, DNS
+ * capture, values overrides, shared root), in `IstioMeshArgs` terms. Used by
+ * {@link buildMesh} and by the fleet's per-cluster stacks. Reads no secret.
+ */
+export function istioSettings(config: StackConfig): Pick<IstioMeshArgs, "istioVersion" | "revisions" | "chartRepository" | "hub" | "sharedRoot" | "mtls" | "dnsCapture" | "valuesOverride"> {
+    const mesh = config.mesh;
+    return {
         // With revisions (canary upgrades) each revision carries its version; without, one in-place install.
         ...(mesh.revisions ? { revisions: mesh.revisions } : { istioVersion: mesh.istioVersion }),
         chartRepository: config.images.chartRepository,
         // Unset stays unset: the charts' own hub, and no update of existing releases.
         ...(config.images.istioHub !== undefined ? { hub: config.images.istioHub } : {}),
-        networkReady,
         sharedRoot: mesh.ca.shared,
-        ca: {
-            algorithm: mesh.ca.algorithm,
-            additionalTrustedRootCertsPem: mesh.ca.additionalTrustedRootCerts,
-            ...(mesh.ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
-        },
         mtls: mesh.mtls,
         dnsCapture: mesh.dnsCapture,
-        ingressGateways: ingressClusters(config, identity),
         valuesOverride: mesh.valuesOverride,
+    };
+}
+
+/**
+ * The shared root CA settings of the stack config (`mesh.ca`); with
+ * `source: config` the root comes from the secret config keys
+ * `ack-mesh:caRootCert` / `ack-mesh:caRootKey`.
+ */
+export function meshCaSettings(config: StackConfig): NonNullable<IstioMeshArgs["ca"]> {
+    const ca = config.mesh.ca;
+    const cfg = new pulumi.Config();
+    return {
+        algorithm: ca.algorithm,
+        additionalTrustedRootCertsPem: ca.additionalTrustedRootCerts,
+        ...(ca.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
+    };
+}
+
+/**
+ * Installs Istio on the clusters as the stack config says: an IstioMesh
+ * over the cluster handles.
+ */
+export function buildMesh(config: StackConfig, identity: MeshIdentity, handles: Record<string, ClusterHandle>, networkReady: NetworkReadyFor = () => []): IstioMesh {
+    return new IstioMesh("mesh", {
+        identity,
+        clusters: handles,
+        ...istioSettings(config),
+        ca: meshCaSettings(config),
+        networkReady,
+        ingressGateways: ingressClusters(config, identity),
     });
 }

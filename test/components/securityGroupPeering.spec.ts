@@ -737,6 +737,29 @@ describe("SecurityGroupPeering", () => {
             }
         });
 
+        it("clusters: one instance per cluster creates only that group and the rules into it; together they are the whole plan", async () => {
+            const t = topology(twoRegionRaw());
+            const all = allRules(t);
+            for (const own of ["hz", "sh"]) {
+                const result = await simulate(() => {
+                    const b = infra(t);
+                    new SecurityGroupPeering("mesh", args(t, { providers: b.providers, vpcIds: { [own]: b.vpcIds[own] } }, { clusters: [own] }));
+                });
+                assert.deepEqual(result.warnings, []);
+                assert.deepEqual(result.byType(SG).map((r) => r.name), [`mesh-sg-${own}`]);
+                assert.deepEqual(
+                    result.byType(RULE).map((r) => r.name).sort(),
+                    all.filter((r) => r.toCluster === own).map((r) => `mesh-${r.key}`).sort(),
+                );
+                for (const r of result.byType(RULE)) assert.equal(r.inputs["securityGroupId"], idOf(result.get(SG, `mesh-sg-${own}`)!));
+            }
+            // vpcIds and providers are needed for the instance's own clusters only; an unknown cluster is named.
+            assert.deepEqual(
+                validateSecurityGroupPeering("mesh", { identity: t.identity, network: t.network, vpcIds: { hz: "vpc-a" }, providers: { "cn-hangzhou": {} as alicloud.Provider }, clusters: ["hz", "bj"] }),
+                [{ path: "clusters[1]", value: "bj", message: "is not a cluster of the mesh identity", fix: "use one of: hz, sh" }],
+            );
+        });
+
         it("rejects a component name Alibaba would refuse as a group name", () => {
             const t = topology(twoRegionRaw());
             const problems = validateSecurityGroupPeering("1mesh", {

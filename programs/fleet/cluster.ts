@@ -1,0 +1,171 @@
+/**
+ * The fleet's `cluster-<name>` stack: one cluster of the environment.
+ *
+ * 1. Checks that the `network` stack was built from the plan this stack
+ *    computes from the same config ({@link checkNetworkPlan}); nothing else
+ *    is declared when it was not (a preview goes on, with what it reads
+ *    from the network stack unknown).
+ * 2. Preflight of this cluster (its Kubernetes version decision).
+ * 3. Its security group and every ingress rule into it
+ *    (`SecurityGroupPeering` with `clusters: [name]`): the peers' ranges
+ *    come from the plan, never from the peers' stacks.
+ * 4. The ACK cluster and its node pools (`ackClusterFor`, as the monolith),
+ *    in the VPC and vSwitches the `network` stack exports.
+ * 5. Istio: a primary gets `IstioControlPlane` (with its intermediate CA
+ *    from the `network` stack when the mesh shares a root); a remote gets
+ *    `IstioRemote`, whose remote secret goes into its primary through a
+ *    Kubernetes provider built from the primary stack's exported kubeconfig,
+ *    so adding a remote needs no run of the `mesh` stack for its own primary.
+ *
+ * Exports its handle data ({@link ClusterStackOutputs}), and, as separate
+ * secret outputs, its kubeconfig and (when another cluster reads it) its
+ * reader token.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config/errors";
+import { namespaceConfig } from "../../config/pulumiConfig";
+import { SecurityGroupPeering } from "../../components/securityGroupPeering";
+import { IstioControlPlane } from "../../components/istioControlPlane";
+import { IstioRemote } from "../../components/istioRemote";
+import { preflightPlan, PreflightPlan, runPreflight } from "../../components/preflight";
+import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/remoteSecret";
+import { meshTags } from "../../components/types";
+import { resolveRevisionSet } from "../../config/revisions";
+import { ackClusterFor, ingressClusters, istioSettings, planTopology, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { sharesRoot } from "./network";
+import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, NetworkClusterOutputs, OUTPUTS, unknownOutput } from "./stackRefs";
+
+/** The preflight of one cluster: its region and its own checks only (the `network` stack checked the attachments and NAT gateways). Pure. */
+export function clusterPreflight(plan: PreflightPlan, cluster: string): PreflightPlan {
+    const own = plan.clusters.filter((c) => c.name === cluster);
+    return { ...plan, regions: [...new Set(own.map((c) => c.region))], clusters: own, attachments: [], natGateways: [] };
+}
+
+/** The `cluster-<name>` stack's program. Returns its outputs. */
+export async function runFleetCluster(name: string): Promise<Record<string, unknown>> {
+    const planned = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    const { config, network, identity } = planned;
+    const c = config.clusters[name];
+    if (c === undefined) {
+        throw new ConfigError(
+            [{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: `destroy the stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the mesh stops reading it), or add the cluster back` }],
+            `No cluster "${name}"`,
+        );
+    }
+    const refs = new FleetRefs();
+    const net = refs.stack("network");
+    const current = await checkNetworkPlan(net, network, pulumi.getStack());
+
+    const ownerTags = stackOwnerTags(config);
+    const tags = meshTags(ownerTags);
+    const providers = regionProviders([c.region]);
+    const preflight = await runPreflight(clusterPreflight(preflightPlan(config, network, ownerTags), name), providers);
+
+    const plan = network.clusters[name];
+    const fromNetwork = current
+        ? (net.requireOutput(OUTPUTS.clusters) as pulumi.Output<Record<string, NetworkClusterOutputs>>).apply((all) => {
+              const mine = all[name];
+              if (!mine) throw new Error(`the network stack exports no cluster "${name}": run the network layer first`);
+              return mine;
+          })
+        : unknownOutput<NetworkClusterOutputs>();
+    const zones = Object.keys(plan.zones);
+    const sg = new SecurityGroupPeering("sg", {
+        identity,
+        network,
+        vpcIds: { [plan.vpc]: fromNetwork.vpcId },
+        providers,
+        clusters: [name],
+        ingressClusters: ingressClusters(config, identity),
+        maxRulesPerGroup: config.securityGroups.maxRulesPerGroup,
+        tags,
+    });
+    const cluster = ackClusterFor(config, network, name, {
+        kubernetesVersion: preflight.versions[name],
+        vswitchIds: zones.map((z) => fromNetwork.vswitchIds[z]),
+        podVswitchIds: c.cni === "terway" ? zones.map((z) => fromNetwork.podVswitchIds[z]) : undefined,
+        securityGroupId: sg.securityGroupIds[name],
+        // The network stack has finished (egress included) before any cluster stack runs.
+        egressReady: [],
+        tags,
+        provider: providers[c.region],
+    });
+
+    const settings = istioSettings(config);
+    // With revisions (canary upgrades) each revision carries its version; without, one in-place install (as IstioMesh does).
+    const version = settings.revisions ? { revisions: resolveRevisionSet(settings.revisions) } : { istioVersion: settings.istioVersion };
+    const self = identity.clusters[name];
+    let readerToken: ReaderToken | undefined;
+    let eastWestAddress: pulumi.Output<string> | undefined;
+    let ingressAddress: pulumi.Output<string> | undefined;
+    const remoteSecrets: Record<string, string> = {};
+    if (self.controlPlane) {
+        const cacerts = !sharesRoot(planned)
+            ? undefined
+            : !current
+              ? unknownOutput<ExportedCacerts>()
+              : (net.requireOutput(OUTPUTS.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>).apply((all) => {
+                  const mine = all[name];
+                  if (!mine) throw new Error(`the network stack exports no CA material for control plane "${name}": run the network layer first`);
+                  return mine;
+              });
+        const cp = new IstioControlPlane(`mesh-${name}`, {
+            identity,
+            cluster: cluster.handle,
+            ...version,
+            ...(cacerts ? { cacerts: { caCertPem: cacerts.caCertPem, caKeyPem: cacerts.caKeyPem, rootCertPem: cacerts.rootCertPem, certChainPem: cacerts.certChainPem } } : {}),
+            sharedRoot: sharesRoot(planned),
+            mtls: settings.mtls,
+            dnsCapture: settings.dnsCapture,
+            ingressGateway: ingressClusters(config, identity).includes(name),
+            valuesOverride: settings.valuesOverride,
+            chartRepository: settings.chartRepository,
+            hub: settings.hub,
+        });
+        readerToken = cp.readerToken;
+        eastWestAddress = cp.eastWestAddress;
+        ingressAddress = cp.ingressAddress;
+    } else {
+        const primary = self.controlledBy;
+        const overrides = settings.valuesOverride ?? {};
+        const remote = new IstioRemote(`mesh-${name}`, {
+            identity,
+            cluster: cluster.handle,
+            controlPlane: {
+                cluster: refs.handle(identity, primary, config.clusters[primary].cni),
+                eastWestAddress: refs.cluster(primary).requireOutput(OUTPUTS.eastWestAddress) as pulumi.Output<string>,
+            },
+            ...version,
+            chartRepository: settings.chartRepository,
+            hub: settings.hub,
+            valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
+        });
+        // Every remote is read by its primary at least, so it always has a reader token.
+        readerToken = readersOf(identity, name).length > 0 ? readerTokenFromSecret(remote.readerToken) : undefined;
+        eastWestAddress = remote.eastWestAddress;
+        remoteSecrets[`${primary}/${name}`] = remote.remoteSecret.secretName;
+    }
+
+    const handleData: pulumi.Output<ClusterStackOutputs> = pulumi.output({
+        name,
+        displayName: c.displayName,
+        region: c.region,
+        network: c.network,
+        role: c.role,
+        controlledBy: self.controlledBy,
+        cni: c.cni,
+        clusterId: cluster.clusterId,
+        apiServerUrl: cluster.handle.apiServerUrl,
+        apiServerInternet: cluster.apiServerInternet,
+        securityGroupId: sg.securityGroupIds[name],
+    });
+    return {
+        [OUTPUTS.cluster]: handleData,
+        [OUTPUTS.kubeconfig]: pulumi.secret(cluster.kubeconfig),
+        ...(readerToken ? { [OUTPUTS.readerToken]: pulumi.secret(pulumi.output({ token: readerToken.token, caData: readerToken.caData })) } : {}),
+        ...(eastWestAddress ? { [OUTPUTS.eastWestAddress]: eastWestAddress } : {}),
+        ...(ingressAddress ? { [OUTPUTS.ingressAddress]: ingressAddress } : {}),
+        kubernetesVersion: preflight.versions[name].version,
+        remoteSecrets,
+    };
+}

@@ -1,0 +1,51 @@
+/**
+ * The fleet's `mesh-<primary>` stacks: the remote-secret matrix among
+ * primaries, one stack per watching primary. Every primary's istiod reads
+ * every other cluster of the mesh (primaries × (clusters − 1) remote
+ * secrets, istio.io "Install Multi-Primary" / "Primary-Remote", `istioctl
+ * create-remote-secret` per pair, applied in the cluster that runs istiod);
+ * a remote's secret in its own primary is created by the remote's stack, so
+ * the mesh stack of primary P creates P's other secrets
+ * ({@link meshStackPairs}`(identity, P)`). Each `RemoteSecret` is named as in the
+ * monolith (`mesh-<watcher>-reads-<target>`) and authenticates as the
+ * target's reader ServiceAccount, whose token the target's stack exports as
+ * a secret.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config/errors";
+import { namespaceConfig } from "../../config/pulumiConfig";
+import { RemoteSecret } from "../../components/remoteSecret";
+import type { ClusterHandle } from "../../components/types";
+import { planTopology } from "../ack-mesh/program";
+import { meshStackPairs } from "./layout";
+import { ExportedReaderToken, FleetRefs, OUTPUTS } from "./stackRefs";
+
+/** The `mesh-<watcher>` stack's program. Returns its outputs. */
+export async function runFleetMesh(watcher: string): Promise<Record<string, unknown>> {
+    const { config, identity } = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    if (!identity.controlPlanes.includes(watcher)) {
+        throw new ConfigError(
+            [{ path: `clusters.${watcher}`, message: "is not a primary of this environment's config", fix: `destroy the mesh stack of a removed primary (npm run fleet -- up ${pulumi.getStack()} does, before its cluster stack)` }],
+            `No primary "${watcher}"`,
+        );
+    }
+    const refs = new FleetRefs();
+    const pairs = meshStackPairs(identity, watcher);
+    // The watcher's provider only when there is something to put in it.
+    const handle: ClusterHandle | undefined = pairs.length ? refs.handle(identity, watcher, config.clusters[watcher].cni) : undefined;
+    const remoteSecrets: Record<string, string> = {};
+    for (const pair of pairs) {
+        const token = refs.cluster(pair.target).requireOutput(OUTPUTS.readerToken) as pulumi.Output<ExportedReaderToken>;
+        const secret = new RemoteSecret(`mesh-${pair.watcher}-reads-${pair.target}`, {
+            watcher: handle!,
+            target: {
+                clusterName: pair.target,
+                apiServerUrl: refs.clusterField(pair.target, "apiServerUrl"),
+                token: token.apply((t) => t.token),
+                caData: token.apply((t) => t.caData),
+            },
+        });
+        remoteSecrets[`${pair.watcher}/${pair.target}`] = secret.secretName;
+    }
+    return { remoteSecrets };
+}

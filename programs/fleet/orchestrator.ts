@@ -1,0 +1,249 @@
+/**
+ * The fleet orchestrator's logic, free of Pulumi: which stacks run in which
+ * order for `preview`, `up` and `destroy`, a bounded pool of concurrent
+ * stacks per phase, fail-fast, and the per-stack summary. Running one stack
+ * is a {@link StackRunner}: the Automation API (`automation.ts`) live, the
+ * simulated cloud (`simulate.ts`) offline, a fake in tests.
+ *
+ * Order:
+ * - `up` / `preview`: network → primaries → remotes → mesh → apps. A layer
+ *   starts only when the previous one succeeded.
+ * - `up` after clusters were removed from the config: first the stacks that
+ *   read every cluster are updated without them (apps, then the mesh
+ *   stacks), then the removed stacks are destroyed (a removed primary's mesh
+ *   stack, remotes, then primaries), then the normal order runs (the network
+ *   drops their VPCs; the remaining cluster stacks drop the rules that
+ *   admitted them).
+ * - `destroy`: apps → mesh → remotes → primaries → network.
+ */
+import { clusterStackId, FLEET_LAYERS, FleetLayer, fleetProject, FleetStack, meshStackId } from "./layout";
+
+/** A command of the orchestrator. */
+export type FleetVerb = "preview" | "up" | "destroy";
+
+/** What is done to one stack: `preview-destroy` previews its destruction (`Stack.previewDestroy`). */
+export type StackAction = "preview" | "up" | "destroy" | "preview-destroy";
+
+/** Stacks run together (concurrently, up to the pool size), all with the same action. */
+export interface FleetPhase {
+    /** Layer of the stacks. */
+    readonly layer: FleetLayer;
+    readonly action: StackAction;
+    readonly stacks: ReadonlyArray<FleetStack>;
+}
+
+/** A cluster the fleet has deployed (from the `network` stack's last outputs). */
+export interface DeployedCluster {
+    readonly name: string;
+    readonly role: "primary" | "remote";
+}
+
+/**
+ * Which deployed clusters are gone from the config (their stacks, in the
+ * layer of their role) and which configured clusters are new, given the
+ * clusters the `network` stack last exported. Nothing is new when the
+ * network was never deployed (`deployed` undefined). Pure.
+ */
+export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlyArray<DeployedCluster> | undefined): { removed: FleetStack[]; added: string[] } {
+    if (deployed === undefined) return { removed: [], added: [] };
+    const configured = new Set(stacks.filter((s) => s.cluster !== undefined).map((s) => s.cluster!));
+    const known = new Set(deployed.map((c) => c.name));
+    const gone = deployed.filter((c) => !configured.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Destroying a stack runs no program, so these read nothing.
+    const removed: FleetStack[] = [
+        ...gone.map((c): FleetStack => {
+            const id = clusterStackId(c.name);
+            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, reads: [] };
+        }),
+        ...gone
+            .filter((c) => c.role === "primary")
+            .map((c): FleetStack => {
+                const id = meshStackId(c.name);
+                return { id, layer: "mesh", project: fleetProject(id), watcher: c.name, reads: [] };
+            }),
+    ];
+    return { removed, added: [...configured].filter((c) => !known.has(c)).sort() };
+}
+
+/** Problem with the requested change that stops the orchestrator before any stack runs. */
+export class FleetPlanError extends Error {}
+
+const byLayer = (stacks: ReadonlyArray<FleetStack>, layer: FleetLayer) => stacks.filter((s) => s.layer === layer);
+
+/**
+ * The phases of a command, in order. `stacks` is the environment's layout
+ * (`fleetStacks`); `removed` are cluster stacks deployed earlier whose
+ * cluster is no longer in the config; `added` the clusters new in the config.
+ * Empty phases are left out. Pure.
+ * @throws FleetPlanError when clusters are added and removed in one `up`
+ */
+export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, removed: ReadonlyArray<FleetStack> = [], added: ReadonlyArray<string> = []): FleetPhase[] {
+    const phases: FleetPhase[] = [];
+    const push = (layer: FleetLayer, action: StackAction, list: ReadonlyArray<FleetStack>) => {
+        if (list.length) phases.push({ layer, action, stacks: list });
+    };
+    if (verb === "destroy") {
+        const all = [...stacks, ...removed];
+        for (const layer of [...FLEET_LAYERS].reverse()) push(layer, "destroy", byLayer(all, layer));
+        return phases;
+    }
+    if (removed.length && added.length) {
+        throw new FleetPlanError(
+            `clusters ${removed.map((s) => s.cluster).join(", ")} were removed and ${added.join(", ")} added in the same change: ` +
+                "the mesh must stop reading the removed clusters before they go and read the new ones after they exist; apply the removal first, then the addition",
+        );
+    }
+    if (removed.length) {
+        const action: StackAction = verb === "up" ? "up" : "preview";
+        push("apps", action, byLayer(stacks, "apps"));
+        push("mesh", action, byLayer(stacks, "mesh"));
+        const destroy: StackAction = verb === "up" ? "destroy" : "preview-destroy";
+        push("mesh", destroy, byLayer(removed, "mesh"));
+        push("remotes", destroy, byLayer(removed, "remotes"));
+        push("primaries", destroy, byLayer(removed, "primaries"));
+    }
+    for (const layer of FLEET_LAYERS) {
+        // After a removal, the mesh and apps already ran above; they run again only to pick up nothing new.
+        if (removed.length && (layer === "mesh" || layer === "apps")) continue;
+        push(layer, verb, byLayer(stacks, layer));
+    }
+    return phases;
+}
+
+/** What running one stack returned. */
+export interface StackRunResult {
+    /** Stack outputs, secrets included (passed to later stacks by the offline runner). */
+    readonly outputs?: Record<string, unknown>;
+    /** Resource operations by kind (`create`, `update`, `same`, …). */
+    readonly changes?: Readonly<Record<string, number>>;
+}
+
+/** Runs one stack. Throws when the stack fails. */
+export interface StackRunner {
+    /**
+     * @param upstream outputs of the stacks that already ran in this command, by stack id
+     */
+    run(stack: FleetStack, action: StackAction, upstream: ReadonlyMap<string, Record<string, unknown>>): Promise<StackRunResult>;
+}
+
+/** The outcome of one stack. */
+export interface StackOutcome {
+    readonly stack: FleetStack;
+    readonly action: StackAction;
+    /** `skipped`: not started because a stack of this or an earlier phase failed. */
+    readonly status: "succeeded" | "failed" | "skipped";
+    /** Wall time, ms (0 when skipped). */
+    readonly durationMs: number;
+    readonly changes?: Readonly<Record<string, number>>;
+    /** The failure's message. */
+    readonly error?: string;
+}
+
+/** Options of {@link runFleet}. */
+export interface RunFleetOptions {
+    /** Most stacks running at once. @default 8 */
+    pool?: number;
+    /** Clock, ms. @default Date.now */
+    now?: () => number;
+    /** Called when a stack starts and when it ends. */
+    onEvent?: (event: { kind: "start" | "end"; stack: FleetStack; action: StackAction; outcome?: StackOutcome }) => void;
+}
+
+/** Default size of the pool of concurrent stacks. */
+export const DEFAULT_POOL = 8;
+
+/** The result of {@link runFleet}. */
+export interface FleetRunResult {
+    /** True when every stack succeeded. */
+    readonly ok: boolean;
+    /** One per stack of every phase, in phase order, then stack order. */
+    readonly outcomes: StackOutcome[];
+    /** Outputs by stack id, of the stacks that succeeded. */
+    readonly outputs: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+function messageOf(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Runs the phases in order, each with at most `pool` stacks at a time,
+ * starting them in the phase's order. After the first failure in a phase no
+ * further stack of it starts (those running finish), and no later phase
+ * runs: their stacks are reported `skipped`.
+ */
+export async function runFleet(phases: ReadonlyArray<FleetPhase>, runner: StackRunner, options: RunFleetOptions = {}): Promise<FleetRunResult> {
+    const pool = options.pool ?? DEFAULT_POOL;
+    if (!Number.isInteger(pool) || pool < 1) throw new RangeError(`pool must be a positive integer, got ${pool}`);
+    const now = options.now ?? Date.now;
+    const outputs = new Map<string, Record<string, unknown>>();
+    const outcomes: StackOutcome[] = [];
+    let failed = false;
+    for (const phase of phases) {
+        const results: (StackOutcome | undefined)[] = phase.stacks.map(() => undefined);
+        let next = 0;
+        const worker = async () => {
+            while (!failed && next < phase.stacks.length) {
+                const i = next++;
+                const stack = phase.stacks[i];
+                options.onEvent?.({ kind: "start", stack, action: phase.action });
+                const t0 = now();
+                let outcome: StackOutcome;
+                try {
+                    const r = await runner.run(stack, phase.action, outputs);
+                    if (r.outputs && (phase.action === "up" || phase.action === "preview")) outputs.set(stack.id, r.outputs);
+                    outcome = { stack, action: phase.action, status: "succeeded", durationMs: now() - t0, ...(r.changes ? { changes: r.changes } : {}) };
+                } catch (e) {
+                    failed = true;
+                    outcome = { stack, action: phase.action, status: "failed", durationMs: now() - t0, error: messageOf(e) };
+                }
+                results[i] = outcome;
+                options.onEvent?.({ kind: "end", stack, action: phase.action, outcome });
+            }
+        };
+        if (!failed) await Promise.all(Array.from({ length: Math.min(pool, phase.stacks.length) }, worker));
+        phase.stacks.forEach((stack, i) => outcomes.push(results[i] ?? { stack, action: phase.action, status: "skipped", durationMs: 0 }));
+    }
+    return { ok: !failed, outcomes, outputs };
+}
+
+/**
+ * How long a phase takes with `pool` workers when stack `i` takes
+ * `durations[i]` and stacks start in order, each on the first free worker
+ * (what {@link runFleet} does). Pure.
+ */
+export function poolMakespan(durations: ReadonlyArray<number>, pool: number): number {
+    if (!Number.isInteger(pool) || pool < 1) throw new RangeError(`pool must be a positive integer, got ${pool}`);
+    const free = Array.from({ length: Math.min(pool, durations.length) }, () => 0);
+    for (const d of durations) {
+        let w = 0;
+        for (let k = 1; k < free.length; k++) if (free[k] < free[w]) w = k;
+        free[w] += d;
+    }
+    return free.length ? Math.max(...free) : 0;
+}
+
+/** `create 3, update 1`: the non-zero changes other than `same`, sorted by kind; `no changes` when none. */
+export function changesText(changes: Readonly<Record<string, number>> | undefined): string {
+    if (!changes) return "";
+    const parts = Object.entries(changes)
+        .filter(([k, n]) => k !== "same" && n > 0)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, n]) => `${k} ${n}`);
+    return parts.length ? parts.join(", ") : "no changes";
+}
+
+/** The per-stack summary: one row per stack (stack, layer, action, status, seconds, changes or error). */
+export function summaryRows(outcomes: ReadonlyArray<StackOutcome>): string[][] {
+    return outcomes.map((o) => [
+        o.stack.id,
+        o.stack.layer,
+        o.action,
+        o.status,
+        o.status === "skipped" ? "" : (o.durationMs / 1000).toFixed(1),
+        o.status === "failed" ? (o.error ?? "").split("\n")[0] : changesText(o.changes),
+    ]);
+}
+
+/** Column headings of {@link summaryRows}. */
+export const SUMMARY_HEADINGS = ["stack", "layer", "action", "status", "seconds", "changes"];

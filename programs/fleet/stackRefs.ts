@@ -1,0 +1,170 @@
+/**
+ * How fleet stacks read each other: one `pulumi.StackReference` per stack
+ * read, the shapes of what each layer exports, and the plan-hash check.
+ *
+ * Secrets stay secret across stacks: a stack reference marks an output
+ * secret when the referenced stack exported it as a secret
+ * (`StackReference.getOutput` / `requireOutput` take the secret bit from the
+ * referenced stack's `secretOutputNames`, @pulumi/pulumi 3.248
+ * stackReference.js `isSecretOutputName`). That is decided per top-level
+ * output, so the secret values (kubeconfig, reader token, CA material) are
+ * exported as top-level outputs of their own, never inside a plain object.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, formatProblem } from "../../config/errors";
+import type { NetworkPlan } from "../../plan/network";
+import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
+import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
+import { clusterStackId, fleetStackRef, networkPlanHash } from "./layout";
+
+/** What the `network` stack exports for one cluster (output `clusters.<name>`). Plain. */
+export interface NetworkClusterOutputs {
+    /** VPC key of the plan. */
+    readonly vpc: string;
+    /** Id of that VPC. */
+    readonly vpcId: string;
+    /** Region of the cluster. */
+    readonly region: string;
+    /** Its role in the mesh; the orchestrator reads it to destroy the stack of a removed cluster in its layer. */
+    readonly role: "primary" | "remote";
+    /** Node vSwitch id per zone, in the plan's zone order. */
+    readonly vswitchIds: Readonly<Record<string, string>>;
+    /** Terway pod vSwitch id per zone (empty for Flannel). */
+    readonly podVswitchIds: Readonly<Record<string, string>>;
+}
+
+/** The handle data a `cluster-<name>` stack exports (output `cluster`). Plain; the kubeconfig and reader token are separate secret outputs. */
+export interface ClusterStackOutputs {
+    readonly name: string;
+    readonly displayName: string;
+    readonly region: string;
+    readonly network: string;
+    readonly role: "primary" | "remote";
+    /** The primary that controls it (itself for a primary). */
+    readonly controlledBy: string;
+    readonly cni: "terway" | "flannel";
+    readonly clusterId: string;
+    /** API server URL the other clusters' istiod read (intranet endpoint). */
+    readonly apiServerUrl: string;
+    readonly apiServerInternet: string;
+    readonly securityGroupId: string;
+}
+
+/** Output names of the fleet stacks, shared by the exporting and the reading side. */
+export const OUTPUTS = {
+    /** network: hash of the network plan ({@link networkPlanHash}). */
+    planHash: "planHash",
+    /** network: {@link NetworkClusterOutputs} by cluster name. */
+    clusters: "clusters",
+    /** network: plug-in CA material by control plane (secret). */
+    cacerts: "cacerts",
+    /** cluster: {@link ClusterStackOutputs}. */
+    cluster: "cluster",
+    /** cluster: admin kubeconfig (secret). */
+    kubeconfig: "kubeconfig",
+    /** cluster: `{ token, caData }` of its reader ServiceAccount (secret), when another cluster reads it. */
+    readerToken: "readerToken",
+    /** cluster: east-west gateway address, when it has one. */
+    eastWestAddress: "eastWestAddress",
+    /** cluster (primary): ingress gateway address, when it has one. */
+    ingressAddress: "ingressAddress",
+} as const;
+
+/** The reader token a cluster stack exports (secret). */
+export interface ExportedReaderToken {
+    readonly token: string;
+    readonly caData: string;
+}
+
+/** Plug-in CA material of one control plane, as the `network` stack exports it (inside the secret `cacerts`). */
+export type ExportedCacerts = { readonly [K in keyof MeshClusterCacerts]: string };
+
+/**
+ * The stack references of one fleet stack, created on first use and named
+ * `ref-<id>` (so a stack records a reference only to the stacks it reads).
+ */
+export class FleetRefs {
+    private readonly refs = new Map<string, pulumi.StackReference>();
+
+    /** @param env environment (the stack name of every fleet stack) @param organization @default pulumi.getOrganization() */
+    constructor(
+        private readonly env: string = pulumi.getStack(),
+        private readonly organization: string = pulumi.getOrganization(),
+    ) {}
+
+    /** The reference to the stack `id` (`network`, `cluster-<name>`, …). */
+    public stack(id: string): pulumi.StackReference {
+        let ref = this.refs.get(id);
+        if (!ref) {
+            ref = new pulumi.StackReference(`ref-${id}`, { name: fleetStackRef(this.organization, id, this.env) });
+            this.refs.set(id, ref);
+        }
+        return ref;
+    }
+
+    /** The reference to the stack of cluster `name`. */
+    public cluster(name: string): pulumi.StackReference {
+        return this.stack(clusterStackId(name));
+    }
+
+    /** One output of a cluster stack's `cluster` handle data. */
+    public clusterField<K extends keyof ClusterStackOutputs>(name: string, key: K): pulumi.Output<ClusterStackOutputs[K]> {
+        return (this.cluster(name).requireOutput(OUTPUTS.cluster) as pulumi.Output<ClusterStackOutputs>).apply((c) => c[key]);
+    }
+
+    /**
+     * A {@link ClusterHandle} of another fleet cluster, built from its stack's
+     * exported kubeconfig (secret) and API server URL: a `kubernetes.Provider`
+     * named `<name>-k8s` in the reading stack.
+     */
+    public handle(identity: MeshIdentity, name: string, cni?: "terway" | "flannel"): ClusterHandle {
+        const c = identity.clusters[name];
+        return clusterHandleFromKubeconfig(name, {
+            name,
+            region: c.region,
+            network: c.network,
+            kubeconfig: this.cluster(name).requireOutput(OUTPUTS.kubeconfig) as pulumi.Output<string>,
+            apiServerUrl: this.clusterField(name, "apiServerUrl"),
+            ...(cni ? { cni } : {}),
+        });
+    }
+}
+
+/** Heading of the error a cluster stack throws when the `network` stack was built from another plan. */
+export const PLAN_MISMATCH_HEADING = "The network stack was built from a different network plan";
+
+/**
+ * Whether the `network` stack's exported plan hash is the hash of `network`
+ * (the plan this stack computed from its own copy of the environment's
+ * config). Awaited before any resource but the stack reference.
+ *
+ * On `up` a mismatch stops the stack: the VPC and vSwitch ids it would read
+ * belong to another plan. On a preview it is expected whenever the config's
+ * network changed (the network stack is only previewed, not updated), so it
+ * is a warning, and the caller treats what it reads from the network stack
+ * as unknown.
+ * @returns true when the hashes match; false on a preview with a mismatch
+ * @throws ConfigError naming both hashes and the fix (not a preview)
+ */
+export async function checkNetworkPlan(ref: pulumi.StackReference, network: NetworkPlan, env: string): Promise<boolean> {
+    const details = await ref.getOutputDetails(OUTPUTS.planHash);
+    const exported = details.value as unknown;
+    const expected = networkPlanHash(network);
+    if (exported === expected) return true;
+    const problem = {
+        path: "network.planHash",
+        value: exported ?? "(none)",
+        message: `differs from the plan computed from this config (${expected}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran`,
+        fix: `run the network layer first (npm run fleet -- up ${env} runs it before the cluster stacks)`,
+    };
+    if (pulumi.runtime.isDryRun()) {
+        pulumi.log.warn(`${PLAN_MISMATCH_HEADING}: ${formatProblem(problem)}. This preview shows what the network stack exports as unknown.`);
+        return false;
+    }
+    throw new ConfigError([problem], PLAN_MISMATCH_HEADING);
+}
+
+/** An Output that is unknown in a preview (what a value of a not yet updated stack is). */
+export function unknownOutput<T>(): pulumi.Output<T> {
+    return pulumi.output(pulumi.unknown) as unknown as pulumi.Output<T>;
+}

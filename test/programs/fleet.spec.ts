@@ -1,0 +1,356 @@
+/**
+ * The fleet (programs/fleet) simulated end to end: every stack of an
+ * environment in order on one simulated cloud, each reading the earlier
+ * ones through stack references. Checks the per-stack children, that
+ * secrets stay secret across stacks, the cross-stack wiring, the same
+ * resources as the monolith, the plan-hash check, and what adding a
+ * cluster changes per stack.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { ConfigError } from "../../config/errors";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { runFleetCluster } from "../../programs/fleet/cluster";
+import { fleetStackRef } from "../../programs/fleet/layout";
+import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
+import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../../programs/fleet/simulate";
+import { renderFleetDiff } from "../../scripts/fleet";
+import { containsUnknown, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
+
+const T = {
+    cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
+    sg: "alicloud:ecs/securityGroup:SecurityGroup",
+    rule: "alicloud:ecs/securityGroupRule:SecurityGroupRule",
+    secret: "kubernetes:core/v1:Secret",
+    release: "kubernetes:helm.sh/v3:Release",
+    k8sProvider: "pulumi:providers:kubernetes",
+    remoteSecret: "ack-mesh:mesh:RemoteSecret",
+} as const;
+
+const fleets = new Map<string, Promise<FleetSimulation>>();
+function fleet(env: string): Promise<FleetSimulation> {
+    if (!fleets.has(env)) fleets.set(env, simulateFleet(env));
+    return fleets.get(env)!;
+}
+const monoliths = new Map<string, Promise<SimulationResult>>();
+function monolith(env: string): Promise<SimulationResult> {
+    if (!monoliths.has(env)) {
+        const { config, secretConfigKeys } = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${env}.yaml`));
+        monoliths.set(env, simulate(runAckMesh, { project: "ack-mesh", stack: env, config, secretConfigKeys }));
+    }
+    return monoliths.get(env)!;
+}
+async function stackOf(env: string, id: string): Promise<SimulationResult> {
+    const s = (await fleet(env)).stacks.find((x) => x.stack === id);
+    assert.ok(s, `${env} has a stack ${id}`);
+    return s.result;
+}
+const providerName = (r: RecordedResource) => r.providerUrn?.split("::")[3];
+const unsecret = (v: unknown) => (v instanceof Secret ? v.value : v);
+
+describe("fleet: every stack simulated in order", function () {
+    this.timeout(180_000);
+
+    it("runs the stacks of each environment in layer order and reports each one", async () => {
+        const expected: Record<string, string[]> = {
+            dev: ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
+            staging: ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
+            prod: ["network", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
+            fleet: [
+                "network",
+                "cluster-bj-primary",
+                "cluster-sh-primary",
+                "cluster-bj-apps-1",
+                "cluster-bj-apps-2",
+                "cluster-sh-apps-1",
+                "cluster-sh-apps-2",
+                "mesh-bj-primary",
+                "mesh-sh-primary",
+                "app-bookinfo",
+            ],
+        };
+        for (const env of ["dev", "staging", "prod", "fleet"]) {
+            const f = await fleet(env);
+            assert.deepEqual(f.stacks.map((s) => s.stack), expected[env]);
+            for (const s of f.stacks) {
+                assert.equal(s.registrations, s.result.resources.length + s.result.reads.length);
+                assert.ok(s.evalMs >= 0);
+                assert.deepEqual(s.result.warnings, [], `${env}/${s.stack} warnings`);
+            }
+            assert.equal(f.pool, 8);
+            assert.equal(f.fleetMinutes, Math.round(f.phases.reduce((a, p) => a + p.minutes, 0) * 1000) / 1000);
+        }
+    });
+
+    it("fleet time: layers in sequence, each the slowest stack of the layer while the pool holds them all", async () => {
+        const f = await fleet("prod");
+        const cp = (id: string) => f.stacks.find((s) => s.stack === id)!.criticalPathMinutes;
+        assert.deepEqual(
+            f.phases.map((p) => [p.layer, p.stacks, p.minutes]),
+            [
+                ["network", ["network"], cp("network")],
+                ["primaries", ["cluster-beijing", "cluster-shanghai"], Math.max(cp("cluster-beijing"), cp("cluster-shanghai"))],
+                ["mesh", ["mesh-beijing", "mesh-shanghai"], Math.max(cp("mesh-beijing"), cp("mesh-shanghai"))],
+                ["apps", ["app-bookinfo"], cp("app-bookinfo")],
+            ],
+        );
+        const serial = await simulateFleet("prod", { pool: 1 });
+        assert.equal(serial.phases[1].minutes, Math.round((serial.stacks[1].criticalPathMinutes + serial.stacks[2].criticalPathMinutes) * 1000) / 1000);
+    });
+
+    it("a remote's stack: its group and rules, its cluster, IstioRemote, and its remote secret in its primary through the primary's kubeconfig", async () => {
+        const r = await stackOf("staging", "cluster-shanghai");
+        assert.deepEqual(
+            r.resources.filter((x) => x.custom).map((x) => `${x.type} ${x.name} @${providerName(x) ?? "-"}`).sort(),
+            [
+                "alicloud:cs/managedKubernetes:ManagedKubernetes shanghai-cluster @alicloud-cn-shanghai",
+                "alicloud:cs/nodePool:NodePool shanghai-np-default @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroup:SecurityGroup sg-sg-shanghai @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-l @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-m @alicloud-cn-shanghai",
+                "kubernetes:core/v1:Namespace mesh-shanghai-ns @shanghai-k8s",
+                "kubernetes:core/v1:Secret mesh-shanghai-reader-token @shanghai-k8s",
+                "kubernetes:core/v1:Secret mesh-shanghai-remote-secret-secret @hangzhou-k8s",
+                "kubernetes:helm.sh/v3:Release mesh-shanghai-base @shanghai-k8s",
+                "kubernetes:helm.sh/v3:Release mesh-shanghai-istiod @shanghai-k8s",
+                "pulumi:providers:alicloud alicloud-cn-shanghai @-",
+                "pulumi:providers:kubernetes hangzhou-k8s @-",
+                "pulumi:providers:kubernetes shanghai-k8s @-",
+            ],
+        );
+        assert.deepEqual(r.reads.map((x) => `${x.type} ${x.name} ${String(x.inputs.name)}`).sort(), [
+            "pulumi:pulumi:StackReference ref-cluster-hangzhou organization/ack-mesh-cluster-hangzhou/staging",
+            "pulumi:pulumi:StackReference ref-network organization/ack-mesh-network/staging",
+        ]);
+    });
+
+    it("keeps secrets secret: exported kubeconfig, reader token and CA material, and the providers and secrets built from them", async () => {
+        for (const [env, id] of [["staging", "cluster-hangzhou"], ["staging", "cluster-shanghai"], ["prod", "cluster-beijing"]]) {
+            const out = (await stackOf(env, id)).outputs;
+            assert.ok(out.kubeconfig instanceof Secret, `${id} kubeconfig`);
+            assert.ok(!(out.cluster instanceof Secret), `${id} handle data is plain`);
+            // The single primary of staging is read by no other cluster, so it has no reader token.
+            if (id === "cluster-hangzhou") assert.equal(out.readerToken, undefined);
+            else assert.ok(out.readerToken instanceof Secret, `${id} readerToken`);
+        }
+        const network = (await stackOf("prod", "network")).outputs;
+        assert.ok(network.cacerts instanceof Secret);
+        assert.ok(!(network.clusters instanceof Secret));
+        const remote = await stackOf("staging", "cluster-shanghai");
+        const primaryProvider = remote.resources.find((x) => x.type === T.k8sProvider && x.name === "hangzhou-k8s")!;
+        assert.ok(primaryProvider.inputs.kubeconfig instanceof Secret, "a provider from another stack's kubeconfig has it as a secret input");
+        const pushed = remote.resources.find((x) => x.name === "mesh-shanghai-remote-secret-secret")!;
+        assert.ok(pushed.inputs.stringData instanceof Secret);
+        const mesh = await stackOf("prod", "mesh-beijing");
+        for (const s of mesh.resources.filter((x) => x.type === T.secret)) assert.ok(s.inputs.stringData instanceof Secret, s.name);
+        for (const p of mesh.resources.filter((x) => x.type === T.k8sProvider)) assert.ok(p.inputs.kubeconfig instanceof Secret, p.name);
+        const cacerts = (await stackOf("prod", "cluster-beijing")).resources.find((x) => x.type === T.secret && (x.inputs.metadata as { name?: string }).name === "cacerts")!;
+        assert.ok(cacerts.inputs.stringData instanceof Secret, "cacerts built from the network stack's secret output");
+    });
+
+    it("wires each stack to the outputs of the stacks it reads", async () => {
+        const network = (await stackOf("staging", "network")).outputs;
+        const clusters = network.clusters as Record<string, { vpcId: string; vswitchIds: Record<string, string>; podVswitchIds: Record<string, string> }>;
+        const hz = await stackOf("staging", "cluster-hangzhou");
+        const ack = hz.resources.find((x) => x.type === T.cluster)!;
+        assert.deepEqual(ack.inputs.vswitchIds, Object.values(clusters.hangzhou.vswitchIds));
+        assert.deepEqual(ack.inputs.podVswitchIds, Object.values(clusters.hangzhou.podVswitchIds));
+        assert.equal(hz.resources.find((x) => x.type === T.sg)!.inputs.vpcId, clusters.hangzhou.vpcId);
+        const remote = await stackOf("staging", "cluster-shanghai");
+        const istiod = remote.resources.find((x) => x.type === T.release && x.name === "mesh-shanghai-istiod")!;
+        const values = unsecret(istiod.inputs.values) as { global: { remotePilotAddress: string } };
+        assert.equal(values.global.remotePilotAddress, hz.outputs.eastWestAddress);
+        const primaryProvider = remote.resources.find((x) => x.name === "hangzhou-k8s")!;
+        assert.equal(unsecret(primaryProvider.inputs.kubeconfig), unsecret(hz.outputs.kubeconfig));
+        const pushed = unsecret(remote.resources.find((x) => x.name === "mesh-shanghai-remote-secret-secret")!.inputs.stringData) as Record<string, string>;
+        const token = unsecret(remote.outputs.readerToken) as { token: string };
+        assert.ok(pushed.shanghai.includes(`token: ${token.token}`));
+        assert.ok(pushed.shanghai.includes(`server: ${(remote.outputs.cluster as { apiServerUrl: string }).apiServerUrl}`));
+        const mesh = await stackOf("prod", "mesh-beijing");
+        const bj = await stackOf("prod", "cluster-beijing");
+        const sh = await stackOf("prod", "cluster-shanghai");
+        const reads = unsecret(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!.inputs.stringData) as Record<string, string>;
+        assert.ok(reads.shanghai.includes(`token: ${(unsecret(sh.outputs.readerToken) as { token: string }).token}`));
+        assert.equal(providerName(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!), "beijing-k8s");
+        assert.equal(unsecret(mesh.resources.find((x) => x.name === "beijing-k8s")!.inputs.kubeconfig), unsecret(bj.outputs.kubeconfig));
+    });
+
+    it("several primaries: the mesh stacks hold primaries × (clusters − 1) minus the remotes' own secrets, one stack per watcher", async () => {
+        const secretsOf = async (id: string) => (await stackOf("fleet", id)).resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name);
+        // 2 primaries × 5 other clusters = 10 pairs; the 4 remotes push their own secret into their primary.
+        assert.deepEqual(await secretsOf("mesh-bj-primary"), ["mesh-bj-primary-reads-sh-apps-1", "mesh-bj-primary-reads-sh-apps-2", "mesh-bj-primary-reads-sh-primary"]);
+        const mesh = await stackOf("fleet", "mesh-sh-primary");
+        assert.deepEqual(mesh.resources.filter((x) => x.type === T.k8sProvider).map((x) => x.name), ["sh-primary-k8s"]);
+        assert.deepEqual([...(await secretsOf("mesh-bj-primary")), ...(await secretsOf("mesh-sh-primary"))].sort(), [
+            "mesh-bj-primary-reads-sh-apps-1",
+            "mesh-bj-primary-reads-sh-apps-2",
+            "mesh-bj-primary-reads-sh-primary",
+            "mesh-sh-primary-reads-bj-apps-1",
+            "mesh-sh-primary-reads-bj-apps-2",
+            "mesh-sh-primary-reads-bj-primary",
+        ]);
+        const remote = await stackOf("fleet", "cluster-sh-apps-1");
+        assert.deepEqual(remote.resources.filter((x) => x.type === T.remoteSecret).map((x) => x.name), ["mesh-sh-apps-1-remote-secret"]);
+        assert.equal(providerName(remote.resources.find((x) => x.name === "mesh-sh-apps-1-remote-secret-secret")!), "sh-primary-k8s");
+    });
+
+    for (const env of ["dev", "staging", "prod", "fleet"]) {
+        it(`${env}: the same cloud resources as the monolith, split across the stacks`, async () => {
+            const f = await fleet(env);
+            const mono = await monolith(env);
+            const cloud = (rs: RecordedResource[]) => rs.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.type} ${x.name}`);
+            const fleetNames = f.stacks.flatMap((s) => cloud(s.result.resources)).sort();
+            assert.deepEqual(fleetNames, cloud(mono.resources).sort());
+            assert.equal(new Set(fleetNames).size, fleetNames.length, "no resource in two stacks");
+            const rules = (rs: RecordedResource[]) => rs.filter((x) => x.type === T.rule).map((x) => [x.name, x.inputs.cidrIp, x.inputs.portRange, x.inputs.description]);
+            assert.deepEqual(f.stacks.flatMap((s) => rules(s.result.resources)).sort(), rules(mono.resources).sort(), "the same rules, peer ranges from the plan");
+            const remoteSecrets = (rs: RecordedResource[]) => rs.filter((x) => x.type === T.remoteSecret).length;
+            assert.equal(f.stacks.reduce((a, s) => a + remoteSecrets(s.result.resources), 0), remoteSecrets(mono.resources));
+        });
+    }
+
+    it("a cluster stack refuses to run on a network built from another plan, before any resource", async () => {
+        const source = fleetSourceOf("staging");
+        const network = (await stackOf("staging", "network")).outputs;
+        const err = await simulate(() => runFleetCluster("hangzhou"), {
+            project: "ack-mesh-cluster-hangzhou",
+            stack: "staging",
+            config: source.config,
+            stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
+        }).then(
+            () => assert.fail("expected a failure"),
+            (e: unknown) => e as SimulationError,
+        );
+        assert.ok(err instanceof SimulationError);
+        const error = err.errors.find((e): e is ConfigError => ConfigError.is(e));
+        assert.ok(error, err.message);
+        assert.equal(
+            error.message,
+            `${PLAN_MISMATCH_HEADING} (1 problem):\n` +
+                `  - network.planHash: differs from the plan computed from this config (${network.planHash as string}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran (got "sha256:0123"). ` +
+                "Fix: run the network layer first (npm run fleet -- up staging runs it before the cluster stacks)",
+        );
+        assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(err.result.reads.map((x) => x.name), ["ref-network"]);
+    });
+
+    it("on a preview the mismatch is a warning, and what the network stack exports is unknown", async () => {
+        const source = fleetSourceOf("staging");
+        const network = (await stackOf("staging", "network")).outputs;
+        const r = await simulate(() => runFleetCluster("hangzhou"), {
+            project: "ack-mesh-cluster-hangzhou",
+            stack: "staging",
+            preview: true,
+            config: source.config,
+            stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
+        });
+        const warning = r.logs.find((l) => l.severity === "warning" && l.message.startsWith(PLAN_MISMATCH_HEADING));
+        assert.ok(warning, JSON.stringify(r.logs));
+        assert.ok(warning.message.endsWith("This preview shows what the network stack exports as unknown."), warning.message);
+        const ack = r.resources.find((x) => x.type === T.cluster)!;
+        assert.ok(containsUnknown(ack.inputs.vswitchIds), JSON.stringify(ack.inputs.vswitchIds));
+        assert.ok(containsUnknown(r.resources.find((x) => x.type === T.sg)!.inputs.vpcId));
+    });
+});
+
+describe("fleet: adding a cluster", function () {
+    this.timeout(180_000);
+
+    /** prod with a third primary in its own region and network. */
+    function prodPlusHangzhou() {
+        const source = fleetSourceOf("prod");
+        const clusters = source.config["ack-mesh:clusters"] as Record<string, unknown>;
+        return {
+            ...source,
+            config: {
+                ...source.config,
+                "ack-mesh:clusters": {
+                    ...clusters,
+                    hangzhou: {
+                        displayName: "prod-hangzhou",
+                        region: "cn-hangzhou",
+                        zones: ["cn-hangzhou-h", "cn-hangzhou-i"],
+                        role: "primary",
+                        cni: "terway",
+                        slot: 22,
+                        nodePools: { system: { size: 3 } },
+                        deletionProtection: true,
+                    },
+                },
+            },
+        };
+    }
+
+    it("a remote added to the fleet example: network and mesh create, its primary's stack only admits it, the other primary reads it", async () => {
+        const source = fleetSourceOf("fleet");
+        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
+        const next = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
+        const before = fleetCanonicalPlans(await fleet("fleet"));
+        const diffs = diffFleet(before, fleetCanonicalPlans(await simulateFleet(next)));
+        const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
+        for (const [id, d] of changed) assert.deepEqual([d.counts.update, d.counts.replace, d.counts.delete], [0, 0, 0], `${id} only creates`);
+        // mesh-bj-primary does not change: bj-apps-3 pushes its own secret into bj-primary.
+        assert.deepEqual(changed.map(([id]) => id), [
+            "app-bookinfo",
+            "cluster-bj-apps-1",
+            "cluster-bj-apps-2",
+            "cluster-bj-apps-3",
+            "cluster-bj-primary",
+            "cluster-sh-apps-1",
+            "cluster-sh-apps-2",
+            "cluster-sh-primary",
+            "mesh-sh-primary",
+            "network",
+        ]);
+        const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
+        assert.deepEqual(created("mesh-sh-primary").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
+        assert.ok(created("cluster-bj-apps-3").some((r) => r.name === "mesh-bj-apps-3-remote-secret"), "the remote pushes its own secret into bj-primary");
+        for (const id of ["cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2"]) {
+            const own = id.slice("cluster-".length);
+            for (const r of created(id)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `${id}: ${r.name}`);
+        }
+    });
+
+    it("creates only: network, the new cluster's stack and mesh; existing cluster stacks only admit the new cluster", async () => {
+        const before = fleetCanonicalPlans(await fleet("prod"));
+        const after = fleetCanonicalPlans(await simulateFleet(prodPlusHangzhou()));
+        const diffs = diffFleet(before, after);
+        const counts = Object.fromEntries(Object.entries(diffs).map(([id, d]) => [id, { create: d.counts.create, update: d.counts.update, replace: d.counts.replace, delete: d.counts.delete }]));
+        for (const [id, c] of Object.entries(counts)) {
+            assert.deepEqual({ update: c.update, replace: c.replace, delete: c.delete }, { update: 0, replace: 0, delete: 0 }, `${id} only creates`);
+        }
+        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network"]);
+        assert.ok(counts.network.create > 0);
+        assert.equal(counts["cluster-hangzhou"].create, after["cluster-hangzhou"].resources.filter((r) => r.operation === "register").length);
+        // The mesh: the new primary reads the two others (its new mesh stack), and each of them reads the new one.
+        const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
+        assert.equal(counts["mesh-hangzhou"].create, after["mesh-hangzhou"].resources.filter((r) => r.operation === "register").length);
+        assert.deepEqual(["mesh-beijing", "mesh-hangzhou", "mesh-shanghai"].flatMap((id) => created(id).filter((r) => r.type === T.remoteSecret).map((r) => r.name)).sort(), [
+            "mesh-beijing-reads-hangzhou",
+            "mesh-hangzhou-reads-beijing",
+            "mesh-hangzhou-reads-shanghai",
+            "mesh-shanghai-reads-hangzhou",
+        ]);
+        // An existing cluster stack only gains the rules of its own group that admit the new cluster.
+        for (const id of ["cluster-beijing", "cluster-shanghai"]) {
+            const own = id.slice("cluster-".length);
+            assert.ok(created(id).length > 0);
+            for (const r of created(id)) {
+                assert.equal(r.type, T.rule, `${id}: ${r.name}`);
+                assert.ok(r.name.startsWith(`sg-${own}-from-hangzhou-`), `${id}: ${r.name}`);
+            }
+        }
+        // Bookinfo's namespace and Services in the new cluster (BookinfoSplit puts them on every cluster).
+        for (const r of created("app-bookinfo")) assert.ok(r.name.startsWith("hangzhou") || r.name.includes("-hangzhou-"), r.name);
+        assert.equal(
+            renderFleetDiff(before, after).split("\n")[0].replace(/ +/g, " "),
+            "stack replace delete create update",
+        );
+    });
+});
