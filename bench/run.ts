@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--runs k] [--heap-mb m]`
+ * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--runs k] [--heap-mb m]`
  *
  * For each mode × N: the evaluation time of the whole program on the simulated cloud (median
  * of 5 timed runs for N ≤ 10, 3 for N = 50, after one warm-up), the peak RSS, the resources
@@ -22,8 +22,13 @@ import * as path from "path";
 import { DEFAULTS } from "../config/defaults";
 import { classifyGrowth, Growth, TYPES } from "./analysis";
 import { CaseResult, median } from "./case";
+import { BENCH_FLEET_POOL, fleetCaseKey, FleetCaseResult } from "./fleetCase";
 import { caseKey, layoutLabel, Mode, MODES, primaryCount, SIZES } from "./topology";
 import { READ_TIME, REFERENCE_TIMES, RELEASE_TIMES } from "./weights";
+
+/** Fleet mode's cluster counts and topologies (the issue's N = 10 and 50; 5 × 9 at 50 for multi-primary-remote). */
+export const FLEET_SIZES = [10, 50] as const;
+export const FLEET_MODES: readonly Mode[] = ["multi-primary-remote", "multi-primary"];
 
 /** Timed runs per case: 5 up to 10 clusters, 3 beyond. */
 export function runsFor(n: number): number {
@@ -37,12 +42,15 @@ interface Options {
     json?: string;
     sizes: number[];
     modes: Mode[];
+    /** Fleet mode (programs/fleet): cluster counts and topologies; empty sizes skip it. */
+    fleetSizes: number[];
+    fleetModes: Mode[];
     runs?: number;
     heapMb?: number;
 }
 
 function parseArgs(argv: string[]): Options {
-    const opts: Options = { sizes: [...SIZES], modes: [...MODES] };
+    const opts: Options = { sizes: [...SIZES], modes: [...MODES], fleetSizes: [...FLEET_SIZES], fleetModes: [...FLEET_MODES] };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -52,13 +60,15 @@ function parseArgs(argv: string[]): Options {
         };
         if (a === "--json") opts.json = value();
         else if (a === "--sizes") opts.sizes = value().split(",").map(Number);
-        else if (a === "--modes") opts.modes = value().split(",") as Mode[];
+        else if (a === "--modes") opts.modes = value().split(",").filter(Boolean) as Mode[];
+        else if (a === "--sizes-fleet" || a === "--fleet-sizes") opts.fleetSizes = value().split(",").filter(Boolean).map(Number);
+        else if (a === "--fleet-modes") opts.fleetModes = value().split(",").filter(Boolean) as Mode[];
         else if (a === "--runs") opts.runs = Number(value());
         else if (a === "--heap-mb") opts.heapMb = Number(value());
-        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--runs k] [--heap-mb m]`);
+        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--runs k] [--heap-mb m]`);
     }
-    for (const m of opts.modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
-    for (const n of opts.sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
+    for (const m of [...opts.modes, ...opts.fleetModes]) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
+    for (const n of [...opts.sizes, ...opts.fleetSizes]) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
     return opts;
 }
 
@@ -74,14 +84,14 @@ export interface CaseFailure {
 }
 
 /** Runs one case in a child process and returns its result (or why it failed; its stderr is passed through). */
-function runChild(mode: Mode, n: number, runs: number, tmp: string, heapMb?: number): Promise<CaseResult | CaseFailure> {
-    const out = path.join(tmp, `${mode}-${n}.json`);
+function runChild<R>(script: "case.ts" | "fleetCase.ts", key: string, mode: Mode, n: number, runs: number, tmp: string, heapMb?: number): Promise<R | CaseFailure> {
+    const out = path.join(tmp, `${key.replace(/:/g, "-")}.json`);
     const args = [
         "--expose-gc",
         ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
         "-r",
         require.resolve("ts-node/register/transpile-only"),
-        path.join(__dirname, "case.ts"),
+        path.join(__dirname, script),
         mode,
         String(n),
         String(runs),
@@ -97,10 +107,10 @@ function runChild(mode: Mode, n: number, runs: number, tmp: string, heapMb?: num
         });
         child.on("error", reject);
         child.on("close", (code, signal) => {
-            if (code === 0) return resolve(JSON.parse(fs.readFileSync(out, "utf8")) as CaseResult);
+            if (code === 0) return resolve(JSON.parse(fs.readFileSync(out, "utf8")) as R);
             const oom = /heap out of memory|Reached heap limit/.test(tail);
             resolve({
-                key: caseKey(mode, n),
+                key,
                 mode,
                 n,
                 reason: oom ? `out of memory (V8 heap limit ${heapMb ? `${heapMb} MB` : "default"})` : `failed (${signal ?? `exit ${code}`})`,
@@ -110,7 +120,7 @@ function runChild(mode: Mode, n: number, runs: number, tmp: string, heapMb?: num
     });
 }
 
-function isFailure(r: CaseResult | CaseFailure): r is CaseFailure {
+function isFailure<R extends object>(r: R | CaseFailure): r is CaseFailure {
     return "reason" in r;
 }
 
@@ -156,9 +166,13 @@ export interface BenchJson {
     benchSeconds: number;
     /** Cases that did not complete (absent from every other key). */
     failures: Record<string, { reason: string; afterSeconds: number }>;
+    /** Fleet mode (programs/fleet), by `fleet:<mode>:<N>`. */
+    fleet: Record<string, Omit<FleetCaseResult, "key">>;
+    /** Fleet-mode goals: per mode, the largest stack's growth from the smallest to the largest N, and whether it stays under the limit at N = 50. */
+    fleetGoals: Record<string, { largest: Record<string, number>; growth: number; clusterGrowth: number; atMostLinear: boolean; under2000At50?: boolean }>;
 }
 
-function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: number, loadAvgStart: number[]): BenchJson {
+function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: number, loadAvgStart: number[], fleet: FleetCaseResult[] = []): BenchJson {
     const by = <T>(fn: (r: CaseResult) => T) => Object.fromEntries(results.map((r) => [r.key, fn(r)]));
     const growth: BenchJson["growth"] = {};
     const ratio: Record<string, number> = {};
@@ -214,7 +228,72 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
         machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "", totalMemMb: Math.round(os.totalmem() / 1024 / 1024), loadAvgStart, loadAvgEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
         benchSeconds: Math.round(seconds),
         failures: Object.fromEntries(failures.map((f) => [f.key, { reason: f.reason, afterSeconds: f.afterSeconds }])),
+        fleet: Object.fromEntries(fleet.map(({ key, ...rest }) => [key, rest])),
+        fleetGoals: fleetGoals(fleet),
     };
+}
+
+/** The largest fleet stack may hold at most this many registrations at N = 50. */
+export const FLEET_LARGEST_LIMIT = 2000;
+
+/**
+ * Per mode: the largest stack's registrations by N, how much they grow from the smallest to the
+ * largest N against how much the cluster count grows (O(N) at most: growth ≤ cluster growth), and
+ * whether the largest stack stays under {@link FLEET_LARGEST_LIMIT} at N = 50.
+ */
+export function fleetGoals(fleet: readonly Pick<FleetCaseResult, "mode" | "n" | "largest">[]): BenchJson["fleetGoals"] {
+    const out: BenchJson["fleetGoals"] = {};
+    for (const mode of MODES) {
+        const rs = fleet.filter((r) => r.mode === mode).sort((a, b) => a.n - b.n);
+        if (rs.length === 0) continue;
+        const first = rs[0];
+        const last = rs[rs.length - 1];
+        const growth = Math.round((last.largest.registrations / first.largest.registrations) * 100) / 100;
+        const clusterGrowth = last.n / first.n;
+        const at50 = rs.find((r) => r.n === 50);
+        out[mode] = {
+            largest: Object.fromEntries(rs.map((r) => [String(r.n), r.largest.registrations])),
+            growth,
+            clusterGrowth,
+            atMostLinear: growth <= clusterGrowth,
+            ...(at50 ? { under2000At50: at50.largest.registrations < FLEET_LARGEST_LIMIT } : {}),
+        };
+    }
+    return out;
+}
+
+/** The fleet-mode table and goal lines. */
+function fleetReport(fleet: readonly FleetCaseResult[], json: BenchJson, monolith: readonly CaseResult[]): string[] {
+    if (fleet.length === 0) return [];
+    const headers = ["fleet case", "layout", "stacks", "largest stack", "its registrations", "its eval ms", "× floor", "all stacks: registrations", "all stacks: eval ms", `fleet up min (pool ${BENCH_FLEET_POOL})`, "monolith registrations", "monolith up min"];
+    const right = [false, false, true, false, true, true, true, true, true, true, true, true];
+    const rows = [...fleet]
+        .sort((a, b) => MODES.indexOf(a.mode) - MODES.indexOf(b.mode) || a.n - b.n)
+        .map((r) => {
+            const mono = monolith.find((m) => m.mode === r.mode && m.n === r.n);
+            return [
+                r.key,
+                r.layout,
+                String(r.stacks.length),
+                r.largest.stack,
+                String(r.largest.registrations),
+                String(r.largest.evalMs),
+                `${f2(r.floorRatio)}${r.floorRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
+                String(r.sum.registrations),
+                String(r.sum.evalMs),
+                f2(r.fleetMinutes),
+                mono ? String(mono.analysis.counts.total + mono.analysis.counts.reads) : "—",
+                mono ? f2(mono.analysis.up.criticalPath) : "—",
+            ];
+        });
+    const out = ["Fleet mode (programs/fleet: one stack per layer and per cluster; registrations = resources + reads):", "", table(headers, rows, right), "", markdown(headers, rows, right), ""];
+    for (const [mode, g] of Object.entries(json.fleetGoals)) {
+        out.push(
+            `fleet ${mode}: largest stack ${Object.entries(g.largest).map(([n, c]) => `${c} at N=${n}`).join(", ")}: ×${g.growth} for ×${g.clusterGrowth} clusters → ${g.atMostLinear ? "O(N) at most" : "NOT O(N)"}` +
+                (g.under2000At50 === undefined ? "" : `; at N=50 ${g.under2000At50 ? "under" : "NOT under"} ${FLEET_LARGEST_LIMIT} registrations`),
+        );
+    }
+    return out;
 }
 
 /** The expected remote-secret count: every primary reads every other cluster, P·(N−1) (N−1 for primary-remote, N·(N−1) for multi-primary). */
@@ -232,7 +311,7 @@ function fitNote(g: Growth): string {
     return g.model === "linear" || g.model === "quadratic" ? " (fit only, no other N to check)" : "";
 }
 
-function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson): string {
+function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson, fleet: readonly FleetCaseResult[] = []): string {
     const headers = ["case", "layout", "eval ms (median)", "runs ms", "floor ms", "× floor", "ms/registration", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "largest SG", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
     const right = [false, false, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
     const rows = results.map((r) => [
@@ -298,6 +377,7 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson)
     if (unknown.length) out.push("", `types without a reference time (0.5 min used): ${unknown.join(", ")}`);
     const warned = results.filter((r) => r.warnings > 0);
     if (warned.length) out.push("", `simulator warnings in: ${warned.map((r) => r.key).join(", ")}`);
+    out.push("", ...fleetReport(fleet, json, results));
     return out.join("\n");
 }
 
@@ -307,6 +387,7 @@ async function main(argv: string[]): Promise<number> {
     const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-bench-"));
     const results: CaseResult[] = [];
+    const fleet: FleetCaseResult[] = [];
     const failures: CaseFailure[] = [];
     try {
         for (const mode of opts.modes) {
@@ -314,7 +395,7 @@ async function main(argv: string[]): Promise<number> {
                 const runs = opts.runs ?? runsFor(n);
                 const t0 = Date.now();
                 process.stderr.write(`${caseKey(mode, n)}: warm-up + ${runs} runs … `);
-                const r = await runChild(mode, n, runs, tmp, opts.heapMb);
+                const r = await runChild<CaseResult>("case.ts", caseKey(mode, n), mode, n, runs, tmp, opts.heapMb);
                 if (isFailure(r)) {
                     process.stderr.write(`${r.key}: ${r.reason} after ${r.afterSeconds} s\n`);
                     failures.push(r);
@@ -324,13 +405,29 @@ async function main(argv: string[]): Promise<number> {
                 results.push(r);
             }
         }
+        for (const mode of opts.fleetModes) {
+            for (const n of opts.fleetSizes) {
+                const runs = opts.runs ?? (n <= 10 ? 3 : 1);
+                const t0 = Date.now();
+                const key = fleetCaseKey(mode, n);
+                process.stderr.write(`${key}: warm-up + ${runs} runs … `);
+                const r = await runChild<FleetCaseResult>("fleetCase.ts", key, mode, n, runs, tmp, opts.heapMb);
+                if (isFailure(r)) {
+                    process.stderr.write(`${r.key}: ${r.reason} after ${r.afterSeconds} s\n`);
+                    failures.push(r);
+                    continue;
+                }
+                process.stderr.write(`${r.stacks.length} stacks, largest ${r.largest.stack} ${r.largest.registrations} registrations (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+                fleet.push(r);
+            }
+        }
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
     const seconds = (Date.now() - started) / 1000;
-    const json = buildJson(results, failures, seconds, loadAvgStart);
-    console.log(report(results, failures, json));
-    console.log(`\n${results.length} cases in ${Math.round(seconds)} s on ${json.machine.cpus}× ${json.machine.cpuModel}, Node ${json.machine.node}; load average ${json.machine.loadAvgStart.join(" ")} → ${json.machine.loadAvgEnd.join(" ")}`);
+    const json = buildJson(results, failures, seconds, loadAvgStart, fleet);
+    console.log(report(results, failures, json, fleet));
+    console.log(`\n${results.length + fleet.length} cases in ${Math.round(seconds)} s on ${json.machine.cpus}× ${json.machine.cpuModel}, Node ${json.machine.node}; load average ${json.machine.loadAvgStart.join(" ")} → ${json.machine.loadAvgEnd.join(" ")}`);
     if (opts.json) {
         fs.writeFileSync(opts.json, JSON.stringify(json, null, 2) + "\n");
         console.log(`wrote ${opts.json}`);

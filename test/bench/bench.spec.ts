@@ -8,7 +8,8 @@ import { analyze, classifyGrowth, ownership, remoteSecrets as remoteSecretsOf, S
 import { benchmarkTopologies, generateTopology, layoutLabel, MODES, primaryCount, REGIONS, SIZES, validateTopology, zoneIds } from "../../bench/topology";
 import { FLOOR_OVERHEAD, floorProgram } from "../../bench/floor";
 import { timeFloor } from "../../bench/case";
-import { expectedRemoteSecrets } from "../../bench/run";
+import { expectedRemoteSecrets, fleetGoals } from "../../bench/run";
+import { runFleetCase } from "../../bench/fleetCase";
 import { REFERENCE_TIMES, referenceWeight, RELEASE_TIMES } from "../../bench/weights";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { dependencyGraph, GraphNode, RecordedResource, simulate } from "../support";
@@ -155,6 +156,40 @@ describe("bench: the floor (bare registrations under the same runtime)", functio
 
     it("refuses fewer registrations than the stack and the provider", () => {
         assert.throws(() => floorProgram(1), /the floor needs at least 2 registrations \(stack and provider\), got 1/);
+    });
+});
+
+describe("bench: fleet mode", function () {
+    this.timeout(120_000);
+
+    it("a fleet case reports every stack, the largest one against the floor, the sums and the fleet's up with the pool", async () => {
+        const r = await runFleetCase("multi-primary-remote", 3, 1);
+        assert.equal(r.key, "fleet:multi-primary-remote:3");
+        assert.equal(r.layout, "1 × 2");
+        // In the orchestrator's order: network, the primary, its remotes, one mesh stack per primary, Bookinfo.
+        assert.deepEqual(
+            r.stacks.map((s) => s.stack),
+            ["network", "cluster-hz-00", "cluster-bj-02", "cluster-sh-01", "mesh-hz-00", "app-bookinfo"],
+        );
+        assert.equal(r.largest.registrations, Math.max(...r.stacks.map((s) => s.registrations)));
+        assert.equal(r.sum.registrations, r.stacks.reduce((a, s) => a + s.registrations, 0));
+        assert.equal(r.floor.registrations, r.largest.registrations);
+        assert.equal(r.floorRatio, Math.round((r.largest.evalMs / r.floor.medianMs) * 100) / 100);
+        assert.equal(r.pool, 8);
+        // Layers run one after another: the fleet's up is at least the network's plus a cluster's.
+        const minutes = (id: string) => r.stacks.find((s) => s.stack === id)!.criticalPathMinutes;
+        assert.ok(r.fleetMinutes >= minutes("network") + minutes("cluster-hz-00"));
+    });
+
+    it("goals: the largest stack grows at most as fast as the cluster count, and stays under 2,000 at N = 50", () => {
+        const c = (mode: (typeof MODES)[number], n: number, registrations: number) => ({ mode, n, largest: { stack: "network", layer: "network", registrations, evalMs: 1, criticalPathMinutes: 1 } });
+        assert.deepEqual(fleetGoals([c("multi-primary-remote", 10, 300), c("multi-primary-remote", 50, 1400), c("multi-primary", 10, 400), c("multi-primary", 50, 2100)]), {
+            "multi-primary": { largest: { "10": 400, "50": 2100 }, growth: 5.25, clusterGrowth: 5, atMostLinear: false, under2000At50: false },
+            "multi-primary-remote": { largest: { "10": 300, "50": 1400 }, growth: 4.67, clusterGrowth: 5, atMostLinear: true, under2000At50: true },
+        });
+        assert.deepEqual(fleetGoals([c("primary-remote", 4, 100), c("primary-remote", 10, 200)]), {
+            "primary-remote": { largest: { "4": 100, "10": 200 }, growth: 2, clusterGrowth: 2.5, atMostLinear: true },
+        });
     });
 });
 
