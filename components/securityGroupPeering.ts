@@ -831,6 +831,18 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     }
 
     /**
+     * The peer rules of `cluster`'s group that admit `peer` (one direction).
+     * Unlike {@link rulesBetween}, `peer` need not be a cluster of this
+     * instance: a fleet cluster stack (`clusters: [X]`) waits with it for the
+     * rules that let another stack's cluster reach X.
+     * @throws Error when `cluster` is not one of this instance's clusters
+     */
+    public rulesAdmitting(cluster: string, peer: string): pulumi.Resource[] {
+        this.assertCluster(cluster);
+        return [...(this.byPair.get(`${cluster}\u0000${peer}`) ?? [])];
+    }
+
+    /**
      * A cluster's own rules: from its pod ranges (self) and from the load
      * balancers' range to its gateways (SLB health checks).
      * @throws Error when the name is not one of this instance's clusters

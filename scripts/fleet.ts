@@ -26,7 +26,7 @@ import * as path from "path";
 import { ConfigError, StackFileError } from "../config/errors";
 import { namespaceConfig } from "../config/pulumiConfig";
 import { planTopology } from "../programs/ack-mesh/program";
-import { clusterStackId, fleetStacks, previewable } from "../programs/fleet/layout";
+import { checkFleetSupports, fleetStacks, FleetStack, previewable } from "../programs/fleet/layout";
 import { clusterChanges, DEFAULT_POOL, FleetPlanError, FleetVerb, fleetPhases, runFleet, SUMMARY_HEADINGS, summaryRows } from "../programs/fleet/orchestrator";
 import { automationRunner, secretsFromEnv } from "../programs/fleet/automation";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../programs/fleet/simulate";
@@ -167,7 +167,9 @@ async function plan(args: FleetArgs, io: PlanIO): Promise<number> {
 async function live(args: FleetArgs, io: PlanIO): Promise<number> {
     const file = args.stackFile ?? path.join(ROOT, "stacks", `Pulumi.${args.env}.yaml`);
     const source = fleetSourceOf(args.env, file);
-    const stacks = fleetStacks(planTopology(namespaceConfig(source.config)));
+    const planned = planTopology(namespaceConfig(source.config));
+    if (args.command !== "destroy") checkFleetSupports(planned);
+    const stacks = fleetStacks(planned);
     const secret = new Set(source.secretConfigKeys);
     const runner = automationRunner({
         env: args.env,
@@ -179,16 +181,25 @@ async function live(args: FleetArgs, io: PlanIO): Promise<number> {
         onOutput: (stack, text) => io.out(`[${stack.id}] ${text.trimEnd()}`),
     });
     const deployed = await runner.deployedClusters(stacks[0]);
-    const { removed, added } = clusterChanges(stacks, deployed);
-    let selected = stacks;
-    if (args.command === "preview") {
-        // A preview updates nothing: a stack that reads a stack not deployed yet cannot be previewed.
-        const existing = new Set(deployed === undefined ? [] : ["network", ...deployed.map((c) => clusterStackId(c.name))]);
-        const { run, waiting } = previewable(stacks, existing);
-        if (waiting.length) io.err(`not previewed (they read stacks that do not exist yet; run up first): ${waiting.map((w) => w.id).join(", ")}`);
-        selected = run;
+    const changes = clusterChanges(stacks, deployed);
+    let selected: FleetStack[] = stacks;
+    let removed = changes.removed;
+    if (args.command !== "up") {
+        // Neither a preview nor a destroy creates a stack: they run only on the stacks the backend holds.
+        const states = await runner.stackStates([...stacks, ...removed]);
+        const absent = (s: FleetStack) => states.get(s.id) === "absent";
+        const missing = [...stacks, ...removed].filter(absent);
+        if (missing.length) io.err(`not in the backend (${args.command === "preview" ? "up creates them; npm run fleet -- plan shows them offline" : "nothing to destroy"}): ${missing.map((s) => s.id).join(", ")}`);
+        selected = stacks.filter((s) => !absent(s));
+        removed = removed.filter((s) => !absent(s));
+        if (args.command === "preview") {
+            // A preview updates nothing: a stack that reads a stack without outputs yet (never or not successfully updated) cannot be previewed.
+            const { run, waiting } = previewable(selected, new Set([...states].filter(([, st]) => st === "deployed").map(([id]) => id)));
+            if (waiting.length) io.err(`not previewed (they read stacks that have no outputs yet; run up first): ${waiting.map((w) => w.id).join(", ")}`);
+            selected = run;
+        }
     }
-    const phases = fleetPhases(args.command as FleetVerb, selected, removed, added);
+    const phases = fleetPhases(args.command as FleetVerb, selected, { ...changes, removed });
     const result = await runFleet(phases, runner, {
         pool: args.pool,
         onEvent: (e) => io.err(e.kind === "start" ? `→ ${e.action} ${e.stack.id}` : `← ${e.action} ${e.stack.id}: ${e.outcome?.status}`),

@@ -7,13 +7,13 @@
  * `meshReady` dependencies inside one stack).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceConfig } from "../../config/pulumiConfig";
-import { buildBookinfo, ingressClusters, planTopology } from "../ack-mesh/program";
+import { buildBookinfo, ingressClusters } from "../ack-mesh/program";
+import { fleetTopology } from "./config";
 import { FleetRefs, OUTPUTS } from "./stackRefs";
 
 /** The `app-bookinfo` stack's program. Returns its outputs. */
 export async function runFleetBookinfo(): Promise<Record<string, unknown>> {
-    const { config, identity } = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    const { config, identity } = fleetTopology("app-bookinfo");
     const refs = new FleetRefs();
     const handles = Object.fromEntries(Object.keys(identity.clusters).map((c) => [c, refs.handle(identity, c, config.clusters[c].cni)]));
     const ingressAddresses = Object.fromEntries(

@@ -12,7 +12,7 @@
  * 4. The ACK cluster and its node pools (`ackClusterFor`, as the monolith),
  *    in the VPC and vSwitches the `network` stack exports.
  * 5. Istio: a primary gets `IstioControlPlane` (with its intermediate CA
- *    from the `network` stack when the mesh shares a root); a remote gets
+ *    from the `ca` stack when the mesh shares a root); a remote gets
  *    `IstioRemote`, whose remote secret goes into its primary through a
  *    Kubernetes provider built from the primary stack's exported kubeconfig,
  *    so adding a remote needs no run of the `mesh` stack for its own primary.
@@ -23,7 +23,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
-import { namespaceConfig } from "../../config/pulumiConfig";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { IstioControlPlane } from "../../components/istioControlPlane";
 import { IstioRemote } from "../../components/istioRemote";
@@ -31,8 +30,10 @@ import { preflightPlan, PreflightPlan, runPreflight } from "../../components/pre
 import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/remoteSecret";
 import { meshTags } from "../../components/types";
 import { resolveRevisionSet } from "../../config/revisions";
-import { ackClusterFor, ingressClusters, istioSettings, planTopology, regionProviders, stackOwnerTags } from "../ack-mesh/program";
-import { sharesRoot } from "./network";
+import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { sharesRoot } from "./ca";
+import { fleetTopology } from "./config";
+import { CA_STACK_ID, clusterStackId } from "./layout";
 import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, NetworkClusterOutputs, OUTPUTS, unknownOutput } from "./stackRefs";
 
 /** The preflight of one cluster: its region and its own checks only (the `network` stack checked the attachments and NAT gateways). Pure. */
@@ -43,7 +44,7 @@ export function clusterPreflight(plan: PreflightPlan, cluster: string): Prefligh
 
 /** The `cluster-<name>` stack's program. Returns its outputs. */
 export async function runFleetCluster(name: string): Promise<Record<string, unknown>> {
-    const planned = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    const planned = fleetTopology(clusterStackId(name));
     const { config, network, identity } = planned;
     const c = config.clusters[name];
     if (c === undefined) {
@@ -102,11 +103,9 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     if (self.controlPlane) {
         const cacerts = !sharesRoot(planned)
             ? undefined
-            : !current
-              ? unknownOutput<ExportedCacerts>()
-              : (net.requireOutput(OUTPUTS.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>).apply((all) => {
+            : (refs.stack(CA_STACK_ID).requireOutput(OUTPUTS.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>).apply((all) => {
                   const mine = all[name];
-                  if (!mine) throw new Error(`the network stack exports no CA material for control plane "${name}": run the network layer first`);
+                  if (!mine) throw new Error(`the ca stack exports no CA material for control plane "${name}": run the network layer first`);
                   return mine;
               });
         const cp = new IstioControlPlane(`mesh-${name}`, {
@@ -134,6 +133,9 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
             controlPlane: {
                 cluster: refs.handle(identity, primary, config.clusters[primary].cni),
                 eastWestAddress: refs.cluster(primary).requireOutput(OUTPUTS.eastWestAddress) as pulumi.Output<string>,
+                // The primary's istiod reads this cluster's API server: the secret waits for the rules of this
+                // cluster's group that admit the primary (the primary's own group, in its stack, already admits this one).
+                dependsOn: sg.rulesAdmitting(name, primary),
             },
             ...version,
             chartRepository: settings.chartRepository,

@@ -2,11 +2,13 @@
  * The fleet's layout: which stacks an environment is split into, in which
  * layer, under which Pulumi project, and how they name each other. Pure: it
  * only reads the planned topology of the environment's config file
- * (`stacks/Pulumi.<env>.yaml`, the file the monolithic program reads).
+ * (`stacks/Pulumi.<env>.yaml`, the file the monolithic program reads); the
+ * component modules it imports are used for their pure planning functions.
  *
  * | layer | stacks | owns |
  * |---|---|---|
- * | `network` | `network` | CIDR plan, VPCs, vSwitches, egress, CEN; the mesh's CA (root and one intermediate per control plane) |
+ * | `network` | `network` | CIDR plan, VPCs, vSwitches, egress, CEN |
+ * | `network` | `ca` | the mesh's CA when it shares a root (root and one intermediate per control plane); read by the primaries only, so no other stack's state holds CA keys |
  * | `primaries` | `cluster-<name>` per primary | the ACK cluster, node pools, its security group and the rules into it, Istio (control plane) |
  * | `remotes` | `cluster-<name>` per remote | the same, Istio (remote) and the remote's own remote secret in its primary |
  * | `mesh` | `mesh-<primary>` per primary | the remote secrets in that primary: it reads every other cluster, minus the secrets its own remotes push themselves |
@@ -18,6 +20,8 @@ import type { PlannedTopology } from "../ack-mesh/program";
 import { istioRemoteOwnsPair } from "../../components/istioRemote";
 import { remoteSecretPairs, RemoteSecretPair } from "../../components/remoteSecret";
 import type { MeshIdentity } from "../../components/types";
+import { ConfigError } from "../../config/errors";
+import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../../config/load";
 
 /** The layers, in the order `up` runs them (`destroy` runs them backwards). */
 export const FLEET_LAYERS = ["network", "primaries", "remotes", "mesh", "apps"] as const;
@@ -28,20 +32,59 @@ export type FleetLayer = (typeof FLEET_LAYERS)[number];
 /** Prefix of every fleet project name: `ack-mesh-<stack id>`. */
 export const FLEET_PROJECT_PREFIX = "ack-mesh-";
 
-/** One stack of the fleet. Its Pulumi stack name is the environment's name. */
-export interface FleetStack {
-    /** Stack id: `network`, `cluster-<name>`, `mesh-<primary>` or `app-bookinfo`. */
+/** What every fleet stack has. */
+interface FleetStackBase {
+    /** Stack id: `network`, `ca`, `cluster-<name>`, `mesh-<primary>` or `app-bookinfo`. */
     readonly id: string;
-    /** Its layer. */
-    readonly layer: FleetLayer;
     /** Pulumi project of the stack: `ack-mesh-<id>`. */
     readonly project: string;
-    /** The cluster of a `cluster-<name>` stack. */
-    readonly cluster?: string;
-    /** The primary of a `mesh-<primary>` stack: the cluster its remote secrets are in. */
-    readonly watcher?: string;
     /** Ids of the stacks it reads through stack references, sorted. */
     readonly reads: ReadonlyArray<string>;
+}
+
+/** The `network` and `ca` stacks, and `app-bookinfo`. */
+export interface FleetSharedStack extends FleetStackBase {
+    readonly layer: "network" | "apps";
+}
+
+/** A `cluster-<name>` stack. */
+export interface FleetClusterStack extends FleetStackBase {
+    readonly layer: "primaries" | "remotes";
+    /** Its cluster. */
+    readonly cluster: string;
+    /** The cluster's primary (itself for a primary). */
+    readonly primary: string;
+}
+
+/** A `mesh-<primary>` stack. */
+export interface FleetMeshStack extends FleetStackBase {
+    readonly layer: "mesh";
+    /** The primary whose remote secrets it holds (they are in that cluster). */
+    readonly watcher: string;
+}
+
+/** One stack of the fleet, by layer. Its Pulumi stack name is the environment's name. */
+export type FleetStack = FleetSharedStack | FleetClusterStack | FleetMeshStack;
+
+/** Whether a stack is a `cluster-<name>` stack. */
+export function isClusterStack(s: FleetStack): s is FleetClusterStack {
+    return s.layer === "primaries" || s.layer === "remotes";
+}
+
+/** Id of the stack that holds the mesh CA. */
+export const CA_STACK_ID = "ca";
+
+/** Full config keys of the shared root's secret config (`ack-mesh:caRootCert`, `ack-mesh:caRootKey`): only the `ca` stack reads them. */
+export const CA_ROOT_CONFIG_KEYS: ReadonlyArray<string> = SECRET_CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`);
+
+/**
+ * The config and secret keys one stack is given: the environment's, minus
+ * the root CA's secret config ({@link CA_ROOT_CONFIG_KEYS}) for every stack
+ * but `ca`, the only one that reads it. Pure.
+ */
+export function configForStack<T>(stack: Pick<FleetStack, "id">, config: Readonly<Record<string, T>>, secretKeys: ReadonlyArray<string> = []): { config: Record<string, T>; secretKeys: string[] } {
+    const keep = (k: string) => stack.id === CA_STACK_ID || !CA_ROOT_CONFIG_KEYS.includes(k);
+    return { config: Object.fromEntries(Object.entries(config).filter(([k]) => keep(k))), secretKeys: secretKeys.filter(keep) };
 }
 
 /**
@@ -81,17 +124,22 @@ export function fleetStackRef(organization: string, id: string, env: string): st
 
 const SORT = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function stack(id: string, layer: FleetLayer, reads: ReadonlyArray<string>, extra: { cluster?: string; watcher?: string } = {}): FleetStack {
-    return { id, layer, project: fleetProject(id), ...extra, reads: [...new Set(reads)].sort(SORT) };
+function shared(id: string, layer: "network" | "apps", reads: ReadonlyArray<string>): FleetSharedStack {
+    return { id, layer, project: fleetProject(id), reads: sorted(reads) };
 }
 
+const sorted = (reads: ReadonlyArray<string>) => [...new Set(reads)].sort(SORT);
+
 /**
- * Every stack of an environment, in `up` order: `network`, the primaries'
+ * Every stack of an environment, in `up` order: `network` and `ca`, the primaries'
  * cluster stacks (sorted), the remotes' (sorted), one `mesh-<primary>` per
  * primary (sorted), then `app-bookinfo` when Bookinfo is enabled. A
  * primary's mesh stack exists even when it holds nothing yet (a single
  * primary: its remotes push their own secrets), so adding a cluster never
- * creates a mesh stack for an existing primary.
+ * creates a mesh stack for an existing primary. The `ca` stack exists even
+ * when the mesh shares no root (it is then empty), so switching the shared
+ * root off destroys the CA in that stack instead of orphaning a stack that
+ * holds the root key; a primary reads it only when the mesh shares a root.
  *
  * The remote-secret matrix is split by watcher, not kept in one stack: with
  * P primaries each mesh stack holds at most N − 1 secrets, so no stack grows
@@ -101,13 +149,42 @@ export function fleetStacks(planned: Pick<PlannedTopology, "config" | "identity"
     const clusters = Object.values(planned.identity.clusters).sort((a, b) => SORT(a.clusterName, b.clusterName));
     const primaries = clusters.filter((c) => c.controlPlane).map((c) => c.clusterName);
     const meshReads = (watcher: string) => [clusterStackId(watcher), ...meshStackPairs(planned.identity, watcher).map((p) => clusterStackId(p.target))];
+    const caReads = planned.config.mesh.ca.shared ? [CA_STACK_ID] : [];
     return [
-        stack("network", "network", []),
-        ...primaries.map((c) => stack(clusterStackId(c), "primaries", ["network"], { cluster: c })),
-        ...clusters.filter((c) => !c.controlPlane).map((c) => stack(clusterStackId(c.clusterName), "remotes", ["network", clusterStackId(c.controlledBy)], { cluster: c.clusterName })),
-        ...primaries.map((p) => stack(meshStackId(p), "mesh", meshReads(p), { watcher: p })),
-        ...(planned.config.bookinfo.enabled ? [stack("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
+        shared("network", "network", []),
+        shared(CA_STACK_ID, "network", []),
+        ...primaries.map((c): FleetClusterStack => ({ id: clusterStackId(c), layer: "primaries", project: fleetProject(clusterStackId(c)), cluster: c, primary: c, reads: sorted(["network", ...caReads]) })),
+        ...clusters
+            .filter((c) => !c.controlPlane)
+            .map((c): FleetClusterStack => ({ id: clusterStackId(c.clusterName), layer: "remotes", project: fleetProject(clusterStackId(c.clusterName)), cluster: c.clusterName, primary: c.controlledBy, reads: sorted(["network", clusterStackId(c.controlledBy)]) })),
+        ...primaries.map((p): FleetMeshStack => ({ id: meshStackId(p), layer: "mesh", project: fleetProject(meshStackId(p)), watcher: p, reads: sorted(meshReads(p)) })),
+        ...(planned.config.bookinfo.enabled ? [shared("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
     ];
+}
+
+/** Heading of the error {@link checkFleetSupports} throws. */
+export const FLEET_UNSUPPORTED_HEADING = "The fleet cannot deploy this config";
+
+/**
+ * Stops a `plan`, `preview` or `up` of the fleet on config it does not
+ * deploy, rather than ignoring it: `verify.enabled` (the verification Jobs,
+ * `MeshVerification`, are built by the monolith only). Pure.
+ * @throws ConfigError naming the key and the fix
+ */
+export function checkFleetSupports(planned: Pick<PlannedTopology, "config">): void {
+    if (planned.config.verify.enabled) {
+        throw new ConfigError(
+            [
+                {
+                    path: `${CONFIG_NAMESPACE}:verify.enabled`,
+                    value: true,
+                    message: "asks for the verification Jobs (MeshVerification), which only the monolithic program builds; the fleet would silently leave them out",
+                    fix: "set it to false for the fleet and, once the fleet is up, run npm run verify -- <env> --outputs <file>, the file holding the cluster stacks' kubeconfig, ingressAddress and eastWestAddress outputs as kubeconfigs, ingressAddresses and eastWestAddresses by cluster; or deploy this environment with the monolith (programs/ack-mesh)",
+                },
+            ],
+            FLEET_UNSUPPORTED_HEADING,
+        );
+    }
 }
 
 /**

@@ -13,16 +13,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
-import { namespaceConfig } from "../../config/pulumiConfig";
 import { RemoteSecret } from "../../components/remoteSecret";
 import type { ClusterHandle } from "../../components/types";
-import { planTopology } from "../ack-mesh/program";
-import { meshStackPairs } from "./layout";
+import { fleetTopology } from "./config";
+import { meshStackId, meshStackPairs } from "./layout";
 import { ExportedReaderToken, FleetRefs, OUTPUTS } from "./stackRefs";
 
 /** The `mesh-<watcher>` stack's program. Returns its outputs. */
 export async function runFleetMesh(watcher: string): Promise<Record<string, unknown>> {
-    const { config, identity } = planTopology(namespaceConfig(pulumi.runtime.allConfig()));
+    const { config, identity } = fleetTopology(meshStackId(watcher));
     if (!identity.controlPlanes.includes(watcher)) {
         throw new ConfigError(
             [{ path: `clusters.${watcher}`, message: "is not a primary of this environment's config", fix: `destroy the mesh stack of a removed primary (npm run fleet -- up ${pulumi.getStack()} does, before its cluster stack)` }],

@@ -8,15 +8,17 @@
  * Order:
  * - `up` / `preview`: network → primaries → remotes → mesh → apps. A layer
  *   starts only when the previous one succeeded.
- * - `up` after clusters were removed from the config: first the stacks that
- *   read every cluster are updated without them (apps, then the mesh
- *   stacks), then the removed stacks are destroyed (a removed primary's mesh
- *   stack, remotes, then primaries), then the normal order runs (the network
- *   drops their VPCs; the remaining cluster stacks drop the rules that
- *   admitted them).
+ * - `up` after clusters were removed from the config, or primaries became
+ *   remotes: first the stacks that read every cluster are updated without
+ *   them (apps, then the mesh stacks), then the removed stacks are destroyed
+ *   (the mesh stack of a removed or demoted primary, remotes, then
+ *   primaries), then the normal order runs (the network drops their VPCs;
+ *   the remaining cluster stacks drop the rules that admitted them).
+ * - Changes that cannot be ordered in one `up` are refused before any stack
+ *   runs ({@link refusedChanges}).
  * - `destroy`: apps → mesh → remotes → primaries → network.
  */
-import { clusterStackId, FLEET_LAYERS, FleetLayer, fleetProject, FleetStack, meshStackId } from "./layout";
+import { clusterStackId, FleetClusterStack, FLEET_LAYERS, FleetLayer, FleetMeshStack, fleetProject, FleetStack, isClusterStack, meshStackId } from "./layout";
 
 /** A command of the orchestrator. */
 export type FleetVerb = "preview" | "up" | "destroy";
@@ -34,35 +36,75 @@ export interface FleetPhase {
 
 /** A cluster the fleet has deployed (from the `network` stack's last outputs). */
 export interface DeployedCluster {
+    /** Cluster name (its stack is `cluster-<name>`). */
     readonly name: string;
+    /** Its role when the network stack last ran. */
     readonly role: "primary" | "remote";
+    /** Its primary then (itself for a primary); absent in the outputs of a network stack older than this field. */
+    readonly controlledBy?: string;
 }
 
+/** A deployed remote whose primary changes: it moves to another primary, or becomes a primary itself (`to` is then its own name). */
+export interface PrimaryChange {
+    readonly name: string;
+    /** Its deployed primary. */
+    readonly from: string;
+    /** Its configured primary. */
+    readonly to: string;
+}
+
+/** What changed between the deployed clusters and the config ({@link clusterChanges}). */
+export interface ClusterChanges {
+    /**
+     * Stacks to destroy: the cluster stacks of clusters gone from the config
+     * (in the layer of their deployed role), then the `mesh-<name>` stacks of
+     * deployed primaries that are no longer primaries (gone or now remotes).
+     */
+    readonly removed: FleetStack[];
+    /** Configured clusters the network has not deployed yet, sorted. */
+    readonly added: string[];
+    /** Deployed primaries that are remotes in the config, sorted. */
+    readonly demoted: string[];
+    /** Deployed remotes whose primary changes, sorted by name. */
+    readonly moved: PrimaryChange[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
- * Which deployed clusters are gone from the config (their stacks, in the
- * layer of their role) and which configured clusters are new, given the
- * clusters the `network` stack last exported. Nothing is new when the
- * network was never deployed (`deployed` undefined). Pure.
+ * Which deployed clusters are gone from the config, which configured
+ * clusters are new, which primaries become remotes and which remotes change
+ * primary, given the clusters the `network` stack last exported. Nothing
+ * changes when the network was never deployed (`deployed` undefined). Pure.
  */
-export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlyArray<DeployedCluster> | undefined): { removed: FleetStack[]; added: string[] } {
-    if (deployed === undefined) return { removed: [], added: [] };
-    const configured = new Set(stacks.filter((s) => s.cluster !== undefined).map((s) => s.cluster!));
+export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlyArray<DeployedCluster> | undefined): ClusterChanges {
+    if (deployed === undefined) return { removed: [], added: [], demoted: [], moved: [] };
+    const configured = new Map(stacks.filter(isClusterStack).map((s) => [s.cluster, s]));
     const known = new Set(deployed.map((c) => c.name));
-    const gone = deployed.filter((c) => !configured.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const gone = deployed.filter((c) => !configured.has(c.name)).sort(byName);
+    const demoted = deployed.filter((c) => c.role === "primary" && configured.get(c.name)?.layer === "remotes").sort(byName);
+    const moved: PrimaryChange[] = [];
+    for (const c of [...deployed].sort(byName)) {
+        const now = configured.get(c.name);
+        if (c.role !== "remote" || now === undefined || c.controlledBy === undefined) continue;
+        const to = now.layer === "primaries" ? c.name : now.primary;
+        if (to !== c.controlledBy) moved.push({ name: c.name, from: c.controlledBy, to });
+    }
     // Destroying a stack runs no program, so these read nothing.
     const removed: FleetStack[] = [
-        ...gone.map((c): FleetStack => {
+        ...gone.map((c): FleetClusterStack => {
             const id = clusterStackId(c.name);
-            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, reads: [] };
+            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, primary: c.controlledBy ?? c.name, reads: [] };
         }),
-        ...gone
+        ...[...gone, ...demoted]
             .filter((c) => c.role === "primary")
-            .map((c): FleetStack => {
+            .sort(byName)
+            .map((c): FleetMeshStack => {
                 const id = meshStackId(c.name);
                 return { id, layer: "mesh", project: fleetProject(id), watcher: c.name, reads: [] };
             }),
     ];
-    return { removed, added: [...configured].filter((c) => !known.has(c)).sort() };
+    return { removed, added: [...configured.keys()].filter((c) => !known.has(c)).sort(), demoted: demoted.map((c) => c.name), moved };
 }
 
 /** Problem with the requested change that stops the orchestrator before any stack runs. */
@@ -71,13 +113,50 @@ export class FleetPlanError extends Error {}
 const byLayer = (stacks: ReadonlyArray<FleetStack>, layer: FleetLayer) => stacks.filter((s) => s.layer === layer);
 
 /**
- * The phases of a command, in order. `stacks` is the environment's layout
- * (`fleetStacks`); `removed` are cluster stacks deployed earlier whose
- * cluster is no longer in the config; `added` the clusters new in the config.
- * Empty phases are left out. Pure.
- * @throws FleetPlanError when clusters are added and removed in one `up`
+ * The changes one `up` refuses, each with the two-step procedure that
+ * applies it. Pure.
+ * - Clusters added while others are removed or demoted: the mesh stacks run
+ *   before the removal (to stop reading the removed clusters) and could read
+ *   new clusters only after they exist.
+ * - A remote leaving a primary that is removed in the same `up`: the
+ *   remote's stack owns its remote secret in that primary and deletes it
+ *   through the primary's API server, which the removal destroys first.
  */
-export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, removed: ReadonlyArray<FleetStack> = [], added: ReadonlyArray<string> = []): FleetPhase[] {
+export function refusedChanges(changes: Partial<ClusterChanges>): string[] {
+    const { removed = [], added = [], demoted = [], moved = [] } = changes;
+    const gone = removed.filter(isClusterStack).map((s) => s.cluster);
+    const problems: string[] = [];
+    if (added.length && gone.length) {
+        problems.push(
+            `clusters ${gone.join(", ")} were removed and ${added.join(", ")} added in the same change: ` +
+                "the mesh must stop reading the removed clusters before they go and read the new ones after they exist; apply the removal first, then the addition",
+        );
+    }
+    if (added.length && demoted.length) {
+        problems.push(
+            `primaries ${demoted.join(", ")} become remotes and ${added.join(", ")} are added in the same change: ` +
+                "their mesh stacks are destroyed before the cluster stacks run, and the mesh reads new clusters only after they exist; apply the role change first, then the addition",
+        );
+    }
+    for (const m of moved.filter((x) => gone.includes(x.from))) {
+        problems.push(
+            `${m.name} leaves its primary ${m.from} (${m.to === m.name ? "it becomes a primary" : `for ${m.to}`}) while ${m.from} is removed: ` +
+                `${clusterStackId(m.name)} deletes its remote secret in ${m.from} through ${m.from}'s API server, which the removal destroys first; ` +
+                `move ${m.name} first (an up with ${m.from} still in the config), then remove ${m.from}`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * The phases of a command, in order. `stacks` is the environment's layout
+ * (`fleetStacks`); `changes` what {@link clusterChanges} found (stacks to
+ * destroy, new clusters, role and primary changes). Empty phases are left
+ * out. Pure.
+ * @throws FleetPlanError naming every change of {@link refusedChanges}
+ */
+export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, changes: Partial<ClusterChanges> = {}): FleetPhase[] {
+    const removed = changes.removed ?? [];
     const phases: FleetPhase[] = [];
     const push = (layer: FleetLayer, action: StackAction, list: ReadonlyArray<FleetStack>) => {
         if (list.length) phases.push({ layer, action, stacks: list });
@@ -87,12 +166,8 @@ export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, 
         for (const layer of [...FLEET_LAYERS].reverse()) push(layer, "destroy", byLayer(all, layer));
         return phases;
     }
-    if (removed.length && added.length) {
-        throw new FleetPlanError(
-            `clusters ${removed.map((s) => s.cluster).join(", ")} were removed and ${added.join(", ")} added in the same change: ` +
-                "the mesh must stop reading the removed clusters before they go and read the new ones after they exist; apply the removal first, then the addition",
-        );
-    }
+    const refused = refusedChanges(changes);
+    if (refused.length) throw new FleetPlanError(refused.join("\n"));
     if (removed.length) {
         const action: StackAction = verb === "up" ? "up" : "preview";
         push("apps", action, byLayer(stacks, "apps"));

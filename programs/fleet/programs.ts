@@ -3,8 +3,9 @@
  * Automation API runs inline and what the offline plan simulates.
  */
 import { runFleetBookinfo } from "./bookinfo";
+import { runFleetCa } from "./ca";
 import { runFleetCluster } from "./cluster";
-import type { FleetStack } from "./layout";
+import { CA_STACK_ID, FleetStack } from "./layout";
 import { runFleetMesh } from "./mesh";
 import { runFleetNetwork } from "./network";
 
@@ -15,12 +16,12 @@ export type FleetProgram = () => Promise<Record<string, unknown>>;
 export function fleetProgram(stack: FleetStack): FleetProgram {
     switch (stack.layer) {
         case "network":
-            return runFleetNetwork;
+            return stack.id === CA_STACK_ID ? runFleetCa : runFleetNetwork;
         case "primaries":
         case "remotes":
-            return () => runFleetCluster(stack.cluster!);
+            return () => runFleetCluster(stack.cluster);
         case "mesh":
-            return () => runFleetMesh(stack.watcher!);
+            return () => runFleetMesh(stack.watcher);
         case "apps":
             return runFleetBookinfo;
     }

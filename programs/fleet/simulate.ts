@@ -15,7 +15,7 @@ import { referenceWeight } from "../../bench/weights";
 import { CATALOG } from "../../sim/catalogData";
 import { CANONICAL_PLAN_VERSION, CanonicalPlan, canonicalPlan, criticalPath, dependencyGraph, diffPlans, PlanDiff, readStackConfig, simulate, SimCloud, SimulationResult, SimulationOptions } from "../../sim";
 import { planTopology } from "../ack-mesh/program";
-import { FleetLayer, fleetStackRef, fleetStacks, FleetStack } from "./layout";
+import { checkFleetSupports, configForStack, FleetLayer, fleetStackRef, fleetStacks, FleetStack } from "./layout";
 import { DEFAULT_POOL, fleetPhases, poolMakespan, runFleet } from "./orchestrator";
 import { fleetProgram } from "./programs";
 
@@ -89,6 +89,7 @@ export async function simulateFleet(source: string | FleetSource, options: Simul
     const src = typeof source === "string" ? fleetSourceOf(source) : source;
     const pool = options.pool ?? DEFAULT_POOL;
     const planned = planTopology(namespaceConfig(src.config));
+    checkFleetSupports(planned);
     const stacks: FleetStackSimulation[] = [];
     let firstError: unknown;
     // One account for the whole fleet: a stack's references to another stack's objects are checked
@@ -107,13 +108,15 @@ export async function simulateFleet(source: string | FleetSource, options: Simul
         async run(stack: FleetStack) {
             const t0 = performance.now();
             let result: SimulationResult;
+            // Each stack gets the config the live orchestrator gives it (the root CA's secret config to `ca` only).
+            const own = configForStack(stack, src.config, src.secretConfigKeys);
             try {
                 result = await simulate(fleetProgram(stack), {
                     cloud,
                     project: stack.project,
                     stack: src.env,
-                    config: src.config,
-                    secretConfigKeys: src.secretConfigKeys ?? [],
+                    config: own.config,
+                    secretConfigKeys: own.secretKeys,
                     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
                 });
             } catch (e) {

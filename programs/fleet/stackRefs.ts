@@ -27,6 +27,8 @@ export interface NetworkClusterOutputs {
     readonly region: string;
     /** Its role in the mesh; the orchestrator reads it to destroy the stack of a removed cluster in its layer. */
     readonly role: "primary" | "remote";
+    /** Its primary (itself for a primary); the orchestrator reads it to refuse moving a remote off a primary removed in the same run. */
+    readonly controlledBy: string;
     /** Node vSwitch id per zone, in the plan's zone order. */
     readonly vswitchIds: Readonly<Record<string, string>>;
     /** Terway pod vSwitch id per zone (empty for Flannel). */
@@ -56,7 +58,7 @@ export const OUTPUTS = {
     planHash: "planHash",
     /** network: {@link NetworkClusterOutputs} by cluster name. */
     clusters: "clusters",
-    /** network: plug-in CA material by control plane (secret). */
+    /** ca: plug-in CA material by control plane (secret). */
     cacerts: "cacerts",
     /** cluster: {@link ClusterStackOutputs}. */
     cluster: "cluster",

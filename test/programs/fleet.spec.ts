@@ -53,11 +53,12 @@ describe("fleet: every stack simulated in order", function () {
 
     it("runs the stacks of each environment in layer order and reports each one", async () => {
         const expected: Record<string, string[]> = {
-            dev: ["network", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
-            staging: ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
-            prod: ["network", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
+            dev: ["network", "ca", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
+            staging: ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
+            prod: ["network", "ca", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
             fleet: [
                 "network",
+                "ca",
                 "cluster-bj-primary",
                 "cluster-sh-primary",
                 "cluster-bj-apps-1",
@@ -88,14 +89,14 @@ describe("fleet: every stack simulated in order", function () {
         assert.deepEqual(
             f.phases.map((p) => [p.layer, p.stacks, p.minutes]),
             [
-                ["network", ["network"], cp("network")],
+                ["network", ["network", "ca"], Math.max(cp("network"), cp("ca"))],
                 ["primaries", ["cluster-beijing", "cluster-shanghai"], Math.max(cp("cluster-beijing"), cp("cluster-shanghai"))],
                 ["mesh", ["mesh-beijing", "mesh-shanghai"], Math.max(cp("mesh-beijing"), cp("mesh-shanghai"))],
                 ["apps", ["app-bookinfo"], cp("app-bookinfo")],
             ],
         );
         const serial = await simulateFleet("prod", { pool: 1 });
-        assert.equal(serial.phases[1].minutes, Math.round((serial.stacks[1].criticalPathMinutes + serial.stacks[2].criticalPathMinutes) * 1000) / 1000);
+        assert.equal(serial.phases[1].minutes, Math.round((serial.stacks[2].criticalPathMinutes + serial.stacks[3].criticalPathMinutes) * 1000) / 1000);
     });
 
     it("a remote's stack: its group and rules, its cluster, IstioRemote, and its remote secret in its primary through the primary's kubeconfig", async () => {
@@ -130,6 +131,16 @@ describe("fleet: every stack simulated in order", function () {
         ]);
     });
 
+    it("a remote pushes its secret into its primary only after its own group admits the primary (the rules from the primary into the remote)", async () => {
+        for (const [env, remote, primary] of [["staging", "shanghai", "hangzhou"], ["fleet", "sh-apps-1", "sh-primary"]]) {
+            const r = await stackOf(env, `cluster-${remote}`);
+            const admitting = r.resources.filter((x) => x.type === T.rule && x.name.startsWith(`sg-${remote}-from-${primary}-`)).map((x) => x.urn).sort();
+            assert.ok(admitting.length > 0, `${env}: rules admitting ${primary}`);
+            const pushed = r.resources.find((x) => x.name === `mesh-${remote}-remote-secret-secret`)!;
+            assert.deepEqual(pushed.dependencies.filter((d) => d.includes("SecurityGroupRule")).sort(), admitting, `${env}: ${pushed.name} waits for exactly those rules`);
+        }
+    });
+
     it("keeps secrets secret: exported kubeconfig, reader token and CA material, and the providers and secrets built from them", async () => {
         for (const [env, id] of [["staging", "cluster-hangzhou"], ["staging", "cluster-shanghai"], ["prod", "cluster-beijing"]]) {
             const out = (await stackOf(env, id)).outputs;
@@ -140,8 +151,9 @@ describe("fleet: every stack simulated in order", function () {
             else assert.ok(out.readerToken instanceof Secret, `${id} readerToken`);
         }
         const network = (await stackOf("prod", "network")).outputs;
-        assert.ok(network.cacerts instanceof Secret);
         assert.ok(!(network.clusters instanceof Secret));
+        const ca = (await stackOf("prod", "ca")).outputs;
+        assert.ok(ca.cacerts instanceof Secret);
         const remote = await stackOf("staging", "cluster-shanghai");
         const primaryProvider = remote.resources.find((x) => x.type === T.k8sProvider && x.name === "hangzhou-k8s")!;
         assert.ok(primaryProvider.inputs.kubeconfig instanceof Secret, "a provider from another stack's kubeconfig has it as a secret input");
@@ -151,16 +163,33 @@ describe("fleet: every stack simulated in order", function () {
         for (const s of mesh.resources.filter((x) => x.type === T.secret)) assert.ok(s.inputs.stringData instanceof Secret, s.name);
         for (const p of mesh.resources.filter((x) => x.type === T.k8sProvider)) assert.ok(p.inputs.kubeconfig instanceof Secret, p.name);
         const cacerts = (await stackOf("prod", "cluster-beijing")).resources.find((x) => x.type === T.secret && (x.inputs.metadata as { name?: string }).name === "cacerts")!;
-        assert.ok(cacerts.inputs.stringData instanceof Secret, "cacerts built from the network stack's secret output");
+        assert.ok(cacerts.inputs.stringData instanceof Secret, "cacerts built from the ca stack's secret output");
+    });
+
+    it("secrets only where they are read: the CA is in the ca stack, which only primaries read; the network stack, read by every cluster, exports no secret", async () => {
+        const secretOutputs = (r: SimulationResult) => Object.entries(r.outputs).filter(([, v]) => v instanceof Secret).map(([k]) => k);
+        for (const env of ["prod", "fleet"]) {
+            const f = await fleet(env);
+            assert.deepEqual(secretOutputs(await stackOf(env, "network")), [], `${env} network`);
+            assert.deepEqual(secretOutputs(await stackOf(env, "ca")), ["cacerts"], `${env} ca`);
+            assert.deepEqual((await stackOf(env, "network")).resources.filter((x) => x.type.startsWith("tls:")), [], `${env}: no CA resource in network`);
+            const readers = f.stacks.filter((s) => s.result.reads.some((r) => r.name === "ref-ca")).map((s) => s.stack);
+            assert.deepEqual(readers, f.stacks.filter((s) => s.layer === "primaries").map((s) => s.stack), `${env}: only primaries read the ca stack`);
+        }
+        // Without a shared root the ca stack is empty and nobody reads it.
+        assert.deepEqual((await stackOf("staging", "ca")).resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual((await stackOf("staging", "ca")).outputs, {});
+        assert.ok((await fleet("staging")).stacks.every((s) => !s.result.reads.some((r) => r.name === "ref-ca")));
     });
 
     it("wires each stack to the outputs of the stacks it reads", async () => {
         const network = (await stackOf("staging", "network")).outputs;
-        const clusters = network.clusters as Record<string, { vpcId: string; vswitchIds: Record<string, string>; podVswitchIds: Record<string, string> }>;
+        const clusters = network.clusters as Record<string, { vpcId: string; role: string; controlledBy: string; vswitchIds: Record<string, string>; podVswitchIds: Record<string, string> }>;
         const hz = await stackOf("staging", "cluster-hangzhou");
         const ack = hz.resources.find((x) => x.type === T.cluster)!;
         assert.deepEqual(ack.inputs.vswitchIds, Object.values(clusters.hangzhou.vswitchIds));
         assert.deepEqual(ack.inputs.podVswitchIds, Object.values(clusters.hangzhou.podVswitchIds));
+        assert.deepEqual([clusters.hangzhou.role, clusters.hangzhou.controlledBy, clusters.shanghai.role, clusters.shanghai.controlledBy], ["primary", "hangzhou", "remote", "hangzhou"]);
         assert.equal(hz.resources.find((x) => x.type === T.sg)!.inputs.vpcId, clusters.hangzhou.vpcId);
         const remote = await stackOf("staging", "cluster-shanghai");
         const istiod = remote.resources.find((x) => x.type === T.release && x.name === "mesh-shanghai-istiod")!;
@@ -325,8 +354,11 @@ describe("fleet: adding a cluster", function () {
         for (const [id, c] of Object.entries(counts)) {
             assert.deepEqual({ update: c.update, replace: c.replace, delete: c.delete }, { update: 0, replace: 0, delete: 0 }, `${id} only creates`);
         }
-        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network"]);
+        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "ca", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network"]);
         assert.ok(counts.network.create > 0);
+        // The ca stack creates the new primary's intermediate, nothing else.
+        assert.ok(counts.ca.create > 0);
+        for (const r of diffs.ca.resources.filter((x) => x.kind === "create")) assert.ok(r.name.startsWith("mesh-ca-hangzhou-"), r.name);
         assert.equal(counts["cluster-hangzhou"].create, after["cluster-hangzhou"].resources.filter((r) => r.operation === "register").length);
         // The mesh: the new primary reads the two others (its new mesh stack), and each of them reads the new one.
         const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
@@ -348,9 +380,10 @@ describe("fleet: adding a cluster", function () {
         }
         // Bookinfo's namespace and Services in the new cluster (BookinfoSplit puts them on every cluster).
         for (const r of created("app-bookinfo")) assert.ok(r.name.startsWith("hangzhou") || r.name.includes("-hangzhou-"), r.name);
-        assert.equal(
-            renderFleetDiff(before, after).split("\n")[0].replace(/ +/g, " "),
-            "stack replace delete create update",
-        );
+        const table = renderFleetDiff(before, after).split("\n").map((l) => l.replace(/ +/g, " ").trim());
+        assert.equal(table[0], "stack replace delete create update");
+        assert.equal(table.length, 2 + Object.values(counts).filter((c) => c.create > 0).length, "one row per changed stack");
+        assert.ok(table.includes(`mesh-beijing 0 0 ${counts["mesh-beijing"].create} 0`), table.join("\n"));
+        assert.ok(table.includes(`cluster-hangzhou 0 0 ${counts["cluster-hangzhou"].create} 0`), table.join("\n"));
     });
 });

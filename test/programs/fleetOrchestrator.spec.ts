@@ -8,9 +8,25 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { InlineProgramArgs, LocalWorkspaceOptions, Stack } from "@pulumi/pulumi/automation";
+import { InlineProgramArgs, LocalWorkspaceOptions, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { ConfigError } from "../../config/errors";
 import { planTopology } from "../../programs/ack-mesh/program";
-import { clusterStackId, fleetProject, fleetStackRef, fleetStacks, FleetStack, meshStackPairs, networkPlanHash, previewable } from "../../programs/fleet/layout";
+import {
+    CA_ROOT_CONFIG_KEYS,
+    checkFleetSupports,
+    clusterStackId,
+    configForStack,
+    FLEET_UNSUPPORTED_HEADING,
+    fleetProject,
+    fleetStackRef,
+    fleetStacks,
+    FleetStack,
+    isClusterStack,
+    meshStackPairs,
+    networkPlanHash,
+    previewable,
+} from "../../programs/fleet/layout";
+import { CA_ROOT_HELD_BY_CA_STACK, fleetRawConfig } from "../../programs/fleet/config";
 import {
     changesText,
     clusterChanges,
@@ -38,33 +54,49 @@ describe("fleet layout", () => {
             fleetStacks(planned("dev")).map((s) => `${s.layer}/${s.id}/${s.project}`),
             [
                 "network/network/ack-mesh-network",
+                "network/ca/ack-mesh-ca",
                 "primaries/cluster-istio-control-plane/ack-mesh-cluster-istio-control-plane",
                 "remotes/cluster-istio-remote1/ack-mesh-cluster-istio-remote1",
                 "mesh/mesh-istio-control-plane/ack-mesh-mesh-istio-control-plane",
                 "apps/app-bookinfo/ack-mesh-app-bookinfo",
             ],
         );
-        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]);
-        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "ca", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]);
         assert.deepEqual(
-            fleetStacks(planned("prod")).map((s) => [s.layer, s.cluster, s.watcher]),
-            [["network", undefined, undefined], ["primaries", "beijing", undefined], ["primaries", "shanghai", undefined], ["mesh", undefined, "beijing"], ["mesh", undefined, "shanghai"], ["apps", undefined, undefined]],
+            fleetStacks(planned("fleet")).map((s) => [s.layer, isClusterStack(s) ? `${s.cluster}<${s.primary}` : undefined, s.layer === "mesh" ? s.watcher : undefined]),
+            [
+                ["network", undefined, undefined],
+                ["network", undefined, undefined],
+                ["primaries", "bj-primary<bj-primary", undefined],
+                ["primaries", "sh-primary<sh-primary", undefined],
+                ["remotes", "bj-apps-1<bj-primary", undefined],
+                ["remotes", "bj-apps-2<bj-primary", undefined],
+                ["remotes", "sh-apps-1<sh-primary", undefined],
+                ["remotes", "sh-apps-2<sh-primary", undefined],
+                ["mesh", undefined, "bj-primary"],
+                ["mesh", undefined, "sh-primary"],
+                ["apps", undefined, undefined],
+            ],
         );
     });
 
     it("records which stacks each stack reads", () => {
         assert.deepEqual(
             Object.fromEntries(fleetStacks(planned("staging")).map((s) => [s.id, s.reads])),
-            { network: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], "mesh-hangzhou": ["cluster-hangzhou"], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
+            { network: [], ca: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], "mesh-hangzhou": ["cluster-hangzhou"], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
         );
+        // With a shared root (several primaries) the primaries, and only they, read the ca stack.
+        assert.deepEqual(fleetStacks(planned("prod")).filter((s) => s.reads.includes("ca")).map((s) => s.id), ["cluster-beijing", "cluster-shanghai"]);
         assert.deepEqual(fleetStacks(planned("prod")).find((s) => s.id === "mesh-beijing")!.reads, ["cluster-beijing", "cluster-shanghai"]);
         // Several primaries with remotes (stacks/Pulumi.fleet.yaml): each remote reads its own primary.
         assert.deepEqual(
             fleetStacks(planned("fleet")).map((s) => `${s.layer} ${s.id} <- ${s.reads.join(",")}`),
             [
                 "network network <- ",
-                "primaries cluster-bj-primary <- network",
-                "primaries cluster-sh-primary <- network",
+                "network ca <- ",
+                "primaries cluster-bj-primary <- ca,network",
+                "primaries cluster-sh-primary <- ca,network",
                 "remotes cluster-bj-apps-1 <- cluster-bj-primary,network",
                 "remotes cluster-bj-apps-2 <- cluster-bj-primary,network",
                 "remotes cluster-sh-apps-1 <- cluster-sh-primary,network",
@@ -82,16 +114,43 @@ describe("fleet layout", () => {
         const prod = fleetStacks(planned("prod"));
         assert.deepEqual(
             [previewable(prod, new Set()).run, previewable(prod, new Set()).waiting].map(ids),
-            [["network"], ["cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]],
+            [["network", "ca"], ["cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]],
         );
-        const some = previewable(prod, new Set(["network", "cluster-beijing"]));
-        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "cluster-beijing", "cluster-shanghai"], ["mesh-beijing", "mesh-shanghai", "app-bookinfo"]]);
-        assert.deepEqual(ids(previewable(prod, new Set(["network", "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
+        const some = previewable(prod, new Set(["network", "ca", "cluster-beijing"]));
+        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "ca", "cluster-beijing", "cluster-shanghai"], ["mesh-beijing", "mesh-shanghai", "app-bookinfo"]]);
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "cluster-beijing"])).waiting).slice(0, 2), ["cluster-beijing", "cluster-shanghai"], "a primary waits for the ca stack");
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "ca", "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
     });
 
     it("has no app stack when Bookinfo is disabled", () => {
         const raw = stackRaw("staging");
-        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou"]);
+        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou"]);
+    });
+
+    it("gives the root CA's secret config to the ca stack only", () => {
+        const config = { "ack-mesh:mesh": { id: "m" }, "ack-mesh:caRootCert": "C", "ack-mesh:caRootKey": "K", "alicloud:accessKey": "A" };
+        const keys = ["ack-mesh:caRootCert", "ack-mesh:caRootKey", "alicloud:accessKey"];
+        assert.deepEqual(CA_ROOT_CONFIG_KEYS, ["ack-mesh:caRootCert", "ack-mesh:caRootKey"]);
+        assert.deepEqual(configForStack({ id: "ca" }, config, keys), { config, secretKeys: keys });
+        for (const id of ["network", "cluster-beijing", "mesh-beijing", "app-bookinfo"]) {
+            assert.deepEqual(configForStack({ id }, config, keys), { config: { "ack-mesh:mesh": { id: "m" }, "alicloud:accessKey": "A" }, secretKeys: ["alicloud:accessKey"] }, id);
+        }
+        // The other stacks' config check sees a marker, never the keys.
+        assert.deepEqual(fleetRawConfig("cluster-beijing", { mesh: {} }), { mesh: {}, caRootCert: CA_ROOT_HELD_BY_CA_STACK, caRootKey: CA_ROOT_HELD_BY_CA_STACK });
+        assert.deepEqual(fleetRawConfig("ca", { mesh: {} }), { mesh: {} });
+    });
+
+    it("stops plan, preview and up on verify.enabled, which only the monolith builds", () => {
+        const raw = stackRaw("staging");
+        assert.throws(
+            () => checkFleetSupports(planTopology({ ...raw, verify: { enabled: true } })),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                e.message ===
+                    `${FLEET_UNSUPPORTED_HEADING} (1 problem):\n  - ack-mesh:verify.enabled: asks for the verification Jobs (MeshVerification), which only the monolithic program builds; the fleet would silently leave them out (got true). ` +
+                        "Fix: set it to false for the fleet and, once the fleet is up, run npm run verify -- <env> --outputs <file>, the file holding the cluster stacks' kubeconfig, ingressAddress and eastWestAddress outputs as kubeconfigs, ingressAddresses and eastWestAddresses by cluster; or deploy this environment with the monolith (programs/ack-mesh)",
+        );
+        assert.doesNotThrow(() => checkFleetSupports(planned("staging")));
     });
 
     it("gives the mesh stacks every primary × other cluster pair except a remote's own secret in its primary", () => {
@@ -124,13 +183,13 @@ describe("fleet phases", () => {
 
     it("up and preview: network → primaries → remotes → mesh → apps", () => {
         assert.deepEqual(phaseText(fleetPhases("up", staging)), [
-            "up network: network",
+            "up network: network ca",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
             "up mesh: mesh-hangzhou",
             "up apps: app-bookinfo",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("preview", prod)), ["preview network: network", "preview primaries: cluster-beijing cluster-shanghai", "preview mesh: mesh-beijing mesh-shanghai", "preview apps: app-bookinfo"]);
+        assert.deepEqual(phaseText(fleetPhases("preview", prod)), ["preview network: network ca", "preview primaries: cluster-beijing cluster-shanghai", "preview mesh: mesh-beijing mesh-shanghai", "preview apps: app-bookinfo"]);
     });
 
     it("destroy: apps → mesh → remotes → primaries → network", () => {
@@ -139,41 +198,114 @@ describe("fleet phases", () => {
             "destroy mesh: mesh-hangzhou",
             "destroy remotes: cluster-shanghai",
             "destroy primaries: cluster-hangzhou",
-            "destroy network: network",
+            "destroy network: network ca",
         ]);
     });
 
+    // prod's two primaries, with shanghai turned into a remote of beijing.
+    const prodDemoted = () => {
+        const raw = stackRaw("prod");
+        const clusters = raw.clusters as Record<string, Record<string, unknown>>;
+        const mesh = raw.mesh as Record<string, unknown>;
+        return fleetStacks(planTopology({ ...raw, mesh: { ...mesh, topology: "primary-remote" }, clusters: { ...clusters, shanghai: { ...clusters.shanghai, role: "remote", controlPlane: "beijing" } } }));
+    };
+
+    it("a primary that becomes a remote: its mesh stack is destroyed after the other mesh stacks stop reading it as a primary, before its cluster stack runs", () => {
+        const stacks = prodDemoted();
+        const changes = clusterChanges(stacks, [
+            { name: "beijing", role: "primary", controlledBy: "beijing" },
+            { name: "shanghai", role: "primary", controlledBy: "shanghai" },
+        ]);
+        assert.deepEqual(changes, {
+            removed: [{ id: "mesh-shanghai", layer: "mesh", project: "ack-mesh-mesh-shanghai", watcher: "shanghai", reads: [] }],
+            added: [],
+            demoted: ["shanghai"],
+            moved: [],
+        });
+        assert.deepEqual(phaseText(fleetPhases("up", stacks, changes)), [
+            "up apps: app-bookinfo",
+            "up mesh: mesh-beijing",
+            "destroy mesh: mesh-shanghai",
+            "up network: network ca",
+            "up primaries: cluster-beijing",
+            "up remotes: cluster-shanghai",
+        ]);
+        const withNew = clusterChanges(stacks, [{ name: "beijing", role: "primary", controlledBy: "beijing" }]);
+        assert.deepEqual(withNew.added, ["shanghai"]);
+        assert.throws(
+            () => fleetPhases("up", stacks, { ...changes, added: ["new-one"] }),
+            (e: unknown) =>
+                e instanceof FleetPlanError &&
+                e.message ===
+                    "primaries shanghai become remotes and new-one are added in the same change: their mesh stacks are destroyed before the cluster stacks run, and the mesh reads new clusters only after they exist; apply the role change first, then the addition",
+        );
+    });
+
+    it("refuses moving a remote off a primary removed in the same up, naming both and the two steps", () => {
+        const stacks = prodDemoted().filter((s) => s.id !== "app-bookinfo");
+        // Deployed: shanghai was a remote of old-primary; old-primary is gone, shanghai now belongs to beijing.
+        const changes = clusterChanges(stacks, [
+            { name: "beijing", role: "primary", controlledBy: "beijing" },
+            { name: "old-primary", role: "primary", controlledBy: "old-primary" },
+            { name: "shanghai", role: "remote", controlledBy: "old-primary" },
+        ]);
+        assert.deepEqual(changes.moved, [{ name: "shanghai", from: "old-primary", to: "beijing" }]);
+        assert.throws(
+            () => fleetPhases("up", stacks, changes),
+            (e: unknown) =>
+                e instanceof FleetPlanError &&
+                e.message ===
+                    "shanghai leaves its primary old-primary (for beijing) while old-primary is removed: cluster-shanghai deletes its remote secret in old-primary through old-primary's API server, which the removal destroys first; " +
+                        "move shanghai first (an up with old-primary still in the config), then remove old-primary",
+        );
+        // A remote promoted to primary while its primary goes: the same refusal.
+        const promoted = clusterChanges(fleetStacks(planned("prod")), [
+            { name: "beijing", role: "primary", controlledBy: "beijing" },
+            { name: "old-primary", role: "primary", controlledBy: "old-primary" },
+            { name: "shanghai", role: "remote", controlledBy: "old-primary" },
+        ]);
+        assert.deepEqual(promoted.moved, [{ name: "shanghai", from: "old-primary", to: "shanghai" }]);
+        assert.throws(
+            () => fleetPhases("preview", fleetStacks(planned("prod")), promoted),
+            (e: unknown) => e instanceof FleetPlanError && e.message.startsWith("shanghai leaves its primary old-primary (it becomes a primary) while old-primary is removed: "),
+        );
+        // Moving while the old primary stays is ordered normally; without controlledBy (an older network stack) nothing is detected.
+        assert.deepEqual(clusterChanges(stacks, [{ name: "beijing", role: "primary" }, { name: "shanghai", role: "remote" }]).moved, []);
+        assert.doesNotThrow(() => fleetPhases("up", stacks, { moved: [{ name: "shanghai", from: "other", to: "beijing" }] }));
+    });
+
     it("up after a removal: apps and mesh drop the cluster before its stack is destroyed, then the network", () => {
-        const { removed, added } = clusterChanges(staging, [
+        const changes = clusterChanges(staging, [
             { name: "hangzhou", role: "primary" },
             { name: "shanghai", role: "remote" },
             { name: "old-remote", role: "remote" },
             { name: "old-primary", role: "primary" },
         ]);
+        const { removed, added } = changes;
         assert.deepEqual(added, []);
         assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}/${s.reads.length}`), [
             "primaries/cluster-old-primary/ack-mesh-cluster-old-primary/0",
             "remotes/cluster-old-remote/ack-mesh-cluster-old-remote/0",
             "mesh/mesh-old-primary/ack-mesh-mesh-old-primary/0",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("up", staging, removed, added)), [
+        assert.deepEqual(phaseText(fleetPhases("up", staging, changes)), [
             "up apps: app-bookinfo",
             "up mesh: mesh-hangzhou",
             "destroy mesh: mesh-old-primary",
             "destroy remotes: cluster-old-remote",
             "destroy primaries: cluster-old-primary",
-            "up network: network",
+            "up network: network ca",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("preview", staging, removed, added)).slice(0, 5), [
+        assert.deepEqual(phaseText(fleetPhases("preview", staging, changes)).slice(0, 5), [
             "preview apps: app-bookinfo",
             "preview mesh: mesh-hangzhou",
             "preview-destroy mesh: mesh-old-primary",
             "preview-destroy remotes: cluster-old-remote",
             "preview-destroy primaries: cluster-old-primary",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("destroy", staging, removed)).slice(1, 4), [
+        assert.deepEqual(phaseText(fleetPhases("destroy", staging, { removed })).slice(1, 4), [
             "destroy mesh: mesh-hangzhou mesh-old-primary",
             "destroy remotes: cluster-shanghai cluster-old-remote",
             "destroy primaries: cluster-hangzhou cluster-old-primary",
@@ -181,11 +313,11 @@ describe("fleet phases", () => {
     });
 
     it("sees new clusters only once the network was deployed, and refuses adding and removing in one up", () => {
-        assert.deepEqual(clusterChanges(staging, undefined), { removed: [], added: [] });
-        assert.deepEqual(clusterChanges(staging, [{ name: "hangzhou", role: "primary" }]), { removed: [], added: ["shanghai"] });
-        const { removed, added } = clusterChanges(staging, [{ name: "hangzhou", role: "primary" }, { name: "gone", role: "remote" }]);
+        assert.deepEqual(clusterChanges(staging, undefined), { removed: [], added: [], demoted: [], moved: [] });
+        assert.deepEqual(clusterChanges(staging, [{ name: "hangzhou", role: "primary" }]), { removed: [], added: ["shanghai"], demoted: [], moved: [] });
+        const changes = clusterChanges(staging, [{ name: "hangzhou", role: "primary" }, { name: "gone", role: "remote" }]);
         assert.throws(
-            () => fleetPhases("up", staging, removed, added),
+            () => fleetPhases("up", staging, changes),
             (e: unknown) =>
                 e instanceof FleetPlanError &&
                 e.message ===
@@ -217,9 +349,9 @@ function fakeRunner(opts: { fail?: string[]; ms?: Record<string, number> } = {})
 }
 
 describe("fleet runs (fake stack runner)", () => {
-    const many = (n: number): FleetStack[] => Array.from({ length: n }, (_, i) => ({ id: `cluster-c${i}`, layer: "primaries", project: `ack-mesh-cluster-c${i}`, cluster: `c${i}`, reads: ["network"] }));
+    const many = (n: number): FleetStack[] => Array.from({ length: n }, (_, i) => ({ id: `cluster-c${i}`, layer: "primaries", project: `ack-mesh-cluster-c${i}`, cluster: `c${i}`, primary: `c${i}`, reads: ["network"] }));
     const network: FleetStack = { id: "network", layer: "network", project: "ack-mesh-network", reads: [] };
-    const mesh: FleetStack = { id: "mesh", layer: "mesh", project: "ack-mesh-mesh", reads: [] };
+    const mesh: FleetStack = { id: "mesh", layer: "mesh", project: "ack-mesh-mesh", watcher: "c0", reads: [] };
 
     it("runs the layers in order, passes earlier outputs on, and keeps at most `pool` stacks running", async () => {
         const f = fakeRunner();
@@ -264,7 +396,7 @@ describe("fleet runs (fake stack runner)", () => {
         await runFleet(fleetPhases("destroy", fleetStacks(planned("staging"))), f.runner);
         assert.deepEqual(
             f.log.filter((l) => l.startsWith("start")),
-            ["start destroy app-bookinfo", "start destroy mesh-hangzhou", "start destroy cluster-shanghai", "start destroy cluster-hangzhou", "start destroy network"],
+            ["start destroy app-bookinfo", "start destroy mesh-hangzhou", "start destroy cluster-shanghai", "start destroy cluster-hangzhou", "start destroy network", "start destroy ca"],
         );
     });
 
@@ -318,10 +450,13 @@ describe("npm run fleet arguments", () => {
     }
 });
 
-describe("Automation API runner (fake createOrSelectStack)", () => {
-    function fakeStack(calls: string[], settings: Record<string, unknown>) {
+describe("Automation API runner (fake openStack)", () => {
+    function fakeStack(calls: string[], settings: Record<string, unknown> | "missing", outputs: Record<string, { value: unknown; secret: boolean }> = {}) {
         const workspace = {
-            stackSettings: async () => ({ ...settings }),
+            stackSettings: async () => {
+                if (settings === "missing") throw new Error("failed to find stack settings file in workdir: /x");
+                return { ...settings };
+            },
             saveStackSettings: async (name: string, s: Record<string, unknown>) => {
                 calls.push(`save ${name} ${JSON.stringify(s)}`);
             },
@@ -333,30 +468,34 @@ describe("Automation API runner (fake createOrSelectStack)", () => {
             preview: async () => ({ changeSummary: { same: 2 } }),
             destroy: async () => ({ summary: { resourceChanges: { delete: 4 } } }),
             previewDestroy: async () => ({ changeSummary: { delete: 4 } }),
-            outputs: async () => ({ clusters: { value: { hz: { role: "primary" }, sh: { role: "remote" } }, secret: false } }),
+            outputs: async () => outputs,
         } as unknown as Stack;
     }
+    // What selectStack throws for a stack the backend does not hold (automation/errors.js createCommandError; its argument is the command result).
+    const notFound = () => new StackNotFoundError({ toString: () => "code: 255\n stderr: error: no stack named 'prod' found" } as unknown as string);
+    const hz: FleetStack = { id: "cluster-hz", layer: "primaries", project: "ack-mesh-cluster-hz", cluster: "hz", primary: "hz", reads: ["network"] };
+    const networkStack: FleetStack = { id: "network", layer: "network", project: "ack-mesh-network", reads: [] };
+    const caStack: FleetStack = { id: "ca", layer: "network", project: "ack-mesh-ca", reads: [] };
+    const base = { env: "prod", backendUrl: "s3://b", secretsProvider: "passphrase" };
 
     it("opens each stack under its own project with the backend and secrets provider, keeps the salt, sets the config and the secrets", async () => {
         const calls: string[] = [];
-        const opened: { args: InlineProgramArgs; opts: LocalWorkspaceOptions }[] = [];
+        const opened: { args: InlineProgramArgs; opts: LocalWorkspaceOptions; mode: string }[] = [];
         const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-"));
-        const runner = automationRunner(
-            { env: "prod", config: { "ack-mesh:mesh": { id: "m" } }, secrets: { "ack-mesh:caRootKey": "KEY" }, backendUrl: "s3://b", secretsProvider: "passphrase", workDir },
-            async (args, opts) => {
-                opened.push({ args, opts });
-                return fakeStack(calls, { encryptionsalt: "v1:salt", config: { stale: 1 } });
-            },
-        );
-        const stack: FleetStack = { id: "cluster-hz", layer: "primaries", project: "ack-mesh-cluster-hz", cluster: "hz", reads: ["network"] };
-        assert.deepEqual(await runner.run(stack, "up", new Map()), { outputs: { a: 1 }, changes: { create: 3 } });
-        assert.deepEqual(await runner.run(stack, "preview", new Map()), { changes: { same: 2 } });
-        assert.deepEqual(await runner.run(stack, "destroy", new Map()), { changes: { delete: 4 } });
-        assert.deepEqual(await runner.run(stack, "preview-destroy", new Map()), { changes: { delete: 4 } });
-        assert.deepEqual(await runner.deployedClusters({ id: "network", layer: "network", project: "ack-mesh-network", reads: [] }), [
-            { name: "hz", role: "primary" },
-            { name: "sh", role: "remote" },
+        const runner = automationRunner({ ...base, config: { "ack-mesh:mesh": { id: "m" } }, secrets: { "alicloud:secretKey": "S" }, workDir }, async (args, opts, mode) => {
+            opened.push({ args, opts, mode });
+            return fakeStack(calls, { encryptionsalt: "v1:salt", config: { stale: 1 } }, { clusters: { value: { hz: { role: "primary", controlledBy: "hz" }, sh: { role: "remote", controlledBy: "hz" } }, secret: false } });
+        });
+        assert.deepEqual(await runner.run(hz, "up", new Map()), { outputs: { a: 1 }, changes: { create: 3 } });
+        assert.deepEqual(await runner.run(hz, "preview", new Map()), { changes: { same: 2 } });
+        assert.deepEqual(await runner.run(hz, "destroy", new Map()), { changes: { delete: 4 } });
+        assert.deepEqual(await runner.run(hz, "preview-destroy", new Map()), { changes: { delete: 4 } });
+        assert.deepEqual(await runner.deployedClusters(networkStack), [
+            { name: "hz", role: "primary", controlledBy: "hz" },
+            { name: "sh", role: "remote", controlledBy: "hz" },
         ]);
+        // Only up may create a stack in the backend.
+        assert.deepEqual(opened.map((o) => o.mode), ["create-or-select", "select", "select", "select", "select"]);
         const first = opened[0];
         assert.equal(first.args.stackName, "prod");
         assert.equal(first.args.projectName, "ack-mesh-cluster-hz");
@@ -368,7 +507,62 @@ describe("Automation API runner (fake createOrSelectStack)", () => {
             envVars: { PULUMI_BACKEND_URL: "s3://b" },
         });
         assert.ok(fs.statSync(first.opts.workDir!).isDirectory());
-        assert.deepEqual(calls.slice(0, 2), ['save prod {"encryptionsalt":"v1:salt","config":{"ack-mesh:mesh":{"id":"m"}}}', "setConfig ack-mesh:caRootKey secret=true"]);
+        assert.deepEqual(calls.slice(0, 2), ['save prod {"encryptionsalt":"v1:salt","config":{"ack-mesh:mesh":{"id":"m"}}}', "setConfig alicloud:secretKey secret=true"]);
+    });
+
+    it("sets the root CA's secret config on the ca stack only", async () => {
+        const calls: string[] = [];
+        const runner = automationRunner(
+            { ...base, config: {}, secrets: { "ack-mesh:caRootCert": "C", "ack-mesh:caRootKey": "K", "alicloud:secretKey": "S" }, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "fleet-")) },
+            async (args) => {
+                calls.push(`open ${args.projectName}`);
+                return fakeStack(calls, {});
+            },
+        );
+        await runner.run(hz, "up", new Map());
+        await runner.run(caStack, "up", new Map());
+        assert.deepEqual(calls.filter((c) => !c.startsWith("save")), [
+            "open ack-mesh-cluster-hz",
+            "setConfig alicloud:secretKey secret=true",
+            "open ack-mesh-ca",
+            "setConfig ack-mesh:caRootCert secret=true",
+            "setConfig ack-mesh:caRootKey secret=true",
+            "setConfig alicloud:secretKey secret=true",
+        ]);
+    });
+
+    it("runs with a fresh working directory: a stack the backend holds but this machine has no settings file for", async () => {
+        const calls: string[] = [];
+        const runner = automationRunner({ ...base, config: { "ack-mesh:mesh": { id: "m" } }, secrets: {}, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "fleet-")) }, async () => fakeStack(calls, "missing"));
+        assert.deepEqual(await runner.run(hz, "up", new Map()), { outputs: { a: 1 }, changes: { create: 3 } });
+        assert.deepEqual(calls, ['save prod {"config":{"ack-mesh:mesh":{"id":"m"}}}']);
+    });
+
+    it("never creates a stack to preview, destroy or read it: a stack not in the backend is absent", async () => {
+        const modes: string[] = [];
+        const calls: string[] = [];
+        const exists: Record<string, Record<string, { value: unknown; secret: boolean }>> = { "ack-mesh-cluster-hz": {}, "ack-mesh-ca": { cacerts: { value: "x", secret: true } } };
+        const runner = automationRunner({ ...base, config: {}, secrets: {}, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "fleet-")) }, async (args, _opts, mode) => {
+            modes.push(`${mode} ${args.projectName}`);
+            if (mode === "select" && !(args.projectName in exists)) throw notFound();
+            return fakeStack(calls, {}, exists[args.projectName] ?? {});
+        });
+        assert.equal(await runner.deployedClusters(networkStack), undefined);
+        assert.deepEqual([...(await runner.stackStates([networkStack, caStack, hz]))], [
+            ["network", "absent"],
+            ["ca", "deployed"],
+            ["cluster-hz", "empty"],
+        ]);
+        assert.deepEqual(await runner.run(networkStack, "destroy", new Map()), { changes: {} });
+        assert.deepEqual(await runner.run(networkStack, "preview-destroy", new Map()), { changes: {} });
+        await assert.rejects(runner.run(networkStack, "preview", new Map()), { message: "ack-mesh-network/prod does not exist in the backend: up creates it (a preview does not)" });
+        assert.ok(modes.every((m) => m.startsWith("select ")), modes.join(", "));
+        assert.deepEqual(calls, [], "nothing written for a stack that does not exist or is only read");
+        // Another failure of selectStack is not taken for "absent".
+        const broken = automationRunner({ ...base, config: {}, secrets: {}, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "fleet-")) }, async () => {
+            throw new Error("backend unreachable");
+        });
+        await assert.rejects(broken.deployedClusters(networkStack), { message: "backend unreachable" });
     });
 
     it("takes the file's secure values from environment variables, naming every missing one", () => {
@@ -380,7 +574,7 @@ describe("Automation API runner (fake createOrSelectStack)", () => {
             {
                 message:
                     "stacks/Pulumi.prod.yaml has secure values encrypted for the monolithic stack, which the fleet's stacks cannot decrypt: ack-mesh:caRootCert (set ACK_MESH_CAROOTCERT); " +
-                    "export each as an environment variable and the orchestrator sets it as secret config of every fleet stack",
+                    "export each as an environment variable and the orchestrator sets it as secret config of the fleet stacks that read it",
             },
         );
     });

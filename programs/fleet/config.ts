@@ -1,0 +1,32 @@
+/**
+ * How a fleet stack reads the environment's config: the same parser and
+ * planner as the monolith (`planTopology`), over the config the orchestrator
+ * gave the stack ({@link configForStack}). Only the `ca` stack is given the
+ * shared root's secret config (`ack-mesh:caRootCert` / `ack-mesh:caRootKey`,
+ * when `mesh.ca.source: config`); for the others the config check that those
+ * keys are set is satisfied by a marker, never by the keys, which they do
+ * not read (the `ca` stack checks them, and the orchestrator checks that
+ * each is given before any stack runs).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_CONFIG_KEYS } from "../../config/load";
+import { namespaceConfig } from "../../config/pulumiConfig";
+import { PlannedTopology, planTopology } from "../ack-mesh/program";
+import { CA_STACK_ID } from "./layout";
+
+/** What a stack other than `ca` sees in place of the root CA's secret config. */
+export const CA_ROOT_HELD_BY_CA_STACK = "(held by the ca stack)";
+
+/**
+ * The namespaced config of stack `stackId`, with the root CA's secret keys
+ * marked present for every stack but `ca` (see the module comment). Pure.
+ */
+export function fleetRawConfig(stackId: string, raw: Record<string, unknown>): Record<string, unknown> {
+    if (stackId === CA_STACK_ID) return raw;
+    return { ...raw, ...Object.fromEntries(SECRET_CONFIG_KEYS.filter((k) => raw[k] === undefined).map((k) => [k, CA_ROOT_HELD_BY_CA_STACK])) };
+}
+
+/** The planned topology, from the config of the running stack `stackId`. */
+export function fleetTopology(stackId: string): PlannedTopology {
+    return planTopology(fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig())));
+}
