@@ -41,14 +41,23 @@ export type FleetCommand = FleetVerb | "plan";
 
 /** Parsed command line. */
 export interface FleetArgs {
+    /** The command. */
     command: FleetCommand;
+    /** Environment: its config file and the stack name of every fleet stack. */
     env: string;
+    /** `--pool`: stacks run at once per layer. @default 8 */
     pool: number;
+    /** `--stack-file`: the config file. @default stacks/Pulumi.<env>.yaml */
     stackFile?: string;
+    /** `--backend`: state backend URL. @default $PULUMI_BACKEND_URL, else file://<work dir>/state */
     backend?: string;
+    /** `--secrets-provider`: `passphrase` or a KMS URL, for every stack. @default passphrase */
     secretsProvider: string;
+    /** `--work-dir`: the projects' working directories. @default .fleet */
     workDir: string;
+    /** `--json` (plan): directory to write each stack's canonical plan to. */
     json?: string;
+    /** `--diff` (plan): directory of canonical plans to diff every stack against. */
     diff?: string;
 }
 

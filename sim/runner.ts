@@ -90,7 +90,8 @@ export interface SimulationOptions {
    * Run on this simulated cloud instead of a new one, as several stacks deploy into one account:
    * what earlier simulations created on it exists (a reference to it is checked, not assumed), and
    * two stacks managing the same object fail. Its own options then apply: `defaultRegion`,
-   * `stackReferences`, `catalog`, `existingClusters`, `invokes` and `resources` given here are ignored.
+   * `stackReferences`, `catalog`, `existingClusters`, `invokes`, `resources` and `jobOutcomes` given
+   * here are ignored (give them to the `SimCloud`).
    * The result's `warnings` are this run's only. @default a new cloud
    */
   cloud?: SimCloud;

@@ -30,7 +30,9 @@ export type StackAction = "preview" | "up" | "destroy" | "preview-destroy";
 export interface FleetPhase {
     /** Layer of the stacks. */
     readonly layer: FleetLayer;
+    /** What is done to each of them. */
     readonly action: StackAction;
+    /** The stacks, in the order they start. */
     readonly stacks: ReadonlyArray<FleetStack>;
 }
 
@@ -203,12 +205,15 @@ export interface StackRunner {
 
 /** The outcome of one stack. */
 export interface StackOutcome {
+    /** The stack. */
     readonly stack: FleetStack;
+    /** What was (or would have been) done to it. */
     readonly action: StackAction;
     /** `skipped`: not started because a stack of this or an earlier phase failed. */
     readonly status: "succeeded" | "failed" | "skipped";
     /** Wall time, ms (0 when skipped). */
     readonly durationMs: number;
+    /** Resource operations by kind, as the runner reported them (absent when failed or skipped). */
     readonly changes?: Readonly<Record<string, number>>;
     /** The failure's message. */
     readonly error?: string;

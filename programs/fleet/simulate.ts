@@ -62,7 +62,9 @@ export interface FleetStackSimulation {
 
 /** A simulated fleet. */
 export interface FleetSimulation {
+    /** Environment: the stack name of every fleet stack. */
     readonly env: string;
+    /** Size of the pool the fleet time assumes. */
     readonly pool: number;
     /** In run order. */
     readonly stacks: FleetStackSimulation[];

@@ -37,18 +37,27 @@ export interface NetworkClusterOutputs {
 
 /** The handle data a `cluster-<name>` stack exports (output `cluster`). Plain; the kubeconfig and reader token are separate secret outputs. */
 export interface ClusterStackOutputs {
+    /** Cluster name: the key under `clusters` in the config, and the cluster's name in the mesh. */
     readonly name: string;
+    /** The ACK cluster's name in the console (`clusters.<name>.displayName`). */
     readonly displayName: string;
+    /** Region of the cluster. */
     readonly region: string;
+    /** Its mesh network (`clusters.<name>.network`, Istio's `topology.istio.io/network`). */
     readonly network: string;
+    /** Its role in the mesh. */
     readonly role: "primary" | "remote";
     /** The primary that controls it (itself for a primary). */
     readonly controlledBy: string;
+    /** Its CNI: a reader's Kubernetes provider and Bookinfo use it. */
     readonly cni: "terway" | "flannel";
+    /** ACK cluster id. */
     readonly clusterId: string;
     /** API server URL the other clusters' istiod read (intranet endpoint). */
     readonly apiServerUrl: string;
+    /** API server URL on the internet (empty when the cluster has no public endpoint). */
     readonly apiServerInternet: string;
+    /** Id of the cluster's security group (`SecurityGroupPeering` in its stack). */
     readonly securityGroupId: string;
 }
 
@@ -74,7 +83,9 @@ export const OUTPUTS = {
 
 /** The reader token a cluster stack exports (secret). */
 export interface ExportedReaderToken {
+    /** Bearer token of the cluster's reader ServiceAccount (`istio-reader-service-account`). */
     readonly token: string;
+    /** Base64 CA bundle of the cluster's API server, as in a kubeconfig's `certificate-authority-data`. */
     readonly caData: string;
 }
 
