@@ -28,7 +28,7 @@ import { namespaceConfig } from "../config/pulumiConfig";
 import { planTopology } from "../programs/ack-mesh/program";
 import { checkFleetSupports, fleetStacks, FleetStack, previewable } from "../programs/fleet/layout";
 import { clusterChanges, DEFAULT_POOL, FleetPlanError, FleetVerb, fleetPhases, runFleet, SUMMARY_HEADINGS, summaryRows } from "../programs/fleet/orchestrator";
-import { automationRunner, secretsFromEnv } from "../programs/fleet/automation";
+import { automationRunner, OpenStack, openLiveStack, secretsFromEnv } from "../programs/fleet/automation";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../programs/fleet/simulate";
 import { CanonicalPlan, CHANGE_KINDS, dependencyGraph, criticalPath, parseCanonicalPlan, stableStringify, textTable } from "../sim";
 import { referenceWeight } from "../bench/weights";
@@ -173,7 +173,7 @@ async function plan(args: FleetArgs, io: PlanIO): Promise<number> {
     return 0;
 }
 
-async function live(args: FleetArgs, io: PlanIO): Promise<number> {
+async function live(args: FleetArgs, io: PlanIO, openStack: OpenStack): Promise<number> {
     const file = args.stackFile ?? path.join(ROOT, "stacks", `Pulumi.${args.env}.yaml`);
     const source = fleetSourceOf(args.env, file);
     const planned = planTopology(namespaceConfig(source.config));
@@ -188,7 +188,7 @@ async function live(args: FleetArgs, io: PlanIO): Promise<number> {
         secretsProvider: args.secretsProvider,
         workDir: args.workDir,
         onOutput: (stack, text) => io.out(`[${stack.id}] ${text.trimEnd()}`),
-    });
+    }, openStack);
     const deployed = await runner.deployedClusters(stacks[0]);
     const changes = clusterChanges(stacks, deployed);
     let selected: FleetStack[] = stacks;
@@ -218,8 +218,15 @@ async function live(args: FleetArgs, io: PlanIO): Promise<number> {
     return result.ok ? 0 : 1;
 }
 
-/** Runs the CLI. Returns the exit status. */
-export async function fleetMain(argv: readonly string[], io: PlanIO = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }): Promise<number> {
+/**
+ * Runs the CLI. Returns the exit status.
+ * @param openStack how live commands open a stack (the Automation API; a fake in tests)
+ */
+export async function fleetMain(
+    argv: readonly string[],
+    io: PlanIO = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
+    openStack: OpenStack = openLiveStack,
+): Promise<number> {
     let args: FleetArgs;
     try {
         args = parseFleetArgs(argv);
@@ -229,7 +236,7 @@ export async function fleetMain(argv: readonly string[], io: PlanIO = { out: (t)
         return 2;
     }
     try {
-        return args.command === "plan" ? await plan(args, io) : await live(args, io);
+        return args.command === "plan" ? await plan(args, io) : await live(args, io, openStack);
     } catch (e) {
         if (e instanceof ConfigError || e instanceof StackFileError || e instanceof FleetPlanError) {
             io.err(e.message);

@@ -5,7 +5,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { StackNotFoundError } from "@pulumi/pulumi/automation";
+import type { OpenStack } from "../../programs/fleet/automation";
 import { fleetMain } from "../../scripts/fleet";
+import { ROOT } from "../support";
 
 function capture() {
     const out: string[] = [];
@@ -21,13 +25,13 @@ describe("npm run fleet -- plan", function () {
         assert.equal(await fleetMain(["plan", "staging", "--pool", "2"], c.io), 0);
         const text = c.out.join("\n");
         const lines = text.split("\n");
-        assert.equal(lines[0], "Fleet staging: 5 stacks");
+        assert.equal(lines[0], "Fleet staging: 6 stacks");
         assert.match(lines[2], /^stack +layer +resources +components +reads +registrations +eval ms +critical path$/);
         assert.deepEqual(
-            lines.slice(4, 9).map((l) => l.split(/ +/).slice(0, 2).join(" ")),
-            ["network network", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh-hangzhou mesh", "app-bookinfo apps"],
+            lines.slice(4, 10).map((l) => l.split(/ +/).slice(0, 2).join(" ")),
+            ["network network", "ca network", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh-hangzhou mesh", "app-bookinfo apps"],
         );
-        for (const id of ["network", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
+        for (const id of ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
         assert.ok(text.includes("Simulated up with a pool of 2 (layers one after another; in a layer, stacks start in order on the first free slot):"));
         assert.match(lines[lines.length - 1], /^fleet: \d+(\.\d)? min$/);
         assert.deepEqual(c.err, []);
@@ -36,7 +40,7 @@ describe("npm run fleet -- plan", function () {
     it("--json writes one canonical plan per stack; --diff against them finds no change", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-plan-"));
         assert.equal(await fleetMain(["plan", "dev", "--json", dir], capture().io), 0);
-        assert.deepEqual(fs.readdirSync(dir).sort(), ["app-bookinfo.json", "cluster-istio-control-plane.json", "cluster-istio-remote1.json", "mesh-istio-control-plane.json", "network.json"]);
+        assert.deepEqual(fs.readdirSync(dir).sort(), ["app-bookinfo.json", "ca.json", "cluster-istio-control-plane.json", "cluster-istio-remote1.json", "mesh-istio-control-plane.json", "network.json"]);
         const c = capture();
         assert.equal(await fleetMain(["plan", "dev", "--diff", dir], c.io), 0);
         assert.deepEqual(c.out, ["no stack changes"]);
@@ -46,5 +50,99 @@ describe("npm run fleet -- plan", function () {
         const c = capture();
         assert.equal(await fleetMain(["plan"], c.io), 2);
         assert.ok(c.err[0].startsWith("missing <env>\nusage: npm run fleet -- plan|preview|up|destroy <env>"), c.err[0]);
+    });
+});
+
+/**
+ * Live commands against a fake backend (the Automation API's open step
+ * replaced): `stacks` maps a project to its outputs; a project not in it
+ * does not exist. Records every open (mode and project) and every action.
+ */
+function fakeBackend(stacks: Record<string, Record<string, unknown>>) {
+    const log: string[] = [];
+    const openStack: OpenStack = async (args, _opts, mode) => {
+        log.push(`${mode} ${args.projectName}`);
+        const outputs = stacks[args.projectName];
+        if (outputs === undefined) {
+            if (mode === "select") throw new StackNotFoundError({ toString: () => `stderr: error: no stack named '${args.stackName}' found` } as unknown as string);
+            stacks[args.projectName] = {};
+        }
+        const act = (what: string, result: unknown) => async () => {
+            log.push(`${what} ${args.projectName}`);
+            return result;
+        };
+        return {
+            workspace: { stackSettings: async () => ({}), saveStackSettings: async () => undefined },
+            setConfig: async () => undefined,
+            outputs: async () => Object.fromEntries(Object.entries(stacks[args.projectName]).map(([k, value]) => [k, { value, secret: false }])),
+            preview: act("preview", { changeSummary: { same: 1 } }),
+            previewDestroy: act("preview-destroy", { changeSummary: { delete: 1 } }),
+            up: act("up", { outputs: {}, summary: { resourceChanges: { create: 1 } } }),
+            destroy: act("destroy", { summary: { resourceChanges: { delete: 1 } } }),
+        } as unknown as Stack;
+    };
+    return { openStack, log };
+}
+
+describe("npm run fleet -- preview|destroy (fake backend)", () => {
+    const staging = ["ack-mesh-network", "ack-mesh-ca", "ack-mesh-cluster-hangzhou", "ack-mesh-cluster-shanghai", "ack-mesh-mesh-hangzhou", "ack-mesh-app-bookinfo"];
+    const networkOutputs = { planHash: "sha256:x", clusters: { hangzhou: { role: "primary", controlledBy: "hangzhou" }, shanghai: { role: "remote", controlledBy: "hangzhou" } } };
+    const workDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "fleet-live-"));
+
+    it("a preview of a new environment creates no stack: every stack is listed as not in the backend, none runs", async () => {
+        const b = fakeBackend({});
+        const c = capture();
+        assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
+        assert.deepEqual(b.log, ["select ack-mesh-network", ...staging.map((p) => `select ${p}`)]);
+        assert.ok(c.err.includes("not in the backend (up creates them; npm run fleet -- plan shows them offline): network, ca, cluster-hangzhou, cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
+    });
+
+    it("a preview after a failed first up: the stack without outputs is previewed, its readers wait", async () => {
+        const b = fakeBackend({
+            "ack-mesh-network": networkOutputs,
+            "ack-mesh-ca": {},
+            "ack-mesh-cluster-hangzhou": { cluster: { name: "hangzhou" } },
+            "ack-mesh-cluster-shanghai": {},
+            "ack-mesh-mesh-hangzhou": { remoteSecrets: {} },
+        });
+        const c = capture();
+        assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
+        assert.ok(b.log.every((l) => !l.startsWith("create-or-select")), b.log.join("\n"));
+        assert.deepEqual(b.log.filter((l) => l.startsWith("preview")), staging.slice(0, 5).map((p) => `preview ${p}`));
+        assert.ok(c.err.includes("not in the backend (up creates them; npm run fleet -- plan shows them offline): app-bookinfo"), c.err.join("\n"));
+        // app-bookinfo would also wait for cluster-shanghai; with it absent it is reported once, as absent.
+        assert.ok(!c.err.some((l) => l.startsWith("not previewed")), c.err.join("\n"));
+    });
+
+    it("a preview waits for the stacks whose readers need outputs that do not exist yet", async () => {
+        const b = fakeBackend({ "ack-mesh-network": networkOutputs, "ack-mesh-ca": {}, "ack-mesh-cluster-hangzhou": { cluster: {} }, "ack-mesh-cluster-shanghai": {}, "ack-mesh-mesh-hangzhou": { remoteSecrets: {} }, "ack-mesh-app-bookinfo": {} });
+        const c = capture();
+        assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
+        assert.ok(c.err.includes("not previewed (they read stacks that have no outputs yet; run up first): app-bookinfo"), c.err.join("\n"));
+        assert.ok(!b.log.includes("preview ack-mesh-app-bookinfo"));
+    });
+
+    it("a destroy skips the stacks the backend does not hold, and creates none", async () => {
+        const b = fakeBackend({ "ack-mesh-network": networkOutputs, "ack-mesh-ca": {}, "ack-mesh-cluster-hangzhou": { cluster: {} } });
+        const c = capture();
+        assert.equal(await fleetMain(["destroy", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
+        assert.ok(b.log.every((l) => !l.startsWith("create-or-select")), b.log.join("\n"));
+        assert.deepEqual(b.log.filter((l) => l.startsWith("destroy")), ["destroy ack-mesh-cluster-hangzhou", "destroy ack-mesh-network", "destroy ack-mesh-ca"]);
+        assert.ok(c.err.includes("not in the backend (nothing to destroy): cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
+    });
+
+    it("exits 2 before any stack on verify.enabled (plan and up), and still destroys", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-verify-")), "Pulumi.staging.yaml");
+        fs.writeFileSync(file, `${fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8").trimEnd()}\n  ack-mesh:verify:\n    enabled: true\n`);
+        for (const command of ["plan", "up"]) {
+            const b = fakeBackend({});
+            const c = capture();
+            assert.equal(await fleetMain([command, "staging", "--stack-file", file, "--work-dir", workDir()], c.io, b.openStack), 2, command);
+            assert.ok(c.err[0]?.startsWith("The fleet cannot deploy this config (1 problem):\n  - ack-mesh:verify.enabled: "), c.err.join("\n"));
+            assert.deepEqual(b.log, [], `${command}: no stack opened`);
+        }
+        const b = fakeBackend({ "ack-mesh-network": networkOutputs });
+        assert.equal(await fleetMain(["destroy", "staging", "--stack-file", file, "--work-dir", workDir()], capture().io, b.openStack), 0);
+        assert.ok(b.log.includes("destroy ack-mesh-network"));
     });
 });
