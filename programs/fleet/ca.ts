@@ -3,7 +3,8 @@
  * (`mesh.ca.shared`), the mesh CA, i.e. the root and one intermediate per
  * control plane (one `MeshCertificateAuthority`, as in the monolith), with
  * the root from secret config `ack-mesh:caRootCert` / `ack-mesh:caRootKey`
- * when `mesh.ca.source` is `config`. Empty otherwise.
+ * when `mesh.ca.source` is `config` (the settings `meshCaSettings` gives the
+ * monolith). Empty otherwise.
  *
  * It is a stack of its own because a `StackReference` records every output
  * of the stack it reads, secrets included, in the reader's state: only the
@@ -17,7 +18,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MeshCertificateAuthority } from "../../components/meshCertificateAuthority";
-import { meshCaSettings, PlannedTopology } from "../ack-mesh/program";
+import { CONFIG_NAMESPACE } from "../../config/load";
+import type { PlannedTopology } from "../ack-mesh/program";
 import { fleetTopology } from "./config";
 import { CA_STACK_ID } from "./layout";
 import { ExportedCacerts, OUTPUTS } from "./stackRefs";
@@ -31,12 +33,15 @@ export function sharesRoot(planned: Pick<PlannedTopology, "config">): boolean {
 export async function runFleetCa(): Promise<Record<string, unknown>> {
     const planned = fleetTopology(CA_STACK_ID);
     if (!sharesRoot(planned)) return {};
-    const settings = meshCaSettings(planned.config);
+    const settings = planned.config.mesh.ca;
+    // Not meshCaSettings (programs/ack-mesh): its `new pulumi.Config()` reads the project's namespace,
+    // `ack-mesh` in the monolith but `ack-mesh-ca` here; the keys are `ack-mesh:caRootCert` / `ack-mesh:caRootKey`.
+    const cfg = new pulumi.Config(CONFIG_NAMESPACE);
     const ca = new MeshCertificateAuthority("mesh-ca", {
         identity: planned.identity,
         algorithm: settings.algorithm,
-        root: settings.root,
-        additionalTrustedRootCertsPem: settings.additionalTrustedRootCertsPem,
+        additionalTrustedRootCertsPem: settings.additionalTrustedRootCerts,
+        ...(settings.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
     });
     return {
         [OUTPUTS.cacerts]: pulumi.secret(pulumi.output(ca.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>),

@@ -47,6 +47,14 @@ async function stackOf(env: string, id: string): Promise<SimulationResult> {
 }
 const providerName = (r: RecordedResource) => r.providerUrn?.split("::")[3];
 const unsecret = (v: unknown) => (v instanceof Secret ? v.value : v);
+/** Whether `needle` occurs in a string anywhere in `v`, secrets unwrapped (their JSON is "[secret]"). */
+function holds(v: unknown, needle: string): boolean {
+    if (v instanceof Secret) return holds(v.value, needle);
+    if (typeof v === "string") return v.includes(needle);
+    if (Array.isArray(v)) return v.some((x) => holds(x, needle));
+    if (v !== null && typeof v === "object") return Object.values(v).some((x) => holds(x, needle));
+    return false;
+}
 
 describe("fleet: every stack simulated in order", function () {
     this.timeout(180_000);
@@ -180,6 +188,26 @@ describe("fleet: every stack simulated in order", function () {
         assert.deepEqual((await stackOf("staging", "ca")).resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
         assert.deepEqual((await stackOf("staging", "ca")).outputs, {});
         assert.ok((await fleet("staging")).stacks.every((s) => !s.result.reads.some((r) => r.name === "ref-ca")));
+    });
+
+    it("a root CA from secret config (mesh.ca.source: config) is read by the ca stack (under ack-mesh:, not the project namespace), and its key is in no other stack", async () => {
+        // A real PEM pair: the root the prod fleet's ca stack generated.
+        const ca = await stackOf("prod", "ca");
+        const keyPem = unsecret(ca.resources.find((x) => x.name === "mesh-ca-root-key")!.outputs.privateKeyPem) as string;
+        const certPem = ca.resources.find((x) => x.name === "mesh-ca-root-cert")!.outputs.certPem as string;
+        const source = fleetSourceOf("prod");
+        const mesh = source.config["ack-mesh:mesh"] as { ca?: Record<string, unknown> };
+        const f = await simulateFleet({
+            ...source,
+            config: { ...source.config, "ack-mesh:mesh": { ...mesh, ca: { ...mesh.ca, source: "config" } }, "ack-mesh:caRootCert": certPem, "ack-mesh:caRootKey": keyPem },
+            secretConfigKeys: [...(source.secretConfigKeys ?? []), "ack-mesh:caRootCert", "ack-mesh:caRootKey"],
+        });
+        const keyLine = keyPem.split("\n")[1];
+        const holders = f.stacks.filter((s) => holds([s.result.resources, s.result.reads, s.result.outputs], keyLine)).map((s) => s.stack);
+        assert.deepEqual(holders, ["ca"]);
+        const newCa = f.stacks.find((s) => s.stack === "ca")!.result;
+        assert.equal(newCa.resources.some((x) => x.name === "mesh-ca-root-key"), false, "the root is not generated");
+        assert.ok(holds(newCa.resources, keyLine), "the configured root signs the intermediates");
     });
 
     it("wires each stack to the outputs of the stacks it reads", async () => {
