@@ -13,7 +13,7 @@
 import { createHash } from "crypto";
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../config/load";
+import { CONFIG_NAMESPACE, type StackConfig } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { AckCluster } from "../../components/ackCluster";
 import { BookinfoSplit } from "../../components/bookinfoSplit";
@@ -345,7 +345,8 @@ export function istioSettings(config: StackConfig): Pick<IstioMeshArgs, "istioVe
  */
 export function meshCaSettings(config: StackConfig): NonNullable<IstioMeshArgs["ca"]> {
     const ca = config.mesh.ca;
-    const cfg = new pulumi.Config();
+    // The `ack-mesh:` namespace whatever the project is called (the fleet's projects are `ack-mesh-<stack>`).
+    const cfg = new pulumi.Config(CONFIG_NAMESPACE);
     return {
         algorithm: ca.algorithm,
         additionalTrustedRootCertsPem: ca.additionalTrustedRootCerts,

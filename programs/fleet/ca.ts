@@ -18,8 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MeshCertificateAuthority } from "../../components/meshCertificateAuthority";
-import { CONFIG_NAMESPACE } from "../../config/load";
-import type { PlannedTopology } from "../ack-mesh/program";
+import { meshCaSettings, type PlannedTopology } from "../ack-mesh/program";
 import { fleetTopology } from "./config";
 import { CA_STACK_ID } from "./layout";
 import { ExportedCacerts, OUTPUTS } from "./stackRefs";
@@ -33,16 +32,7 @@ export function sharesRoot(planned: Pick<PlannedTopology, "config">): boolean {
 export async function runFleetCa(): Promise<Record<string, unknown>> {
     const planned = fleetTopology(CA_STACK_ID);
     if (!sharesRoot(planned)) return {};
-    const settings = planned.config.mesh.ca;
-    // Not meshCaSettings (programs/ack-mesh): its `new pulumi.Config()` reads the project's namespace,
-    // `ack-mesh` in the monolith but `ack-mesh-ca` here; the keys are `ack-mesh:caRootCert` / `ack-mesh:caRootKey`.
-    const cfg = new pulumi.Config(CONFIG_NAMESPACE);
-    const ca = new MeshCertificateAuthority("mesh-ca", {
-        identity: planned.identity,
-        algorithm: settings.algorithm,
-        additionalTrustedRootCertsPem: settings.additionalTrustedRootCerts,
-        ...(settings.source === "config" ? { root: { certPem: cfg.requireSecret("caRootCert"), keyPem: cfg.requireSecret("caRootKey") } } : {}),
-    });
+    const ca = new MeshCertificateAuthority("mesh-ca", { identity: planned.identity, ...meshCaSettings(planned.config) });
     return {
         [OUTPUTS.cacerts]: pulumi.secret(pulumi.output(ca.cacerts) as pulumi.Output<Record<string, ExportedCacerts>>),
         caRootCertPem: ca.rootCertPem,
