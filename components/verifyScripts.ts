@@ -20,8 +20,51 @@ import { SERVICE_PATHS, VERIFY_BOOKINFO_PORT, networkResponder } from "../plan/v
 /** Prefix of every verdict line. */
 export const VERDICT_PREFIX = "ack-mesh-verify";
 
-/** Seconds a check waits for its first good answer (the mesh converging after an update). */
+/** Seconds a check waits for its first good answer (the mesh converging after an update), by the clock. */
 export const WARMUP_SECONDS = 180;
+
+/** Seconds a failover check keeps for restoring the replicas and waiting until they are ready again. */
+export const RESTORE_SECONDS = 120;
+
+/**
+ * Limits of every request (curl `--connect-timeout`, `--max-time`, seconds):
+ * a blocked port or a blackholed route costs 3 s per attempt, a hung
+ * upstream 5 s, instead of curl's unlimited default (Istio's own upstream
+ * connect timeout is 10 s, MeshConfig `connectTimeout`).
+ */
+export const CURL_LIMITS = "--connect-timeout 3 --max-time 5";
+
+/**
+ * Seconds the measurement of K requests may take: 60 s plus 0.25 s per
+ * request. A healthy in-mesh request takes milliseconds; the busybox shell
+ * spends a few more starting curl and date.
+ */
+function measureSeconds(requests: number): number {
+    return 60 + Math.ceil(requests / 4);
+}
+
+/**
+ * The wall-clock time budget of a check (seconds, from its program's start):
+ * by then the program has printed its verdict, a FAIL with the partial
+ * counts when the budget ran out. Discovery: the warm-up plus 30 s; mTLS:
+ * 60 s; traffic checks: the warm-up plus the measurement of K requests;
+ * failover: the warm-up, up to another warm-up of batches after the
+ * scale-down, and {@link RESTORE_SECONDS}.
+ */
+export function checkBudgetSeconds(check: VerifyCheck): number {
+    switch (check.kind) {
+        case "discovery":
+            return WARMUP_SECONDS + 30;
+        case "mtls":
+            return 60;
+        case "calls":
+        case "ingress":
+        case "routing":
+            return WARMUP_SECONDS + measureSeconds(check.requests);
+        case "failover":
+            return 2 * WARMUP_SECONDS + measureSeconds(check.requests) + RESTORE_SECONDS;
+    }
+}
 
 /** The verdict line a Job prints; `npm run verify` and the tests parse it with {@link parseVerdict}. */
 export function verdictLine(pass: boolean, check: string, cluster: string, expected: string, seen: string): string {
@@ -81,115 +124,158 @@ export function rangesParam(podRanges: Readonly<Record<string, readonly string[]
     return out.join(";");
 }
 
+// Shell text below is in String.raw templates: `${X}` is a TypeScript value, so
+// the programs use `$X` (never `${X}`) for shell variables.
+
+/**
+ * Every program: the verdict, the clock (`START`, `spent [limit]`: the limit
+ * defaults to `STOP`, the budget `BUDGET`; the warm-up is `WARMUP`) and HTTP
+ * with {@link CURL_LIMITS}.
+ */
 const PRELUDE = String.raw`set -u
 export LC_ALL=C
+START=$(date +%s)
+STOP=$BUDGET
 W=$(mktemp -d)
+# fd 3: the Job's stdout, also from a trap that runs inside a redirected command.
+exec 3>&1
 verdict() {
   line="${VERDICT_PREFIX} $1 check=$CHECK cluster=$CLUSTER expected=[$EXPECTED] seen=[$2]"
-  echo "$line"
+  echo "$line" >&3
   echo "$line" > /dev/termination-log
   if [ "$1" = PASS ]; then exit 0; fi
   exit 1
 }
-code_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+spent() { lim=$STOP; [ $# -gt 0 ] && lim=$1; [ $(( $(date +%s) - START )) -ge $lim ]; }
+cut_note() { echo "time budget of $STOP s spent after $1 of $REQUESTS requests: "; }
+code_of() { curl -s -o /dev/null -w '%{http_code}' ${CURL_LIMITS} "$@"; }
 warmup() {
-  i=0
   until [ "$(code_of "$@")" = 200 ]; do
-    i=$((i+2))
-    if [ $i -ge ${WARMUP_SECONDS} ]; then verdict FAIL "no HTTP 200 from $* within ${WARMUP_SECONDS}s"; fi
+    if spent $WARMUP; then verdict FAIL "no HTTP 200 from $* within $WARMUP s"; fi
     sleep 2
   done
 }
 `;
 
-/** Envoy admin stats of the Job's own sidecar → `ip:port count` of the service's upstream hosts. */
+/** Envoy admin `/clusters` of the Job's own sidecar, and which cluster (by address range) each upstream host is. */
 const TRAFFIC = String.raw`URL="http://$SERVICE:${VERIFY_BOOKINFO_PORT}$URL_PATH"
+# ip:port count, for every upstream host of the service (count 0 included).
 stats() {
-  curl -s --max-time 10 http://localhost:15000/clusters | awk -F'::' -v svc="|$SERVICE.$NAMESPACE.svc.cluster.local" \
+  curl -s ${CURL_LIMITS} http://localhost:15000/clusters | awk -F'::' -v svc="|$SERVICE.$NAMESPACE.svc.cluster.local" \
     'index($1, "outbound|${VERIFY_BOOKINFO_PORT}|") == 1 && substr($1, length($1) - length(svc) + 1) == svc && $3 == "rq_total" { n[$2] += $4 } END { for (h in n) print h, n[h] }'
 }
-# Which cluster answered: the delta of each upstream host's request count, mapped by address range.
+WHO='BEGIN { nr = split(ranges, R, ";") }
+function who(h,   ip, o, v, i, r) {
+  ip = h; sub(/:[0-9]+$/, "", ip); split(ip, o, "."); v = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4]
+  for (i = 1; i <= nr; i++) { split(R[i], r, " "); if (v >= r[2] + 0 && v <= r[3] + 0) return r[1] }
+  return "unknown:" ip
+}'
+# Which clusters the sidecar has endpoints in (sorted, space separated).
+known() { stats | awk -v ranges="$RANGES" "$WHO"' { print who($1) }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+# Which cluster answered: the delta of each upstream host's request count.
 responders() {
-  awk -v ranges="$RANGES" 'BEGIN { nr = split(ranges, R, ";") }
+  awk -v ranges="$RANGES" "$WHO"'
     FILENAME == ARGV[1] { before[$1] = $2; next }
-    { d = $2 - before[$1]; if (d <= 0) next
-      ip = $1; sub(/:[0-9]+$/, "", ip); split(ip, o, "."); v = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4]; who = "unknown:" ip
-      for (i = 1; i <= nr; i++) { split(R[i], r, " "); if (v >= r[2] + 0 && v <= r[3] + 0) { who = r[1]; break } }
-      c[who] += d }
+    { d = $2 - before[$1]; if (d > 0) c[who($1)] += d }
     END { for (w in c) print w "=" c[w] }' $W/before $W/after | sort | tr '\n' ' ' | sed 's/ $//'
 }
-# One batch of REQUESTS calls; sets ok, seen and verdict_ok (answers within ALLOWED, REQUIRED all seen).
+# Until the sidecar has endpoints in every cluster of KNOWN (within the warm-up).
+wait_known() {
+  while :; do
+    have=" $(known) "; missing=""
+    for k in $KNOWN; do case "$have" in *" $k "*) ;; *) missing="$missing $k" ;; esac; done
+    [ -z "$missing" ] && return 0
+    if spent $WARMUP; then verdict FAIL "the caller's sidecar has no endpoint in$missing after $WARMUP s (endpoints in $(known))"; fi
+    sleep 2
+  done
+}
+# One batch of REQUESTS calls (fewer when the budget runs out); sets seen and verdict_ok:
+# all 200, every answer counted by the sidecar, answers within ALLOWED, REQUIRED all seen.
 batch() {
   stats > $W/before
-  ok=0; n=0
+  ok=0; n=0; note=""
   while [ $n -lt $REQUESTS ]; do
+    if spent; then note=$(cut_note $n); break; fi
     if [ "$(code_of "$URL")" = 200 ]; then ok=$((ok+1)); fi
     n=$((n+1))
   done
   stats > $W/after
   from=$(responders)
-  seen="$ok/$REQUESTS HTTP 200 from $from"
+  counted=$(echo "$from" | tr ' ' '\n' | awk -F= '{ s += $2 } END { print s + 0 }')
   verdict_ok=yes
-  if [ $ok -ne $REQUESTS ]; then verdict_ok=no; fi
+  if [ -n "$from" ]; then seen="$note$ok/$REQUESTS HTTP 200 from $from"; else seen="$note$ok/$REQUESTS HTTP 200 from nobody"; fi
+  if [ -n "$note" ] || [ $ok -ne $REQUESTS ]; then verdict_ok=no; fi
+  # Every answer must be attributed (retries may add more): else an empty ALLOWED/REQUIRED test proves nothing.
+  if [ $counted -lt $ok ]; then verdict_ok=no; seen="$seen (the sidecar counted $counted answers)"; fi
   names=$(echo "$from" | tr ' ' '\n' | cut -d= -f1 | tr '\n' ' ')
   for w in $names; do case " $ALLOWED " in *" $w "*) ;; *) verdict_ok=no ;; esac; done
   for m in $REQUIRED; do case " $names " in *" $m "*) ;; *) verdict_ok=no ;; esac; done
 }
 `;
 
+/** istiod's `/debug/clusterz`; 401/403/404 are final (wrong token, wrong namespace, debug endpoint off). */
 const DISCOVERY = String.raw`TOKEN=$(cat /var/run/secrets/ack-mesh/istio-token)
-i=0; seen="no answer"
-while [ $i -lt ${WARMUP_SECONDS} ]; do
-  if body=$(curl -sS --max-time 10 -H "Authorization: Bearer $TOKEN" "http://istiod.$NAMESPACE.svc:15014/debug/clusterz" 2>&1); then
+seen="no answer"
+while :; do
+  code=$(curl -sS -o $W/body -w '%{http_code}' ${CURL_LIMITS} -H "Authorization: Bearer $TOKEN" "http://istiod.$NAMESPACE.svc:15014/debug/clusterz" 2>$W/err); rc=$?
+  body=$(cat $W/body 2>/dev/null || true)
+  if [ $rc -ne 0 ]; then
+    seen=$(echo "istiod unreachable: curl exit $rc $(tr -d '\n' < $W/err | cut -c1-200)" | sed 's/ *$//')
+  elif [ "$code" != 200 ]; then
+    seen="HTTP $code from istiod: $(printf '%s' "$body" | tr -d '\n' | cut -c1-200)"
+    case "$code" in 401|403|404) verdict FAIL "$seen" ;; esac
+  else
     seen=$(printf '%s' "$body" | tr -d ' \t\r\n' | tr '{' '\n' | sed -n 's/.*"id":"\([^"]*\)".*"syncStatus":"\([^"]*\)".*/\1=\2/p' | sort | tr '\n' ' ' | sed 's/ $//')
     [ -n "$seen" ] || seen="unexpected answer: $(printf '%s' "$body" | tr -d '\n' | cut -c1-200)"
-  else
-    seen="istiod unreachable: $(printf '%s' "$body" | tr -d '\n' | cut -c1-200)"
   fi
   if [ "$seen" = "$EXPECTED" ]; then verdict PASS "$seen"; fi
-  i=$((i+5)); sleep 5
+  if spent; then verdict FAIL "$seen"; fi
+  sleep 5
 done
-verdict FAIL "$seen"
 `;
 
 const CALLS = String.raw`warmup "$URL"
+wait_known
 batch
+seen="$seen; endpoints known in $(known)"
 if [ $verdict_ok = yes ]; then verdict PASS "$seen"; fi
 verdict FAIL "$seen"
 `;
 
 const INGRESS = String.raw`URL="http://$ADDRESS/productpage"
 warmup "$URL"
-ok=0; n=0; codes=""
+ok=0; n=0; codes=""; note=""
 while [ $n -lt $REQUESTS ]; do
+  if spent; then note=$(cut_note $n); break; fi
   c=$(code_of "$URL")
   if [ "$c" = 200 ]; then ok=$((ok+1)); else codes="$codes $c"; fi
   n=$((n+1))
 done
-seen="$ok/$REQUESTS HTTP 200"
+seen="$note$ok/$REQUESTS HTTP 200"
 if [ -n "$codes" ]; then seen="$seen, others:$(echo $codes | tr ' ' '\n' | sort | uniq -c | awk '{printf " %sx%s", $2, $1}')"; fi
-if [ $ok -eq $REQUESTS ]; then verdict PASS "$seen"; fi
+if [ -z "$note" ] && [ $ok -eq $REQUESTS ]; then verdict PASS "$seen"; fi
 verdict FAIL "$seen"
 `;
 
 const ROUTING = String.raw`URL="http://reviews:${VERIFY_BOOKINFO_PORT}/reviews/0"
 warmup "$URL"
-v1=0; v2=0; v3=0; other=0; n=0
+v1=0; v2=0; v3=0; other=0; n=0; note=""
 while [ $n -lt $REQUESTS ]; do
-  if [ -n "$END_USER" ]; then body=$(curl -s --max-time 10 -H "end-user: $END_USER" "$URL"); else body=$(curl -s --max-time 10 "$URL"); fi
+  if spent; then note=$(cut_note $n); break; fi
+  if [ -n "$END_USER" ]; then body=$(curl -s ${CURL_LIMITS} -H "end-user: $END_USER" "$URL"); else body=$(curl -s ${CURL_LIMITS} "$URL"); fi
   v=$(printf '%s' "$body" | sed -n 's/.*"podname": *"reviews-\(v[0-9][0-9]*\)-.*/\1/p')
   case "$v" in v1) v1=$((v1+1)) ;; v2) v2=$((v2+1)) ;; v3) v3=$((v3+1)) ;; *) other=$((other+1)) ;; esac
   n=$((n+1))
 done
-seen="v1=$v1 v2=$v2 v3=$v3 failed=$other"
+seen="$note""v1=$v1 v2=$v2 v3=$v3 failed=$other"
 got=""
 [ $v1 -gt 0 ] && got="$got v1"; [ $v2 -gt 0 ] && got="$got v2"; [ $v3 -gt 0 ] && got="$got v3"
-if [ $other -eq 0 ] && [ "$got" = " $VERSIONS" ] && [ $v2 -ge $V2_MIN ] && [ $v2 -le $V2_MAX ]; then verdict PASS "$seen"; fi
+if [ -z "$note" ] && [ $other -eq 0 ] && [ "$got" = " $VERSIONS" ] && [ $v2 -ge $V2_MIN ] && [ $v2 -le $V2_MAX ]; then verdict PASS "$seen"; fi
 verdict FAIL "$seen"
 `;
 
 const MTLS = String.raw`URL="http://$SERVICE:${VERIFY_BOOKINFO_PORT}$URL_PATH"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$URL"); rc=$?
+code=$(curl -s -o /dev/null -w '%{http_code}' ${CURL_LIMITS} "$URL"); rc=$?
 case "$rc" in
   52|56) verdict PASS "refused (curl exit $rc)" ;;
   0) verdict FAIL "HTTP $code: plaintext accepted" ;;
@@ -197,28 +283,59 @@ case "$rc" in
 esac
 `;
 
+/**
+ * Scales WORKLOADS to 0 and measures until the budget less
+ * {@link RESTORE_SECONDS}; then restores the replicas and waits until they
+ * are ready (the next failover Job may scale the other region). SIGTERM
+ * (the Job's deadline, a deletion) restores and ends with a FAIL verdict
+ * within the pod's grace period; `sh` as PID 1 receives TERM only because
+ * it traps it.
+ */
 const FAILOVER = String.raw`API=https://kubernetes.default.svc
 SA=/var/run/secrets/kubernetes.io/serviceaccount
-kube() { curl -sS --max-time 10 --cacert $SA/ca.crt -H "Authorization: Bearer $(cat $SA/token)" "$@"; }
-scale_url() { echo "$API/apis/apps/v1/namespaces/$NAMESPACE/deployments/$1/scale"; }
-set_replicas() { kube -X PATCH -H 'Content-Type: application/merge-patch+json' -d "{\"spec\":{\"replicas\":$2}}" "$(scale_url $1)" > /dev/null; }
+kube() { curl -sS ${CURL_LIMITS} --cacert $SA/ca.crt -H "Authorization: Bearer $(cat $SA/token)" "$@"; }
+deploy_url() { echo "$API/apis/apps/v1/namespaces/$NAMESPACE/deployments/$1"; }
+set_replicas() { kube -X PATCH -H 'Content-Type: application/merge-patch+json' -d "{\"spec\":{\"replicas\":$2}}" "$(deploy_url $1)/scale" > /dev/null; }
+STOP=$((BUDGET - ${RESTORE_SECONDS}))
 warmup "$URL"
 RESTORE=""
 for d in $WORKLOADS; do
-  r=$(kube "$(scale_url $d)" | tr -d ' \t\r\n' | sed -n 's/.*"spec":{"replicas":\([0-9]*\)}.*/\1/p')
+  r=$(kube "$(deploy_url $d)/scale" | tr -d ' \t\r\n' | sed -n 's/.*"spec":{"replicas":\([0-9]*\)}.*/\1/p')
   if [ -z "$r" ]; then verdict FAIL "cannot read the replicas of deployment $d"; fi
   RESTORE="$RESTORE $d=$r"
 done
-restore() { for p in $RESTORE; do set_replicas "$(echo $p | cut -d= -f1)" "$(echo $p | cut -d= -f2)"; done; }
+restored=""
+restore() {
+  [ -n "$restored" ] && return 0
+  restored=yes
+  for p in $RESTORE; do set_replicas "$(echo $p | cut -d= -f1)" "$(echo $p | cut -d= -f2)"; done
+}
+# Sets notready to the first Deployment with fewer ready replicas than restored.
+ready() {
+  for p in $RESTORE; do
+    d=$(echo $p | cut -d= -f1); want=$(echo $p | cut -d= -f2)
+    have=$(kube "$(deploy_url $d)" | tr -d ' \t\r\n' | sed -n 's/.*"readyReplicas":\([0-9]*\).*/\1/p')
+    [ -n "$have" ] || have=0
+    if [ $have -lt $want ]; then notready="$d $have/$want ready"; return 1; fi
+  done
+}
+seen="not measured"
+trap 'restore; verdict FAIL "terminated; replicas restored ($(echo $RESTORE)); last seen: $seen"' TERM INT
 trap restore EXIT
 for d in $WORKLOADS; do set_replicas $d 0; done
-t=0; seen="not measured"
-while [ $t -lt ${WARMUP_SECONDS} ]; do
+result=FAIL
+while :; do
   batch
-  if [ $verdict_ok = yes ]; then verdict PASS "$seen"; fi
-  t=$((t+10)); sleep 10
+  if [ $verdict_ok = yes ]; then result=PASS; break; fi
+  sleep 10
+  if spent; then break; fi
 done
-verdict FAIL "$seen"
+restore
+until ready; do
+  if spent $BUDGET; then result=FAIL; seen="$seen; after the restore not ready: $notready"; break; fi
+  sleep 5
+done
+verdict $result "$seen"
 `;
 
 /** The `sh -c` program of a check. */
@@ -241,11 +358,13 @@ export function checkScript(check: VerifyCheck): string {
 
 /** Environment of a check's container (`ADDRESS` and `RANGES` are filled in by the caller). */
 export function checkEnv(check: VerifyCheck): Record<string, string> {
-    const base = { CHECK: check.id, CLUSTER: check.cluster, EXPECTED: check.expected, NAMESPACE: check.namespace };
+    const base = { CHECK: check.id, CLUSTER: check.cluster, EXPECTED: check.expected, NAMESPACE: check.namespace, WARMUP: String(WARMUP_SECONDS), BUDGET: String(checkBudgetSeconds(check)) };
     switch (check.kind) {
         case "discovery":
+        case "mtls":
+            return { ...base, ...(check.kind === "mtls" ? { SERVICE: check.service, URL_PATH: SERVICE_PATHS[check.service] } : {}) };
         case "ingress":
-            return { ...base, ...(check.kind === "ingress" ? { REQUESTS: String(check.requests) } : {}) };
+            return { ...base, REQUESTS: String(check.requests) };
         case "calls":
         case "failover":
             return {
@@ -255,7 +374,7 @@ export function checkEnv(check: VerifyCheck): Record<string, string> {
                 REQUESTS: String(check.requests),
                 ALLOWED: check.allowed.join(" "),
                 REQUIRED: check.required.join(" "),
-                ...(check.kind === "failover" ? { WORKLOADS: check.workloads.join(" ") } : {}),
+                ...(check.kind === "calls" ? { KNOWN: check.known.join(" ") } : { WORKLOADS: check.workloads.join(" ") }),
             };
         case "routing":
             return {
@@ -266,7 +385,5 @@ export function checkEnv(check: VerifyCheck): Record<string, string> {
                 V2_MAX: String(check.v2Count?.max ?? check.requests),
                 REQUESTS: String(check.requests),
             };
-        case "mtls":
-            return { ...base, SERVICE: check.service, URL_PATH: SERVICE_PATHS[check.service] };
     }
 }

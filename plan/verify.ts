@@ -104,6 +104,12 @@ export interface CallsCheck extends CheckBase, Responders {
     readonly kind: "calls";
     readonly service: string;
     readonly requests: number;
+    /**
+     * Where the caller's sidecar must have endpoints of the service (sorted,
+     * as {@link responderView} names them): every cluster any version of it
+     * is placed in, whether or not locality load balancing sends it traffic.
+     */
+    readonly known: readonly string[];
 }
 
 /** Check 3: `/productpage` through one ingress gateway. */
@@ -327,7 +333,11 @@ export function planVerification(input: VerificationInput, options: VerifyOption
         const placed = placedOf(servedPlain(service));
         for (const from of callers) {
             const r = responderView(expectedResponders(placed, regionOf(from), regionOf, b.routing === "locality-failover" ? b.failover : []), from, identity);
-            checks.push({ id: `calls-${service}-${from}`, kind: "calls", cluster: from, namespace: ns, sidecar: true, service, requests: K, ...r, expected: respondersText(r, K) });
+            const known = responderView({ allowed: placedOf(versionsOf(service)), required: [] }, from, identity).allowed;
+            checks.push({
+                id: `calls-${service}-${from}`, kind: "calls", cluster: from, namespace: ns, sidecar: true, service, requests: K, ...r, known,
+                expected: `${respondersText(r, K)}; endpoints known in ${known.join(" ")}`,
+            });
         }
     }
 

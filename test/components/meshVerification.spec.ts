@@ -8,8 +8,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
-import { MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobName, verificationJob } from "../../components/meshVerification";
-import { checkScript, verdictLine } from "../../components/verifyScripts";
+import { JOB_START_SECONDS, MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, jobName, verificationJob } from "../../components/meshVerification";
+import { checkBudgetSeconds, checkScript, verdictLine } from "../../components/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
 import { clusterHandleFromKubeconfig } from "../../components/types";
 import { runAckMesh } from "../../programs/ack-mesh/program";
@@ -81,7 +81,12 @@ describe("MeshVerification", function () {
             assert.equal(spec.template.metadata.labels["sidecar.istio.io/inject"], c.sidecar ? "true" : "false");
             assert.deepEqual(spec.template.metadata.annotations, c.sidecar ? { "sidecar.istio.io/nativeSidecar": "true" } : undefined);
             assert.equal(j.deleteBeforeReplace, true);
-            assert.deepEqual(j.customTimeouts, { create: "10m", update: "10m" });
+            // The Job's deadline: the program's own time budget (it prints a verdict by then) plus the pod's start.
+            const pod = (j.inputs.spec as { activeDeadlineSeconds: number; template: { spec: { terminationGracePeriodSeconds: number } } });
+            assert.equal(pod.activeDeadlineSeconds, checkBudgetSeconds(c) + JOB_START_SECONDS, c.id);
+            assert.equal(pod.template.spec.terminationGracePeriodSeconds, 0);
+            const minutes = `${Math.ceil(pod.activeDeadlineSeconds / 60) + 2}m`;
+            assert.deepEqual(j.customTimeouts, { create: minutes, update: minutes });
             // No skipAwait: the provider waits for the Job.
             assert.equal(JSON.stringify(j.inputs).includes("skipAwait"), false);
         }
@@ -139,9 +144,19 @@ describe("MeshVerification", function () {
             for (const g of failover.slice(i + 1)) assert.equal(f.dependencies.includes(g.urn), false);
         });
         const role = r.get(ROLE, "verify-hangzhou-failover-role");
-        assert.deepEqual(role.inputs.rules, [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"], verbs: ["get", "patch"] }]);
+        const scaled = ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"];
+        // Scale, and read readyReplicas after the restore.
+        assert.deepEqual(role.inputs.rules, [
+            { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: scaled, verbs: ["get", "patch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], resourceNames: scaled, verbs: ["get"] },
+        ]);
         assert.deepEqual(r.get(RB, "verify-hangzhou-failover-rb").inputs.subjects, [{ kind: "ServiceAccount", name: "ack-mesh-verify-failover", namespace: "bookinfo" }]);
-        assert.deepEqual(failover[0].customTimeouts, { create: "13m", update: "13m" });
+        // K = 50: 2 × 180 s warm-up + 60 s + 13 s measurement + 120 s restore + 120 s pod start = 673 s.
+        const spec = failover[0].inputs.spec as { activeDeadlineSeconds: number; template: { spec: { terminationGracePeriodSeconds: number } } };
+        assert.equal(spec.activeDeadlineSeconds, 673);
+        // Time for the TERM trap to restore the replicas (three PATCHes of at most 5 s each).
+        assert.equal(spec.template.spec.terminationGracePeriodSeconds, 30);
+        assert.deepEqual(failover[0].customTimeouts, { create: "14m", update: "14m" });
     });
 
     it("a failed Job fails the update with the check, the cluster, the expected and the seen result", async () => {
@@ -211,6 +226,12 @@ describe("MeshVerification", function () {
         const pairs = r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack").map((x) => `${x.type} ${x.name}`);
         assert.equal(new Set(pairs).size, pairs.length);
         assert.equal(r.byType(JOB).length, 2 * plan.checks.length);
+    });
+
+    it("job deadlines grow with K, so a slow check still ends with its own verdict", () => {
+        const calls = planOf("prod", { requests: 10000 }).checks.find((c) => c.kind === "calls")!;
+        assert.equal(jobDeadlineSeconds(calls), 180 + 60 + 2500 + JOB_START_SECONDS);
+        assert.equal(verificationJob(calls, VERIFY_CLIENT_IMAGE, "").spec.activeDeadlineSeconds, jobDeadlineSeconds(calls));
     });
 
     it("job names: at most 63 characters, keyed by the check, image and revision", () => {

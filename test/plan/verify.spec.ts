@@ -55,9 +55,9 @@ describe("plan/verify", () => {
         const p = planOf("dev");
         assert.deepEqual(expectations(p), [
             [`discovery-${CP}`, CP, `${CP}=synced ${R1}=synced`],
-            [`calls-details-${CP}`, CP, `200/200 HTTP 200 from ${R1}, each of ${R1} at least once`],
-            [`calls-ratings-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once`],
-            [`calls-reviews-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once`],
+            [`calls-details-${CP}`, CP, `200/200 HTTP 200 from ${R1}, each of ${R1} at least once; endpoints known in ${R1}`],
+            [`calls-ratings-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once; endpoints known in ${CP}`],
+            [`calls-reviews-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once; endpoints known in ${CP}`],
             [`ingress-${CP}`, CP, "200/200 HTTP 200 for /productpage"],
             [`mtls-${CP}`, CP, "plaintext to productpage refused (connection reset, curl exit 52 or 56)"],
             [`mtls-${R1}`, R1, "plaintext to details refused (connection reset, curl exit 52 or 56)"],
@@ -81,7 +81,8 @@ describe("plan/verify", () => {
             requests: 200,
             allowed: [R1],
             required: [R1],
-            expected: `200/200 HTTP 200 from ${R1}, each of ${R1} at least once`,
+            known: [R1],
+            expected: `200/200 HTTP 200 from ${R1}, each of ${R1} at least once; endpoints known in ${R1}`,
         });
     });
 
@@ -101,6 +102,8 @@ describe("plan/verify", () => {
             "mtls-shanghai",
         ]);
         for (const c of p.checks) if (c.kind === "calls") assert.deepEqual([c.allowed, c.required], [[c.cluster], [c.cluster]], c.id);
+        // Locality keeps the traffic in region; the caller must still have endpoints in both clusters.
+        for (const c of p.checks) if (c.kind === "calls") assert.deepEqual(c.known, ["hangzhou", "shanghai"], c.id);
         assert.deepEqual(p.skipped.find((s) => s.kind === "failover")?.reason, "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)");
 
         const f = planOf("staging", { requests: 50, failover: true });
@@ -125,9 +128,9 @@ describe("plan/verify", () => {
         assert.deepEqual(expectations(p), [
             ["discovery-beijing", "beijing", "beijing=synced shanghai=synced"],
             ["discovery-shanghai", "shanghai", "beijing=synced shanghai=synced"],
-            ["calls-details-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once"],
-            ["calls-ratings-shanghai", "shanghai", "200/200 HTTP 200 from shanghai, each of shanghai at least once"],
-            ["calls-reviews-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once"],
+            ["calls-details-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once; endpoints known in beijing"],
+            ["calls-ratings-shanghai", "shanghai", "200/200 HTTP 200 from shanghai, each of shanghai at least once; endpoints known in net:network-beijing shanghai"],
+            ["calls-reviews-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once; endpoints known in beijing net:network-shanghai"],
             ["ingress-beijing", "beijing", "200/200 HTTP 200 for /productpage"],
             ["ingress-shanghai", "shanghai", "200/200 HTTP 200 for /productpage"],
             ["routing-jason-beijing", "beijing", "only v2 v3, v2 72..128 of 200"],
@@ -145,10 +148,10 @@ describe("plan/verify", () => {
         assert.deepEqual(expectations(p), [
             ["discovery-bj-primary", "bj-primary", all],
             ["discovery-sh-primary", "sh-primary", all],
-            ["calls-details-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from net:net-shanghai, each of net:net-shanghai at least once"],
-            ["calls-ratings-sh-apps-1", "sh-apps-1", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
-            ["calls-ratings-sh-apps-2", "sh-apps-2", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
-            ["calls-reviews-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from bj-apps-1, each of bj-apps-1 at least once"],
+            ["calls-details-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from net:net-shanghai, each of net:net-shanghai at least once; endpoints known in net:net-shanghai"],
+            ["calls-ratings-sh-apps-1", "sh-apps-1", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once; endpoints known in net:net-beijing sh-apps-2"],
+            ["calls-ratings-sh-apps-2", "sh-apps-2", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once; endpoints known in net:net-beijing sh-apps-2"],
+            ["calls-reviews-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from bj-apps-1, each of bj-apps-1 at least once; endpoints known in bj-apps-1 net:net-shanghai"],
             ["ingress-bj-primary", "bj-primary", "200/200 HTTP 200 for /productpage"],
             ["ingress-sh-primary", "sh-primary", "200/200 HTTP 200 for /productpage"],
             ["routing-jason-bj-apps-1", "bj-apps-1", "only v2 v3, v2 72..128 of 200"],
