@@ -24,6 +24,7 @@
  *    instances in region `from` scaled to zero, callers there are served
  *    from region `to`.
  */
+import { createHash } from "crypto";
 import type { BookinfoRouting, BookinfoWorkload } from "../config/constants";
 import { BOOKINFO_WORKLOADS } from "../config/constants";
 import { DEFAULTS } from "../config/defaults";
@@ -203,6 +204,34 @@ export function verificationInputFromConfig(config: StackConfig, identity: MeshI
         mtls: config.mesh.mtls,
         ...(config.bookinfo.enabled ? { bookinfo: config.bookinfo } : {}),
     };
+}
+
+/**
+ * Config keys (at any depth) that cannot change whether or how traffic flows,
+ * left out of {@link verificationRevision}: Pulumi protection, deletion
+ * protection, tags, display names, and `verify` itself (its image and K are
+ * in each Job's name already).
+ */
+export const VERIFY_REVISION_IGNORED_KEYS: readonly string[] = ["protect", "deletionProtection", "tags", "displayName", "verify"];
+
+/** A deep copy without the {@link VERIFY_REVISION_IGNORED_KEYS}, object keys sorted (a stable digest input). */
+function trafficRelevant(x: unknown): unknown {
+    if (Array.isArray(x)) return x.map(trafficRelevant);
+    if (x === null || typeof x !== "object") return x;
+    const entries = Object.entries(x as Record<string, unknown>).filter(([k, v]) => v !== undefined && !VERIFY_REVISION_IGNORED_KEYS.includes(k));
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, trafficRelevant(v)]));
+}
+
+/**
+ * The `revision` of `MeshVerification` (16 hex digits): a digest of the whole
+ * resolved config and the mesh identity, except
+ * {@link VERIFY_REVISION_IGNORED_KEYS}. Security groups, CEN, VPCs and
+ * clusters decide whether packets get through (a blocked port, a missing
+ * route), so a change to any of them runs every check again; a change of tags
+ * or protection does not. Pure.
+ */
+export function verificationRevision(config: StackConfig, identity: MeshIdentity): string {
+    return createHash("sha256").update(JSON.stringify(trafficRelevant({ config, identity }))).digest("hex").slice(0, 16);
 }
 
 /**

@@ -175,12 +175,16 @@ describe("MeshVerification", function () {
         );
     });
 
-    it("re-runs the checks when the mesh changes, and only then", async () => {
+    it("re-runs the checks when anything that can change traffic changes (network too), and only then", async () => {
         const names = (r: SimulationResult) => r.byType(JOB).map((j) => meta(j).name).sort();
         const base = names(await cached("dev", { enabled: true }));
         const again = names(await runStack("dev", { enabled: true }));
         assert.deepEqual(again, base);
-        const unrelated = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:cen": { bandwidthMbps: 20 } } }));
+        // CEN, security groups, VPCs and clusters decide whether packets get through: a change re-runs every check.
+        const cen = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:cen": { bandwidthMbps: 20 } } }));
+        assert.equal(cen.length, base.length);
+        for (let i = 0; i < base.length; i++) assert.notEqual(cen[i], base[i]);
+        const unrelated = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:protect": true } }));
         assert.deepEqual(unrelated, base);
         const dev = stackRaw("dev") as { bookinfo: Record<string, unknown> };
         const retagged = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:bookinfo": { ...dev.bookinfo, tag: "1.20.2" } } }));

@@ -19,6 +19,7 @@ import {
     responderView,
     splitTolerance,
     verificationInputFromConfig,
+    verificationRevision,
 } from "../../plan/verify";
 import { mirrorList } from "../../plan/images";
 import { stackNames, stackRaw, topology } from "../support";
@@ -248,6 +249,34 @@ describe("plan/verify", () => {
         const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: true, image: mirror } }).config;
         assert.ok(mirrorList(mirrored, true).images.includes(mirror));
         assert.throws(() => topology({ ...stackRaw("prod"), verify: { enabled: true, image: "curl:latest" } }), /verify\.image: must be pinned by digest/);
+    });
+
+    it("verificationRevision: every setting that can change traffic re-runs the checks; tags, names and protection do not", () => {
+        const raw = stackRaw("dev") as Record<string, any>;
+        const rev = (r: Record<string, unknown>) => {
+            const t = topology(r);
+            return verificationRevision(t.config, t.identity);
+        };
+        const base = rev(raw);
+        assert.match(base, /^[0-9a-f]{16}$/);
+        const cluster = (patch: Record<string, unknown>) => ({ ...raw, clusters: { ...raw.clusters, "istio-remote1": { ...raw.clusters["istio-remote1"], ...patch } } });
+        for (const [what, changed] of [
+            ["cen", { ...raw, cen: { bandwidthMbps: 20 } }],
+            ["securityGroups", { ...raw, securityGroups: { maxRulesPerGroup: 50 } }],
+            ["a cluster's node pools", cluster({ nodePools: { default: { size: 4 } } })],
+            ["Bookinfo", { ...raw, bookinfo: { ...raw.bookinfo, tag: "1.20.2" } }],
+        ] as [string, Record<string, unknown>][]) {
+            assert.notEqual(rev(changed), base, what);
+        }
+        for (const [what, same] of [
+            ["tags", cluster({ tags: { team: "mesh" } })],
+            ["displayName", cluster({ displayName: "Renamed" })],
+            ["deletionProtection", cluster({ deletionProtection: true })],
+            ["protect", { ...raw, protect: true }],
+            ["verify", { ...raw, verify: { enabled: true, requests: 300 } }],
+        ] as [string, Record<string, unknown>][]) {
+            assert.equal(rev(same), base, what);
+        }
     });
 
     it("without Bookinfo only discovery runs", () => {
