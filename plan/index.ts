@@ -11,7 +11,7 @@
 export { ADDRESS_PLAN, cidrTable, computeNetworkPlan, networkProblems, parseAndPlanNetwork, planNetwork, slotFromName } from "./network";
 export type { ClusterNetworkPlan, NetworkPlan, VpcPlan, ZoneNetworkPlan } from "./network";
 export { meshIdentityFromConfig } from "./mesh";
-export { imageSourceWarnings, imageSources, istioImages, mirrorList } from "./images";
+export { imageSourceWarnings, imageSources, istioImages, mirrorList, verifyImageWarning } from "./images";
 export type { ImageSources, MirrorList } from "./images";
 export {
     DEFAULT_VERIFY_REQUESTS,

@@ -21,7 +21,7 @@ import {
     verificationInputFromConfig,
     verificationRevision,
 } from "../../plan/verify";
-import { mirrorList } from "../../plan/images";
+import { imageSourceWarnings, mirrorList, verifyImageWarning } from "../../plan/images";
 import { stackNames, stackRaw, topology } from "../support";
 
 function planOf(env: string, options = {}): VerificationPlan {
@@ -240,15 +240,38 @@ describe("plan/verify", () => {
         );
     });
 
-    it("npm run plan -- --images lists the client image when the checks run during pulumi up", () => {
+    it("npm run plan -- --images lists the client image always (npm run verify pulls it too), the configured one when set", () => {
         const off = topology(stackRaw("prod")).config;
-        assert.equal(mirrorList(off, true).images.some((i) => i.includes("curl")), false);
+        assert.ok(mirrorList(off, true).images.includes(VERIFY_CLIENT_IMAGE));
         const on = topology({ ...stackRaw("prod"), verify: { enabled: true } }).config;
         assert.ok(mirrorList(on, true).images.includes(VERIFY_CLIENT_IMAGE));
         const mirror = `registry.cn-beijing.aliyuncs.com/mesh/curl:8.16.0@sha256:${"a".repeat(64)}`;
-        const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: true, image: mirror } }).config;
+        const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: false, image: mirror } }).config;
         assert.ok(mirrorList(mirrored, true).images.includes(mirror));
+        assert.equal(mirrorList(mirrored, true).images.includes(VERIFY_CLIENT_IMAGE), false);
         assert.throws(() => topology({ ...stackRaw("prod"), verify: { enabled: true, image: "curl:latest" } }), /verify\.image: must be pinned by digest/);
+    });
+
+    it("warns when mainland-China clusters would pull the client image from Docker Hub (pulumi up with verify.enabled, and npm run verify)", () => {
+        const mirrors = { images: { istioHub: "registry.cn-hangzhou.aliyuncs.com/mesh", bookinfoRegistry: "registry.cn-hangzhou.aliyuncs.com/demo", chartRepository: "oci://registry.cn-hangzhou.aliyuncs.com/charts" } };
+        const expected =
+            `the verification client image ${VERIFY_CLIENT_IMAGE} comes from docker.io, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ` +
+            "istio-control-plane (cn-hangzhou), istio-remote1 (cn-hangzhou). The verification Jobs will stay in ImagePullBackOff until they time out. " +
+            "Mirror it (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:verify.image to the mirror's reference, with its digest.";
+        const enabled = topology({ ...stackRaw("dev"), ...mirrors, verify: { enabled: true } }).config;
+        assert.deepEqual(imageSourceWarnings(enabled), [expected]);
+        assert.equal(verifyImageWarning(enabled), expected);
+        // Off during pulumi up: no warning there, but npm run verify still asks.
+        const disabled = topology({ ...stackRaw("dev"), ...mirrors }).config;
+        assert.deepEqual(imageSourceWarnings(disabled), []);
+        assert.equal(verifyImageWarning(disabled), expected);
+        // A registry-less reference is Docker Hub too; a mirror is fine.
+        assert.match(verifyImageWarning(disabled, `curlimages/curl:8.16.0@sha256:${"b".repeat(64)}`) ?? "", /comes from docker\.io/);
+        assert.equal(verifyImageWarning(topology({ ...stackRaw("dev"), verify: { image: `registry.cn-hangzhou.aliyuncs.com/mesh/curl:8.16.0@sha256:${"a".repeat(64)}` } }).config), undefined);
+        // No mainland-China cluster: nothing to say.
+        const eu = topology({ ...stackRaw("dev"), verify: { enabled: true } }).config;
+        const euConfig = { ...eu, clusters: Object.fromEntries(Object.entries(eu.clusters).map(([k, c]) => [k, { ...c, region: "eu-central-1" }])) };
+        assert.equal(verifyImageWarning(euConfig), undefined);
     });
 
     it("verificationRevision: every setting that can change traffic re-runs the checks; tags, names and protection do not", () => {
