@@ -139,6 +139,36 @@ export function jobName(check: VerifyCheck, image: string, revision: string): st
     return `${check.id.slice(0, 54).replace(/-+$/, "")}-${hash}`;
 }
 
+/**
+ * What the traffic checks (calls, failover) need to tell responders apart:
+ * pod ranges of every mesh cluster, and an east-west gateway address in every
+ * network they attribute answers to as `net:<network>`. Pure.
+ * @param eastWestClusters the clusters with an east-west gateway address
+ */
+export function responderAddressProblems(plan: VerificationPlan, podRanges: Readonly<Record<string, readonly string[]>>, eastWestClusters: readonly string[]): ConfigProblem[] {
+    const traffic = plan.checks.filter((c) => c.kind === "calls" || c.kind === "failover");
+    if (!traffic.length) return [];
+    const problems: ConfigProblem[] = [];
+    const withGateway = new Set(eastWestClusters.map((c) => plan.networks[c]));
+    const reported = new Set<string>();
+    for (const c of traffic) {
+        for (const r of [...c.allowed, ...c.required, ...(c.kind === "calls" ? c.known : [])]) {
+            const network = r.startsWith("net:") ? r.slice(4) : undefined;
+            if (network === undefined || withGateway.has(network) || reported.has(network)) continue;
+            reported.add(network);
+            problems.push({
+                path: "eastWestAddresses",
+                message: `has no address in network ${network}: check ${c.id} attributes answers from there to its east-west gateways`,
+                fix: "pass the east-west gateway addresses (IstioMesh.eastWestAddresses)",
+            });
+        }
+    }
+    for (const cluster of Object.keys(plan.networks).sort()) {
+        if (!podRanges[cluster]?.length) problems.push({ path: `podRanges.${cluster}`, message: "is missing: the traffic checks tell clusters apart by pod address", fix: "pass the network plan's podRanges" });
+    }
+    return problems;
+}
+
 /** Problems with the arguments, all at once. Pure. */
 export function meshVerificationProblems(args: MeshVerificationArgs): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -155,6 +185,7 @@ export function meshVerificationProblems(args: MeshVerificationArgs): ConfigProb
             problems.push({ path: `ingressAddresses.${c.gateway}`, message: `is missing: check ${c.id} calls that gateway`, fix: "pass the ingress gateway's address (IstioMesh.ingressAddresses)" });
         }
     }
+    problems.push(...responderAddressProblems(args.plan, args.podRanges, Object.keys(args.eastWestAddresses ?? {})));
     return problems;
 }
 

@@ -216,6 +216,25 @@ describe("MeshVerification", function () {
         );
     });
 
+    it("validates before any child: pod ranges of every cluster and an east-west address in every other network the traffic checks attribute answers to", () => {
+        const plan = planOf("prod");
+        const t = topology(stackRaw("prod"));
+        const r = (cluster: string) => clusterHandleFromKubeconfig(`x-${cluster}`, { name: cluster, region: "cn-beijing", network: t.identity.clusters[cluster].network, kubeconfig: "apiVersion: v1\n" });
+        assert.throws(
+            () =>
+                new MeshVerification("v", {
+                    plan, clusters: { beijing: r("beijing"), shanghai: r("shanghai") }, podRanges: { beijing: ["10.0.0.0/16"] },
+                    ingressAddresses: { beijing: "47.0.0.1", shanghai: "47.0.0.2" }, eastWestAddresses: { beijing: "47.0.1.1" },
+                }),
+            (e: unknown) =>
+                ConfigError.is(e) &&
+                e.message ===
+                    'Invalid MeshVerification "v" arguments (2 problems):\n' +
+                        `  - eastWestAddresses: has no address in network ${t.identity.clusters.shanghai.network}: check calls-reviews-beijing attributes answers from there to its east-west gateways. Fix: pass the east-west gateway addresses (IstioMesh.eastWestAddresses)\n` +
+                        "  - podRanges.shanghai: is missing: the traffic checks tell clusters apart by pod address. Fix: pass the network plan's podRanges",
+        );
+    });
+
     it("two instances (on two meshes) share no (type, name) pair", async () => {
         const plan = planOf("dev");
         const kubeconfig = (server: string) => `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://${server}:6443\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`;
@@ -224,7 +243,8 @@ describe("MeshVerification", function () {
                 const clusters = Object.fromEntries(
                     ["istio-control-plane", "istio-remote1"].map((c) => [c, clusterHandleFromKubeconfig(`${prefix}-${c}`, { name: c, region: "cn-hangzhou", network: "network1", kubeconfig: kubeconfig(`${prefix}-${c}.example`) })]),
                 );
-                new MeshVerification(`v${prefix}`, { plan, clusters, podRanges: {}, ingressAddresses: { "istio-control-plane": "47.0.0.1" } });
+                const podRanges = { "istio-control-plane": ["172.16.0.0/16"], "istio-remote1": ["172.20.0.0/16"] };
+                new MeshVerification(`v${prefix}`, { plan, clusters, podRanges, ingressAddresses: { "istio-control-plane": "47.0.0.1" } });
             }
         });
         const pairs = r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack").map((x) => `${x.type} ${x.name}`);
