@@ -339,6 +339,9 @@ export class MeshVerification extends pulumi.ComponentResource {
             (accounts[a.cluster] ??= []).push(created);
         }
 
+        // Never silently: what was asked for and cannot run is a warning, the rest an info line.
+        for (const s of args.plan.skipped) pulumi.log[s.warning ? "warn" : "info"](`verification check ${s.id} skipped: ${s.reason}`, this);
+
         const jobNames: Record<string, string> = {};
         const expected: Record<string, string> = {};
         const steady: pulumi.Resource[] = [];

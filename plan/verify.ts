@@ -159,6 +159,11 @@ export interface SkippedCheck {
     readonly id: string;
     readonly kind: VerifyCheckKind;
     readonly reason: string;
+    /**
+     * True when the config asked for the check (`verify.failover`) and it
+     * cannot run: `MeshVerification` logs a warning; otherwise an info line.
+     */
+    readonly warning: boolean;
 }
 
 /** Every check of a stack. */
@@ -339,12 +344,12 @@ export function planVerification(input: VerificationInput, options: VerifyOption
         checks.push({ id: `discovery-${p}`, kind: "discovery", cluster: p, namespace: VERIFY_ISTIO_NAMESPACE, sidecar: false, entries, expected: entries.join(" ") });
     }
     for (const r of all.filter((c) => !identity.clusters[c].controlPlane)) {
-        skipped.push({ id: `discovery-${r}`, kind: "discovery", reason: `remote: no istiod of its own (its istiod Service forwards 15012/443 to ${identity.clusters[r].controlledBy}); covered by discovery-${identity.clusters[r].controlledBy}` });
+        skipped.push({ id: `discovery-${r}`, kind: "discovery", reason: `remote: no istiod of its own (its istiod Service forwards 15012/443 to ${identity.clusters[r].controlledBy}); covered by discovery-${identity.clusters[r].controlledBy}`, warning: false });
     }
 
     const b = input.bookinfo;
     if (!b) {
-        for (const kind of ["calls", "ingress", "routing", "mtls", "failover"] as const) skipped.push({ id: kind, kind, reason: "Bookinfo is not deployed (bookinfo.enabled: false)" });
+        for (const kind of ["calls", "ingress", "routing", "mtls", "failover"] as const) skipped.push({ id: kind, kind, reason: "Bookinfo is not deployed (bookinfo.enabled: false)", warning: false });
         return { checks, skipped, networks };
     }
     const placedOf = (workloads: readonly BookinfoWorkload[]) => sorted(workloads.flatMap((w) => b.placement[w] ?? []));
@@ -356,7 +361,7 @@ export function planVerification(input: VerificationInput, options: VerifyOption
     for (const service of Object.keys(CALLERS).sort()) {
         const callers = placedOf(CALLERS[service]);
         if (!callers.length) {
-            skipped.push({ id: `calls-${service}`, kind: "calls", reason: `nothing calls ${service} (no ${CALLERS[service].join(" or ")} placed)` });
+            skipped.push({ id: `calls-${service}`, kind: "calls", reason: `nothing calls ${service} (no ${CALLERS[service].join(" or ")} placed)`, warning: false });
             continue;
         }
         const placed = placedOf(servedPlain(service));
@@ -386,34 +391,42 @@ export function planVerification(input: VerificationInput, options: VerifyOption
             checks.push({ id: `routing-others-${from}`, kind: "routing", cluster: from, namespace: ns, sidecar: true, user: "", versions: ["v1"], requests: K, expected: `only v1, ${K} of ${K}` });
         }
     } else {
-        skipped.push({ id: "routing", kind: "routing", reason: `routing is ${b.routing}, not header-split` });
+        skipped.push({ id: "routing", kind: "routing", reason: `routing is ${b.routing}, not header-split`, warning: false });
     }
 
     // 5. mTLS: in each cluster with a local instance, plaintext to the first service placed there.
     if (input.mtls === "STRICT") {
         for (const c of all) {
             const service = ["details", "productpage", "ratings", "reviews"].find((s) => versionsOf(s).some((w) => (b.placement[w] ?? []).includes(c)));
-            if (!service) continue;
+            if (!service) {
+                skipped.push({ id: `mtls-${c}`, kind: "mtls", reason: `no Bookinfo service runs in ${c} (no local plaintext target)`, warning: false });
+                continue;
+            }
             checks.push({ id: `mtls-${c}`, kind: "mtls", cluster: c, namespace: ns, sidecar: false, service, expected: `plaintext to ${service} refused (connection reset, curl exit 52 or 56)` });
         }
     } else {
-        skipped.push({ id: "mtls", kind: "mtls", reason: `mesh.mtls is ${input.mtls}: plaintext is accepted by design` });
+        skipped.push({ id: "mtls", kind: "mtls", reason: `mesh.mtls is ${input.mtls}: plaintext is accepted by design`, warning: false });
     }
 
     // 6. Failover.
     if (b.routing !== "locality-failover") {
-        skipped.push({ id: "failover", kind: "failover", reason: `routing is ${b.routing}, not locality-failover` });
+        const asked = options.failover === true;
+        skipped.push({ id: "failover", kind: "failover", reason: `routing is ${b.routing}, not locality-failover${asked ? ": verify.failover has nothing to check" : ""}`, warning: asked });
     } else if (!options.failover) {
-        skipped.push({ id: "failover", kind: "failover", reason: "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)" });
+        skipped.push({ id: "failover", kind: "failover", reason: "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)", warning: false });
     } else {
         for (const f of b.failover) {
             for (const service of ["details", "productpage", "ratings", "reviews"]) {
                 const id = `failover-${service}-${f.from}`;
                 const inFrom = placedOf(versionsOf(service)).filter((c) => regionOf(c) === f.from);
                 const inTo = placedOf(versionsOf(service)).filter((c) => regionOf(c) === f.to);
-                if (!inFrom.length || !inTo.length) continue;
+                if (!inFrom.length || !inTo.length) {
+                    const [region, what] = !inFrom.length ? [f.from, "from"] : [f.to, "to"];
+                    skipped.push({ id, kind: "failover", reason: `${service} does not run in ${region}: nothing to fail over ${what}`, warning: false });
+                    continue;
+                }
                 if (inFrom.length > 1) {
-                    skipped.push({ id, kind: "failover", reason: `${service} runs in ${inFrom.length} clusters of ${f.from} (${inFrom.join(", ")}); a Job scales only its own cluster` });
+                    skipped.push({ id, kind: "failover", reason: `${service} runs in ${inFrom.length} clusters of ${f.from} (${inFrom.join(", ")}); a Job scales only its own cluster`, warning: true });
                     continue;
                 }
                 const cluster = inFrom[0];

@@ -159,6 +159,20 @@ describe("MeshVerification", function () {
         assert.deepEqual(failover[0].customTimeouts, { create: "14m", update: "14m" });
     });
 
+    it("says which checks it skips during pulumi up: a warning for those the config asked for, else info", async () => {
+        const r = await runStack("prod", { enabled: true, failover: true });
+        const said = r.logs.filter((l) => l.message.includes("verification check"));
+        assert.deepEqual(said.map((l) => [l.severity, l.message]), [
+            ["warning", "verification check failover skipped: routing is header-split, not locality-failover: verify.failover has nothing to check"],
+        ]);
+        const plain = await cached("dev", { enabled: true });
+        assert.deepEqual(plain.logs.filter((l) => l.message.includes("verification check")).map((l) => [l.severity, l.message]), [
+            ["info", "verification check discovery-istio-remote1 skipped: remote: no istiod of its own (its istiod Service forwards 15012/443 to istio-control-plane); covered by discovery-istio-control-plane"],
+            ["info", "verification check routing skipped: routing is plain, not header-split"],
+            ["info", "verification check failover skipped: routing is plain, not locality-failover"],
+        ]);
+    });
+
     it("a failed Job fails the update with the check, the cluster, the expected and the seen result", async () => {
         const plan = planOf("prod");
         const check = plan.checks.find((c) => c.id === "routing-jason-beijing")!;

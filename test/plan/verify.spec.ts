@@ -196,6 +196,36 @@ describe("plan/verify", () => {
         );
     });
 
+    it("every check it does not plan has a skip entry; those the config asked for are warnings", () => {
+        // verify.failover with routing that has no failover: asked for, cannot run.
+        const prod = planOf("prod", { failover: true });
+        assert.deepEqual(prod.skipped.find((s) => s.kind === "failover"), {
+            id: "failover", kind: "failover", warning: true, reason: "routing is header-split, not locality-failover: verify.failover has nothing to check",
+        });
+        assert.equal(planOf("prod").skipped.find((s) => s.kind === "failover")?.warning, false);
+        // A cluster without a Bookinfo service has no local plaintext target for the mTLS check.
+        const fleet = planOf("fleet");
+        assert.deepEqual(
+            fleet.skipped.filter((s) => s.kind === "mtls").map((s) => [s.id, s.warning, s.reason]),
+            [
+                ["mtls-bj-primary", false, "no Bookinfo service runs in bj-primary (no local plaintext target)"],
+                ["mtls-sh-primary", false, "no Bookinfo service runs in sh-primary (no local plaintext target)"],
+            ],
+        );
+        // A failover pair where a service runs on one side only.
+        const t = topology(stackRaw("staging"));
+        const input = verificationInputFromConfig(t.config, t.identity, t.network);
+        const shanghaiOnly = { ...input.bookinfo!, placement: { ...input.bookinfo!.placement, "details-v1": ["shanghai"] } };
+        const p = planVerification({ ...input, bookinfo: shanghaiOnly }, { failover: true });
+        assert.deepEqual(
+            p.skipped.filter((s) => s.id.startsWith("failover-details")).map((s) => [s.id, s.warning, s.reason]),
+            [
+                ["failover-details-cn-hangzhou", false, "details does not run in cn-hangzhou: nothing to fail over from"],
+                ["failover-details-cn-shanghai", false, "details does not run in cn-hangzhou: nothing to fail over to"],
+            ],
+        );
+    });
+
     it("expectedResponders: local region first, then the failover region, else every cluster", () => {
         const region: Record<string, string> = { a: "r1", b: "r1", c: "r2", d: "r3" };
         const of = (c: string) => region[c];
