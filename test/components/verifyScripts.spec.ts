@@ -1,6 +1,7 @@
 /**
  * The verification Jobs' shell programs, run for real under the host's
- * /bin/sh (dash here; the Jobs run busybox ash, see docs/verify.md) with fake
+ * /bin/sh (dash here; the Jobs run busybox ash: set VERIFY_BUSYBOX, see
+ * docs/verify.md "Testing the programs") with fake
  * `curl`, `date` and `sleep` on PATH: a fake clock advances by each `sleep`
  * and by each request's simulated duration, so time budgets are tested
  * without waiting. Each program ends with the verdict line and exit status
@@ -78,6 +79,17 @@ printf '{"id": "0","podname": "reviews-%s-5d8f6b9c7-x2x4q","clustername": "null"
 const FAKE_DATE = '#!/bin/sh\ncat "$FAKE_DIR/clock"\n';
 const FAKE_SLEEP = '#!/bin/sh\necho $(( $(cat "$FAKE_DIR/clock") + $1 )) > "$FAKE_DIR/clock"\n';
 
+/**
+ * `VERIFY_BUSYBOX=/bin/busybox npx mocha …` runs the programs under busybox `sh` with its `awk`, `sed`,
+ * `sort`, `tr`, `cut`, `uniq` and `mktemp` (the image's tools); unset, under the host's /bin/sh and tools.
+ */
+const BUSYBOX = process.env.VERIFY_BUSYBOX;
+const BUSYBOX_TOOLS = ["awk", "sed", "sort", "tr", "cut", "uniq", "mktemp", "cat"];
+
+function shell(script: string): [string, string[]] {
+    return BUSYBOX ? [BUSYBOX, ["sh", "-c", script]] : ["/bin/sh", ["-c", script]];
+}
+
 interface Sandbox {
     dir: string;
     env: Record<string, string>;
@@ -88,6 +100,7 @@ function sandbox(check: VerifyCheck, fake: Record<string, string>, extraEnv: Rec
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, "curl"), FAKE_CURL, { mode: 0o755 });
+    if (BUSYBOX) for (const tool of BUSYBOX_TOOLS) fs.symlinkSync(BUSYBOX, path.join(bin, tool));
     if (!realClock) {
         fs.writeFileSync(path.join(bin, "date"), FAKE_DATE, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "sleep"), FAKE_SLEEP, { mode: 0o755 });
@@ -115,7 +128,8 @@ function finish(s: Sandbox, status: number | null, stdout: string): Run {
 
 function run(check: VerifyCheck, fake: Record<string, string>, extraEnv: Record<string, string> = {}, realClock = false): Run {
     const s = sandbox(check, fake, extraEnv, realClock);
-    const r = spawnSync("/bin/sh", ["-c", checkScript(check)], { env: s.env, encoding: "utf8", timeout: 60_000 });
+    const [cmd, args] = shell(checkScript(check));
+    const r = spawnSync(cmd, args, { env: s.env, encoding: "utf8", timeout: 60_000 });
     return finish(s, r.status, r.stdout);
 }
 
@@ -265,7 +279,8 @@ describe("verification programs (sh)", function () {
 
     it("failover: SIGTERM (deadline, deletion) restores the replicas and ends with a FAIL verdict", async () => {
         const s = sandbox(failover, { ...served, FAKE_REAL_DELAY: "0.05" }, { RANGES }, true);
-        const child = spawn("/bin/sh", ["-c", checkScript(failover)], { env: s.env });
+        const [cmd, args] = shell(checkScript(failover));
+        const child = spawn(cmd, args, { env: s.env });
         let stdout = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
