@@ -2,7 +2,7 @@
  * `MeshVerification`: proves after `pulumi up` that the mesh works across
  * clusters. One Kubernetes Job per check (plan/verify.ts `planVerification`)
  * in the cluster the check needs; each Job runs a shell program
- * (components/verifyScripts.ts) in Istio's curl sample image and ends with
+ * (plan/verifyScripts.ts) in Istio's curl sample image and ends with
  * one verdict line.
  *
  * - **Waiting.** `@pulumi/kubernetes` 4.x awaits a Job until its `Complete`
@@ -59,7 +59,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import type { FailoverCheck, VerificationPlan, VerifyCheck } from "../plan/verify";
 import { VERIFY_CLIENT_IMAGE } from "../plan/verify";
-import { checkBudgetSeconds, checkEnv, checkScript, rangesParam } from "./verifyScripts";
+import { checkBudgetSeconds, checkEnv, checkScript, rangesParam } from "../plan/verifyScripts";
 import type { ClusterHandle } from "./types";
 
 /** Type token of {@link MeshVerification}. Public contract: renaming it needs an alias. */

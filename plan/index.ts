@@ -18,10 +18,14 @@ export {
     SERVICE_PATHS,
     VERIFY_CHECK_KINDS,
     VERIFY_CLIENT_IMAGE,
+    VERIFY_REVISION_IGNORED_KEYS,
     expectedResponders,
+    networkResponder,
     planVerification,
+    responderView,
     splitTolerance,
     verificationInputFromConfig,
+    verificationRevision,
     verifyOptionProblems,
 } from "./verify";
 export type { CallsCheck, DiscoveryCheck, FailoverCheck, IngressCheck, MtlsCheck, Responders, RoutingCheck, SkippedCheck, VerificationInput, VerificationPlan, VerifyCheck, VerifyCheckKind, VerifyOptions } from "./verify";

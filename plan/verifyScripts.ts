@@ -14,8 +14,8 @@
  * terminated container as `[<reason>] <message>`).
  * Pure.
  */
-import type { VerifyCheck } from "../plan/verify";
-import { SERVICE_PATHS, VERIFY_BOOKINFO_PORT, networkResponder } from "../plan/verify";
+import type { VerifyCheck } from "./verify";
+import { SERVICE_PATHS, VERIFY_BOOKINFO_PORT, networkResponder } from "./verify";
 
 /** Prefix of every verdict line. */
 export const VERDICT_PREFIX = "ack-mesh-verify";

@@ -31,7 +31,7 @@ import { planTopology } from "../programs/ack-mesh/program";
 import { VERIFY_CHECK_KINDS, VerificationPlan, VerifyCheck, VerifyCheckKind, planVerification, verificationInputFromConfig } from "../plan/verify";
 import { verifyImageWarning } from "../plan/images";
 import { VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, responderAddressProblems, verificationAccounts, verificationJob } from "../components/meshVerification";
-import { parseVerdict, rangesParam } from "../components/verifyScripts";
+import { parseVerdict, rangesParam } from "../plan/verifyScripts";
 import { TEXT_WIDTH, multilineTable, wrapText } from "./render";
 
 /** Where the command writes. */

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
 import { JOB_START_SECONDS, MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, jobName, verificationJob } from "../../components/meshVerification";
-import { checkBudgetSeconds, checkScript, verdictLine } from "../../components/verifyScripts";
+import { checkBudgetSeconds, checkScript, verdictLine } from "../../plan/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
 import { clusterHandleFromKubeconfig } from "../../components/types";
 import { runAckMesh } from "../../programs/ack-mesh/program";

@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RESTORE_SECONDS, WARMUP_SECONDS, checkBudgetSeconds, checkEnv, checkScript, cidrBounds, parseVerdict, rangesParam, verdictLine } from "../../components/verifyScripts";
+import { RESTORE_SECONDS, WARMUP_SECONDS, checkBudgetSeconds, checkEnv, checkScript, cidrBounds, parseVerdict, rangesParam, verdictLine } from "../../plan/verifyScripts";
 import type { VerifyCheck } from "../../plan/verify";
 
 /**

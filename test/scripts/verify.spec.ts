@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { VERIFY_CLIENT_IMAGE, verificationJob } from "../../components/meshVerification";
-import { verdictLine } from "../../components/verifyScripts";
+import { verdictLine } from "../../plan/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
 import { verifyImageWarning } from "../../plan/images";
 import { Live, LiveCluster, USAGE, main, parseStackOutputs, parseVerifyArgs } from "../../scripts/verify";
