@@ -12,9 +12,13 @@
  *    points at the primary and serves only 15012 and 443 (istio@1.30.3
  *    manifests/charts/istio-control/istio-discovery/templates/remote-istiod-service.yaml),
  *    so the check runs on primaries only.
- * 2. `calls`: each Bookinfo service answers callers in every cluster where a
- *    caller runs, and the clusters that answer are the ones locality-aware
- *    load balancing allows (see {@link expectedResponders}).
+ * 2. `calls`: the caller's sidecar has endpoints of each Bookinfo service in
+ *    every cluster the service is placed in (`known`), the service answers
+ *    callers in every cluster where a caller runs, and the clusters that
+ *    answer are the ones locality-aware load balancing allows (see
+ *    {@link expectedResponders}: in-region answers are preferred, so a
+ *    stack whose callers all have a local instance sends no calls across
+ *    clusters; docs/verify.md says which checks do).
  * 3. `ingress`: `/productpage` answers 200 through every ingress gateway.
  * 4. `routing` (header-split): `end-user: jason` gets reviews v2 and v3 only,
  *    v2 within {@link splitTolerance}; other users get v1 only.
