@@ -14,5 +14,5 @@ export * from "./istioRemote";
 export * from "./istioMesh";
 export * from "./istioRevisions";
 export * from "./bookinfoSplit";
-export * from "./verifyScripts";
+export * from "../plan/verifyScripts";
 export * from "./meshVerification";

@@ -2,7 +2,7 @@
  * `MeshVerification`: proves after `pulumi up` that the mesh works across
  * clusters. One Kubernetes Job per check (plan/verify.ts `planVerification`)
  * in the cluster the check needs; each Job runs a shell program
- * (components/verifyScripts.ts) in Istio's curl sample image and ends with
+ * (plan/verifyScripts.ts) in Istio's curl sample image and ends with
  * one verdict line.
  *
  * - **Waiting.** `@pulumi/kubernetes` 4.x awaits a Job until its `Complete`
@@ -15,9 +15,14 @@
  *   what was seen (`terminationMessagePolicy: FallbackToLogsOnError`: the last
  *   log line if the file could not be written).
  * - **No retries by Kubernetes.** `backoffLimit: 0`: each program waits for
- *   the mesh to converge itself (up to {@link WARMUP_SECONDS}) and a second
- *   pod would only repeat the verdict. `activeDeadlineSeconds` bounds a hung
- *   check.
+ *   the mesh to converge itself (up to `WARMUP_SECONDS`) and a second
+ *   pod would only repeat the verdict.
+ * - **Time.** Each program keeps a wall-clock budget that grows with K
+ *   (`checkBudgetSeconds`; every request limited by `CURL_LIMITS`) and
+ *   prints a FAIL verdict with its partial counts when it runs out, so a
+ *   blocked port ends with expected and seen, not a killed pod.
+ *   `activeDeadlineSeconds` ({@link jobDeadlineSeconds}) is that budget plus
+ *   the pod's start.
  * - **Sidecars that exit.** Jobs that need a sidecar (traffic checks) ask for
  *   a native sidecar (`sidecar.istio.io/nativeSidecar: "true"`, istio@1.30.3
  *   pkg/kube/inject/inject.go): Kubernetes stops it when the check's
@@ -43,8 +48,10 @@
  *   Job that did not become ready instead of waiting on it again). No
  *   `ttlSecondsAfterFinished`: a Job the cluster deleted would be recreated
  *   (and re-run) by the next `pulumi up --refresh`.
- * - **Failover** checks (opt-in) scale Deployments of one cluster to zero and
- *   restore them on exit; they run one after another, after every other check.
+ * - **Failover** checks (opt-in) scale Deployments of one cluster to zero,
+ *   restore them and wait until they are ready again (also on SIGTERM, within
+ *   {@link FAILOVER_GRACE_SECONDS}); they run one after another, after every
+ *   other check.
  */
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -52,7 +59,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/errors";
 import type { FailoverCheck, VerificationPlan, VerifyCheck } from "../plan/verify";
 import { VERIFY_CLIENT_IMAGE } from "../plan/verify";
-import { WARMUP_SECONDS, checkEnv, checkScript, rangesParam } from "./verifyScripts";
+import { checkBudgetSeconds, checkEnv, checkScript, rangesParam } from "../plan/verifyScripts";
 import type { ClusterHandle } from "./types";
 
 /** Type token of {@link MeshVerification}. Public contract: renaming it needs an alias. */
@@ -66,9 +73,25 @@ export const DISCOVERY_SERVICE_ACCOUNT = "ack-mesh-verify";
 /** ServiceAccount of the failover Jobs, in the Bookinfo namespace (may scale the checked Deployments). */
 export const FAILOVER_SERVICE_ACCOUNT = "ack-mesh-verify-failover";
 
-/** Seconds a Job may run: the warm-up plus the measurement (failover: scaling and restoring too). */
+/** Seconds a Job's pod may take to start (scheduling, pulling the image, the sidecar) before its program's clock starts. */
+export const JOB_START_SECONDS = 120;
+
+/** Seconds a failover pod gets after SIGTERM to restore the replicas (its TERM trap; at most three 5 s PATCHes). */
+export const FAILOVER_GRACE_SECONDS = 30;
+
+/**
+ * The Job's `activeDeadlineSeconds`: the program's own time budget
+ * (`checkBudgetSeconds`, which grows with K), by which it prints a verdict,
+ * plus {@link JOB_START_SECONDS}. Only a pod that starts late or hangs
+ * outside the program reaches it.
+ */
 export function jobDeadlineSeconds(check: VerifyCheck): number {
-    return check.kind === "failover" ? 2 * WARMUP_SECONDS + 300 : WARMUP_SECONDS + 300;
+    return checkBudgetSeconds(check) + JOB_START_SECONDS;
+}
+
+/** The `customTimeouts` of a check's Job: two minutes more than its deadline, in whole minutes. */
+export function jobTimeout(check: VerifyCheck): string {
+    return `${Math.ceil(jobDeadlineSeconds(check) / 60) + 2}m`;
 }
 
 /** Arguments of {@link MeshVerification}. */
@@ -116,6 +139,36 @@ export function jobName(check: VerifyCheck, image: string, revision: string): st
     return `${check.id.slice(0, 54).replace(/-+$/, "")}-${hash}`;
 }
 
+/**
+ * What the traffic checks (calls, failover) need to tell responders apart:
+ * pod ranges of every mesh cluster, and an east-west gateway address in every
+ * network they attribute answers to as `net:<network>`. Pure.
+ * @param eastWestClusters the clusters with an east-west gateway address
+ */
+export function responderAddressProblems(plan: VerificationPlan, podRanges: Readonly<Record<string, readonly string[]>>, eastWestClusters: readonly string[]): ConfigProblem[] {
+    const traffic = plan.checks.filter((c) => c.kind === "calls" || c.kind === "failover");
+    if (!traffic.length) return [];
+    const problems: ConfigProblem[] = [];
+    const withGateway = new Set(eastWestClusters.map((c) => plan.networks[c]));
+    const reported = new Set<string>();
+    for (const c of traffic) {
+        for (const r of [...c.allowed, ...c.required, ...(c.kind === "calls" ? c.known : [])]) {
+            const network = r.startsWith("net:") ? r.slice(4) : undefined;
+            if (network === undefined || withGateway.has(network) || reported.has(network)) continue;
+            reported.add(network);
+            problems.push({
+                path: "eastWestAddresses",
+                message: `has no address in network ${network}: check ${c.id} attributes answers from there to its east-west gateways`,
+                fix: "pass the east-west gateway addresses (IstioMesh.eastWestAddresses)",
+            });
+        }
+    }
+    for (const cluster of Object.keys(plan.networks).sort()) {
+        if (!podRanges[cluster]?.length) problems.push({ path: `podRanges.${cluster}`, message: "is missing: the traffic checks tell clusters apart by pod address", fix: "pass the network plan's podRanges" });
+    }
+    return problems;
+}
+
 /** Problems with the arguments, all at once. Pure. */
 export function meshVerificationProblems(args: MeshVerificationArgs): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -132,6 +185,7 @@ export function meshVerificationProblems(args: MeshVerificationArgs): ConfigProb
             problems.push({ path: `ingressAddresses.${c.gateway}`, message: `is missing: check ${c.id} calls that gateway`, fix: "pass the ingress gateway's address (IstioMesh.ingressAddresses)" });
         }
     }
+    problems.push(...responderAddressProblems(args.plan, args.podRanges, Object.keys(args.eastWestAddresses ?? {})));
     return problems;
 }
 
@@ -161,7 +215,8 @@ export function verificationJob(check: VerifyCheck, image: string, revision: str
                     ...(discovery ? { serviceAccountName: DISCOVERY_SERVICE_ACCOUNT } : failover ? { serviceAccountName: FAILOVER_SERVICE_ACCOUNT } : {}),
                     // Only the failover program talks to the API server; the discovery token is projected below.
                     automountServiceAccountToken: failover,
-                    terminationGracePeriodSeconds: 0,
+                    // Failover: time for its TERM trap to restore the replicas; the others have nothing to clean up.
+                    terminationGracePeriodSeconds: failover ? FAILOVER_GRACE_SECONDS : 0,
                     containers: [
                         {
                             name: "check",
@@ -206,7 +261,8 @@ export interface VerificationAccount {
  * The accounts the Jobs of a plan run as, per cluster, in creation order:
  * the discovery ServiceAccount in istio-system of each primary checked; for
  * failover checks a ServiceAccount with a Role that may only read and patch
- * the scale of the Deployments it scales. Pure.
+ * the scale of the Deployments it scales, and read them (readiness after the
+ * restore). Pure.
  */
 export function verificationAccounts(plan: VerificationPlan): VerificationAccount[] {
     const labels = { "app.kubernetes.io/name": "ack-mesh-verify" };
@@ -221,7 +277,14 @@ export function verificationAccounts(plan: VerificationPlan): VerificationAccoun
         const resourceNames = [...new Set(here.flatMap((c) => c.workloads))].sort();
         out.push(
             { cluster, role: "failover-sa", kind: "ServiceAccount", metadata },
-            { cluster, role: "failover-role", kind: "Role", metadata, rules: [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames, verbs: ["get", "patch"] }] },
+            {
+                cluster, role: "failover-role", kind: "Role", metadata,
+                rules: [
+                    { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames, verbs: ["get", "patch"] },
+                    // readyReplicas after the restore.
+                    { apiGroups: ["apps"], resources: ["deployments"], resourceNames, verbs: ["get"] },
+                ],
+            },
             {
                 cluster, role: "failover-rb", kind: "RoleBinding", metadata,
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: FAILOVER_SERVICE_ACCOUNT },
@@ -276,6 +339,9 @@ export class MeshVerification extends pulumi.ComponentResource {
             (accounts[a.cluster] ??= []).push(created);
         }
 
+        // Never silently: what was asked for and cannot run is a warning, the rest an info line.
+        for (const s of args.plan.skipped) pulumi.log[s.warning ? "warn" : "info"](`verification check ${s.id} skipped: ${s.reason}`, this);
+
         const jobNames: Record<string, string> = {};
         const expected: Record<string, string> = {};
         const steady: pulumi.Resource[] = [];
@@ -295,7 +361,7 @@ export class MeshVerification extends pulumi.ComponentResource {
                     ...local(check.cluster),
                     dependsOn: [...waitFor, ...(accounts[check.cluster] ?? []), ...after],
                     deleteBeforeReplace: true,
-                    customTimeouts: { create: `${jobDeadlineSeconds(check) / 60 + 2}m`, update: `${jobDeadlineSeconds(check) / 60 + 2}m` },
+                    customTimeouts: { create: jobTimeout(check), update: jobTimeout(check) },
                 },
             );
             if (check.kind === "failover") previousFailover = created;

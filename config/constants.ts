@@ -39,11 +39,11 @@ export const BOOKINFO_WORKLOADS = [
 ] as const;
 export type BookinfoWorkload = (typeof BOOKINFO_WORKLOADS)[number];
 
-/** Bookinfo routing scenarios. */
 /** `mesh.topology` values (config/schema.ts documents each). */
 export const MESH_TOPOLOGIES = ["primary-remote", "multi-primary", "multi-primary-remote"] as const;
 export type MeshTopologyName = (typeof MESH_TOPOLOGIES)[number];
 
+/** Bookinfo routing scenarios. */
 export const BOOKINFO_ROUTINGS = ["plain", "header-split", "locality-failover"] as const;
 export type BookinfoRouting = (typeof BOOKINFO_ROUTINGS)[number];
 

@@ -308,13 +308,13 @@ export const bookinfoSchema = z.strictObject({
 
 /** Verification as code (`MeshVerification`, docs/verify.md). */
 export const verifySchema = z.strictObject({
-    /** Run the checks as Kubernetes Jobs during `pulumi up`; a failed check fails the update. */
+    /** Run the checks as Kubernetes Jobs during `pulumi up`; a failed check fails the update. @default false */
     enabled: z.boolean().default(false),
-    /** Also run the disruptive locality-failover checks (scale a region's instances to zero, then restore). */
+    /** Also run the disruptive locality-failover checks (scale a region's instances to zero, then restore). @default false */
     failover: z.boolean().default(false),
-    /** Requests per traffic check (K); the routing check's tolerance is 2·√K around K/2. */
+    /** Requests per traffic check (K), 20..10000; the routing check's tolerance is 2·√K around K/2; each check's time budget grows with K. @default 200 */
     requests: z.number().int().min(20).max(10000).default(DEFAULTS.verifyRequests),
-    /** Client image, pinned by digest (a mirror of Istio's curl sample image). Default: `docker.io/curlimages/curl:8.16.0@sha256:…`. */
+    /** Client image, pinned by digest (a mirror of Istio's curl sample image; mirror it for mainland-China regions). Changing it re-runs every check. @default `docker.io/curlimages/curl:8.16.0@sha256:…` (VERIFY_CLIENT_IMAGE) */
     image: z.string().regex(/@sha256:[0-9a-f]{64}$/, { message: "must be pinned by digest (<repository>:<tag>@sha256:<64 hex>)" }).optional(),
 });
 

@@ -63,12 +63,11 @@ export function isInternetSource(source: string): boolean {
  * pull from the internet outside China (images), or that the runner of a
  * mainland-China stack likely cannot reach (charts, which Helm downloads
  * where `pulumi up` runs), naming the clusters and the setting that fixes it. Empty when no cluster is in mainland China or every source
- * is a mirror. Bookinfo's registry counts only when Bookinfo is enabled.
+ * is a mirror. Bookinfo's registry counts only when Bookinfo is enabled, the
+ * verification client image only with `verify.enabled` ({@link verifyImageWarning}).
  */
-export function imageSourceWarnings(config: Pick<StackConfig, "images" | "clusters" | "bookinfo">): string[] {
-    const mainland = Object.values(config.clusters)
-        .filter((c) => isMainlandChinaRegion(c.region))
-        .map((c) => `${c.name} (${c.region})`);
+export function imageSourceWarnings(config: Pick<StackConfig, "images" | "clusters" | "bookinfo"> & { readonly verify?: StackConfig["verify"] }): string[] {
+    const mainland = mainlandClusters(config);
     if (mainland.length === 0) return [];
     const sources = imageSources(config);
     const checks: [keyof ImageSources, string, boolean][] = [
@@ -87,7 +86,41 @@ export function imageSourceWarnings(config: Pick<StackConfig, "images" | "cluste
                   `With a runner outside China this can be ignored; otherwise: ${fix(key)}`
                 : `${what} come from ${sources[key]}, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ${mainland.join(", ")}. ` +
                   `Pods will stay in ErrImagePull. ${fix(key)}`,
-        );
+        )
+        .concat(config.verify?.enabled ? [verifyImageWarning(config)].filter((w): w is string => w !== undefined) : []);
+}
+
+/** `name (region)` of every cluster in a mainland-China region. */
+function mainlandClusters(config: Pick<StackConfig, "clusters">): string[] {
+    return Object.values(config.clusters)
+        .filter((c) => isMainlandChinaRegion(c.region))
+        .map((c) => `${c.name} (${c.region})`);
+}
+
+/** Registry host of an image reference; a reference without one (`curlimages/curl:…`) is Docker Hub's. */
+function imageHost(image: string): string {
+    const first = image.split("/")[0];
+    return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? sourceHost(image) : "docker.io";
+}
+
+/**
+ * The warning for the verification Jobs' client image (`ack-mesh:verify.image`,
+ * default {@link VERIFY_CLIENT_IMAGE} on Docker Hub) when mainland-China
+ * clusters would pull it from the internet outside China; undefined when no
+ * cluster is in mainland China or the image is mirrored. `pulumi up` warns
+ * with `verify.enabled` (through {@link imageSourceWarnings}); `npm run
+ * verify` warns whatever `verify.enabled` says.
+ * @param image the image the Jobs run @default `verify.image`, else {@link VERIFY_CLIENT_IMAGE}
+ */
+export function verifyImageWarning(config: Pick<StackConfig, "clusters"> & { readonly verify?: StackConfig["verify"] }, image = config.verify?.image ?? VERIFY_CLIENT_IMAGE): string | undefined {
+    const mainland = mainlandClusters(config);
+    const host = imageHost(image);
+    if (mainland.length === 0 || !INTERNET_SOURCE_HOSTS.includes(host)) return undefined;
+    return (
+        `the verification client image ${image} comes from ${host}, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ${mainland.join(", ")}. ` +
+        "The verification Jobs will stay in ImagePullBackOff until they time out. " +
+        "Mirror it (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:verify.image to the mirror's reference, with its digest."
+    );
 }
 
 /** Image types Istio publishes as tag suffixes (istio@1.30.3 pkg/kube/inject/inject.go `KnownImageTypes`). */
@@ -151,8 +184,8 @@ export function mirrorList(config: Pick<StackConfig, "images" | "mesh" | "bookin
             if (config.bookinfo.placement[w].length > 0) images.push(`${registry}/examples-bookinfo-${w}:${config.bookinfo.tag}`);
         }
     }
-    // The verification Jobs' client (`ack-mesh:verify`), when they run during `pulumi up`.
-    if (config.verify?.enabled) images.push(config.verify.image ?? VERIFY_CLIENT_IMAGE);
+    // The verification Jobs' client (`ack-mesh:verify.image`): pulled by `pulumi up` with verify.enabled, and by `npm run verify` either way.
+    images.push(config.verify?.image ?? VERIFY_CLIENT_IMAGE);
     const repo = s.chartRepository.replace(/\/+$/, "");
     // base at its own version; istiod at each revision's; the gateways at the default tag's revision's.
     const chartVersions: [string, string][] = [

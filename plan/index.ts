@@ -11,17 +11,21 @@
 export { ADDRESS_PLAN, cidrTable, computeNetworkPlan, networkProblems, parseAndPlanNetwork, planNetwork, slotFromName } from "./network";
 export type { ClusterNetworkPlan, NetworkPlan, VpcPlan, ZoneNetworkPlan } from "./network";
 export { meshIdentityFromConfig } from "./mesh";
-export { imageSourceWarnings, imageSources, istioImages, mirrorList } from "./images";
+export { imageSourceWarnings, imageSources, istioImages, mirrorList, verifyImageWarning } from "./images";
 export type { ImageSources, MirrorList } from "./images";
 export {
     DEFAULT_VERIFY_REQUESTS,
     SERVICE_PATHS,
     VERIFY_CHECK_KINDS,
     VERIFY_CLIENT_IMAGE,
+    VERIFY_REVISION_IGNORED_KEYS,
     expectedResponders,
+    networkResponder,
     planVerification,
+    responderView,
     splitTolerance,
     verificationInputFromConfig,
+    verificationRevision,
     verifyOptionProblems,
 } from "./verify";
 export type { CallsCheck, DiscoveryCheck, FailoverCheck, IngressCheck, MtlsCheck, Responders, RoutingCheck, SkippedCheck, VerificationInput, VerificationPlan, VerifyCheck, VerifyCheckKind, VerifyOptions } from "./verify";

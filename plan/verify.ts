@@ -12,9 +12,13 @@
  *    points at the primary and serves only 15012 and 443 (istio@1.30.3
  *    manifests/charts/istio-control/istio-discovery/templates/remote-istiod-service.yaml),
  *    so the check runs on primaries only.
- * 2. `calls`: each Bookinfo service answers callers in every cluster where a
- *    caller runs, and the clusters that answer are the ones locality-aware
- *    load balancing allows (see {@link expectedResponders}).
+ * 2. `calls`: the caller's sidecar has endpoints of each Bookinfo service in
+ *    every cluster the service is placed in (`known`), the service answers
+ *    callers in every cluster where a caller runs, and the clusters that
+ *    answer are the ones locality-aware load balancing allows (see
+ *    {@link expectedResponders}: in-region answers are preferred, so a
+ *    stack whose callers all have a local instance sends no calls across
+ *    clusters; docs/verify.md says which checks do).
  * 3. `ingress`: `/productpage` answers 200 through every ingress gateway.
  * 4. `routing` (header-split): `end-user: jason` gets reviews v2 and v3 only,
  *    v2 within {@link splitTolerance}; other users get v1 only.
@@ -24,6 +28,7 @@
  *    instances in region `from` scaled to zero, callers there are served
  *    from region `to`.
  */
+import { createHash } from "crypto";
 import type { BookinfoRouting, BookinfoWorkload } from "../config/constants";
 import { BOOKINFO_WORKLOADS } from "../config/constants";
 import { DEFAULTS } from "../config/defaults";
@@ -104,6 +109,12 @@ export interface CallsCheck extends CheckBase, Responders {
     readonly kind: "calls";
     readonly service: string;
     readonly requests: number;
+    /**
+     * Where the caller's sidecar must have endpoints of the service (sorted,
+     * as {@link responderView} names them): every cluster any version of it
+     * is placed in, whether or not locality load balancing sends it traffic.
+     */
+    readonly known: readonly string[];
 }
 
 /** Check 3: `/productpage` through one ingress gateway. */
@@ -152,6 +163,11 @@ export interface SkippedCheck {
     readonly id: string;
     readonly kind: VerifyCheckKind;
     readonly reason: string;
+    /**
+     * True when the config asked for the check (`verify.failover`) and it
+     * cannot run: `MeshVerification` logs a warning; otherwise an info line.
+     */
+    readonly warning: boolean;
 }
 
 /** Every check of a stack. */
@@ -197,6 +213,34 @@ export function verificationInputFromConfig(config: StackConfig, identity: MeshI
         mtls: config.mesh.mtls,
         ...(config.bookinfo.enabled ? { bookinfo: config.bookinfo } : {}),
     };
+}
+
+/**
+ * Config keys (at any depth) that cannot change whether or how traffic flows,
+ * left out of {@link verificationRevision}: Pulumi protection, deletion
+ * protection, tags, display names, and `verify` itself (its image and K are
+ * in each Job's name already).
+ */
+export const VERIFY_REVISION_IGNORED_KEYS: readonly string[] = ["protect", "deletionProtection", "tags", "displayName", "verify"];
+
+/** A deep copy without the {@link VERIFY_REVISION_IGNORED_KEYS}, object keys sorted (a stable digest input). */
+function trafficRelevant(x: unknown): unknown {
+    if (Array.isArray(x)) return x.map(trafficRelevant);
+    if (x === null || typeof x !== "object") return x;
+    const entries = Object.entries(x as Record<string, unknown>).filter(([k, v]) => v !== undefined && !VERIFY_REVISION_IGNORED_KEYS.includes(k));
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, trafficRelevant(v)]));
+}
+
+/**
+ * The `revision` of `MeshVerification` (16 hex digits): a digest of the whole
+ * resolved config and the mesh identity, except
+ * {@link VERIFY_REVISION_IGNORED_KEYS}. Security groups, CEN, VPCs and
+ * clusters decide whether packets get through (a blocked port, a missing
+ * route), so a change to any of them runs every check again; a change of tags
+ * or protection does not. Pure.
+ */
+export function verificationRevision(config: StackConfig, identity: MeshIdentity): string {
+    return createHash("sha256").update(JSON.stringify(trafficRelevant({ config, identity }))).digest("hex").slice(0, 16);
 }
 
 /**
@@ -304,12 +348,12 @@ export function planVerification(input: VerificationInput, options: VerifyOption
         checks.push({ id: `discovery-${p}`, kind: "discovery", cluster: p, namespace: VERIFY_ISTIO_NAMESPACE, sidecar: false, entries, expected: entries.join(" ") });
     }
     for (const r of all.filter((c) => !identity.clusters[c].controlPlane)) {
-        skipped.push({ id: `discovery-${r}`, kind: "discovery", reason: `remote: no istiod of its own (its istiod Service forwards 15012/443 to ${identity.clusters[r].controlledBy}); covered by discovery-${identity.clusters[r].controlledBy}` });
+        skipped.push({ id: `discovery-${r}`, kind: "discovery", reason: `remote: no istiod of its own (its istiod Service forwards 15012/443 to ${identity.clusters[r].controlledBy}); covered by discovery-${identity.clusters[r].controlledBy}`, warning: false });
     }
 
     const b = input.bookinfo;
     if (!b) {
-        for (const kind of ["calls", "ingress", "routing", "mtls", "failover"] as const) skipped.push({ id: kind, kind, reason: "Bookinfo is not deployed (bookinfo.enabled: false)" });
+        for (const kind of ["calls", "ingress", "routing", "mtls", "failover"] as const) skipped.push({ id: kind, kind, reason: "Bookinfo is not deployed (bookinfo.enabled: false)", warning: false });
         return { checks, skipped, networks };
     }
     const placedOf = (workloads: readonly BookinfoWorkload[]) => sorted(workloads.flatMap((w) => b.placement[w] ?? []));
@@ -321,13 +365,17 @@ export function planVerification(input: VerificationInput, options: VerifyOption
     for (const service of Object.keys(CALLERS).sort()) {
         const callers = placedOf(CALLERS[service]);
         if (!callers.length) {
-            skipped.push({ id: `calls-${service}`, kind: "calls", reason: `nothing calls ${service} (no ${CALLERS[service].join(" or ")} placed)` });
+            skipped.push({ id: `calls-${service}`, kind: "calls", reason: `nothing calls ${service} (no ${CALLERS[service].join(" or ")} placed)`, warning: false });
             continue;
         }
         const placed = placedOf(servedPlain(service));
         for (const from of callers) {
             const r = responderView(expectedResponders(placed, regionOf(from), regionOf, b.routing === "locality-failover" ? b.failover : []), from, identity);
-            checks.push({ id: `calls-${service}-${from}`, kind: "calls", cluster: from, namespace: ns, sidecar: true, service, requests: K, ...r, expected: respondersText(r, K) });
+            const known = responderView({ allowed: placedOf(versionsOf(service)), required: [] }, from, identity).allowed;
+            checks.push({
+                id: `calls-${service}-${from}`, kind: "calls", cluster: from, namespace: ns, sidecar: true, service, requests: K, ...r, known,
+                expected: `${respondersText(r, K)}; endpoints known in ${known.join(" ")}`,
+            });
         }
     }
 
@@ -347,34 +395,42 @@ export function planVerification(input: VerificationInput, options: VerifyOption
             checks.push({ id: `routing-others-${from}`, kind: "routing", cluster: from, namespace: ns, sidecar: true, user: "", versions: ["v1"], requests: K, expected: `only v1, ${K} of ${K}` });
         }
     } else {
-        skipped.push({ id: "routing", kind: "routing", reason: `routing is ${b.routing}, not header-split` });
+        skipped.push({ id: "routing", kind: "routing", reason: `routing is ${b.routing}, not header-split`, warning: false });
     }
 
     // 5. mTLS: in each cluster with a local instance, plaintext to the first service placed there.
     if (input.mtls === "STRICT") {
         for (const c of all) {
             const service = ["details", "productpage", "ratings", "reviews"].find((s) => versionsOf(s).some((w) => (b.placement[w] ?? []).includes(c)));
-            if (!service) continue;
+            if (!service) {
+                skipped.push({ id: `mtls-${c}`, kind: "mtls", reason: `no Bookinfo service runs in ${c} (no local plaintext target)`, warning: false });
+                continue;
+            }
             checks.push({ id: `mtls-${c}`, kind: "mtls", cluster: c, namespace: ns, sidecar: false, service, expected: `plaintext to ${service} refused (connection reset, curl exit 52 or 56)` });
         }
     } else {
-        skipped.push({ id: "mtls", kind: "mtls", reason: `mesh.mtls is ${input.mtls}: plaintext is accepted by design` });
+        skipped.push({ id: "mtls", kind: "mtls", reason: `mesh.mtls is ${input.mtls}: plaintext is accepted by design`, warning: false });
     }
 
     // 6. Failover.
     if (b.routing !== "locality-failover") {
-        skipped.push({ id: "failover", kind: "failover", reason: `routing is ${b.routing}, not locality-failover` });
+        const asked = options.failover === true;
+        skipped.push({ id: "failover", kind: "failover", reason: `routing is ${b.routing}, not locality-failover${asked ? ": verify.failover has nothing to check" : ""}`, warning: asked });
     } else if (!options.failover) {
-        skipped.push({ id: "failover", kind: "failover", reason: "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)" });
+        skipped.push({ id: "failover", kind: "failover", reason: "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)", warning: false });
     } else {
         for (const f of b.failover) {
             for (const service of ["details", "productpage", "ratings", "reviews"]) {
                 const id = `failover-${service}-${f.from}`;
                 const inFrom = placedOf(versionsOf(service)).filter((c) => regionOf(c) === f.from);
                 const inTo = placedOf(versionsOf(service)).filter((c) => regionOf(c) === f.to);
-                if (!inFrom.length || !inTo.length) continue;
+                if (!inFrom.length || !inTo.length) {
+                    const [region, what] = !inFrom.length ? [f.from, "from"] : [f.to, "to"];
+                    skipped.push({ id, kind: "failover", reason: `${service} does not run in ${region}: nothing to fail over ${what}`, warning: false });
+                    continue;
+                }
                 if (inFrom.length > 1) {
-                    skipped.push({ id, kind: "failover", reason: `${service} runs in ${inFrom.length} clusters of ${f.from} (${inFrom.join(", ")}); a Job scales only its own cluster` });
+                    skipped.push({ id, kind: "failover", reason: `${service} runs in ${inFrom.length} clusters of ${f.from} (${inFrom.join(", ")}); a Job scales only its own cluster`, warning: true });
                     continue;
                 }
                 const cluster = inFrom[0];

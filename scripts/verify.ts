@@ -29,8 +29,9 @@ import { namespaceValues } from "../config/pulumiConfig";
 import { readStackConfig } from "../sim/stackConfig";
 import { planTopology } from "../programs/ack-mesh/program";
 import { VERIFY_CHECK_KINDS, VerificationPlan, VerifyCheck, VerifyCheckKind, planVerification, verificationInputFromConfig } from "../plan/verify";
-import { VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, verificationAccounts, verificationJob } from "../components/meshVerification";
-import { parseVerdict, rangesParam } from "../components/verifyScripts";
+import { verifyImageWarning } from "../plan/images";
+import { VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, responderAddressProblems, verificationAccounts, verificationJob } from "../components/meshVerification";
+import { parseVerdict, rangesParam } from "../plan/verifyScripts";
 import { TEXT_WIDTH, multilineTable, wrapText } from "./render";
 
 /** Where the command writes. */
@@ -138,6 +139,10 @@ export function parseStackOutputs(raw: unknown, plan: VerificationPlan): VerifyO
     for (const c of plan.checks) {
         if (!out.kubeconfigs[c.cluster]) missing.add(`kubeconfigs.${c.cluster}`);
         if (c.kind === "ingress" && !out.ingressAddresses[c.gateway]) missing.add(`ingressAddresses.${c.gateway}`);
+    }
+    // Pod ranges come from the stack's own network plan; east-west addresses from the outputs.
+    for (const p of responderAddressProblems(plan, Object.fromEntries(Object.keys(plan.networks).map((c) => [c, ["0.0.0.0/32"]])), Object.keys(out.eastWestAddresses))) {
+        missing.add(`eastWestAddresses (an address in network ${p.message.replace(/^has no address in network (\S+):.*$/, "$1")})`);
     }
     if (missing.size) {
         throw new VerifyUsageError(
@@ -280,6 +285,8 @@ export async function main(argv: readonly string[], io: VerifyIO, live?: Live, n
         plan = { ...full, checks: full.checks.filter((c) => kinds.has(c.kind)), skipped: full.skipped.filter((s) => kinds.has(s.kind)) };
         podRanges = Object.fromEntries(Object.entries(network.clusters).map(([c, p]) => [c, p.podRanges]));
         image = config.verify.image ?? VERIFY_CLIENT_IMAGE;
+        const warning = verifyImageWarning(config, image);
+        if (warning) io.err(`warning: ${warning}`);
     } catch (e) {
         if (e instanceof VerifyUsageError) io.err(`${e.message}\n${USAGE}`);
         else if (ConfigError.is(e)) io.err(e.message);

@@ -10,7 +10,6 @@
  *
  * It loops over the cluster map; nothing here is specific to one cluster.
  */
-import { createHash } from "crypto";
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, type StackConfig } from "../../config/load";
@@ -26,7 +25,7 @@ import { cidrTable, NetworkPlan, parseAndPlanNetwork } from "../../plan/network"
 import { imageSourceWarnings } from "../../plan/images";
 import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshIdentityFromConfig } from "../../plan/mesh";
-import { planVerification, verificationInputFromConfig } from "../../plan/verify";
+import { planVerification, verificationInputFromConfig, verificationRevision } from "../../plan/verify";
 import { MeshVerification } from "../../components/meshVerification";
 import { clusterUpgradeOrder } from "../../config/upgrade";
 
@@ -272,13 +271,13 @@ export async function runAckMesh(): Promise<Record<string, unknown>> {
 
 /**
  * The verification Jobs (`ack-mesh:verify.enabled`), after the mesh and
- * Bookinfo. Their names change with a digest of the mesh and Bookinfo
- * config, so a changed mesh is checked again.
+ * Bookinfo. Their names change with a digest of everything in the config
+ * that can change traffic (`verificationRevision`), so a changed stack is
+ * checked again.
  */
 function buildVerification(planned: PlannedTopology, handles: Record<string, ClusterHandle>, mesh: IstioMesh, bookinfo: BookinfoSplit | undefined): MeshVerification {
     const { config, network, identity } = planned;
     const plan = planVerification(verificationInputFromConfig(config, identity, network), { requests: config.verify.requests, failover: config.verify.failover });
-    const revision = createHash("sha256").update(JSON.stringify({ mesh: config.mesh, identity, bookinfo: config.bookinfo, images: config.images })).digest("hex").slice(0, 16);
     return new MeshVerification("verify", {
         plan,
         clusters: handles,
@@ -287,7 +286,7 @@ function buildVerification(planned: PlannedTopology, handles: Record<string, Clu
         eastWestAddresses: identity.multiNetwork ? mesh.eastWestAddresses : {},
         dependsOn: [mesh, ...(bookinfo ? [bookinfo] : [])],
         ...(config.verify.image !== undefined ? { image: config.verify.image } : {}),
-        revision,
+        revision: verificationRevision(config, identity),
     });
 }
 

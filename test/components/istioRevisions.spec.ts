@@ -87,7 +87,7 @@ describe("Istio revisions: the stack config", () => {
     it("the mirror list has every installed version's images and istiod chart, base at its version, the gateways at the default tag's", () => {
         const config = tryParseStackConfig(raw({ revisions: { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "default" } } })).config!;
         const list = mirrorList(config, true);
-        assert.deepEqual(list.images.filter((i) => i.startsWith("docker.io/")), ["docker.io/istio/pilot:1.30.3", "docker.io/istio/pilot:1.31.0", "docker.io/istio/proxyv2:1.30.3", "docker.io/istio/proxyv2:1.31.0"]);
+        assert.deepEqual(list.images.filter((i) => i.startsWith("docker.io/istio/")), ["docker.io/istio/pilot:1.30.3", "docker.io/istio/pilot:1.31.0", "docker.io/istio/proxyv2:1.30.3", "docker.io/istio/proxyv2:1.31.0"]);
         const repo = "https://istio-release.storage.googleapis.com/charts";
         assert.deepEqual(list.charts, [`${repo}/base-1.31.0.tgz`, `${repo}/istiod-1.30.3.tgz`, `${repo}/istiod-1.31.0.tgz`, `${repo}/gateway-1.30.3.tgz`]);
     });

@@ -8,8 +8,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
-import { MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobName, verificationJob } from "../../components/meshVerification";
-import { checkScript, verdictLine } from "../../components/verifyScripts";
+import { JOB_START_SECONDS, MESH_VERIFICATION_TYPE, MeshVerification, VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, jobName, verificationJob } from "../../components/meshVerification";
+import { checkBudgetSeconds, checkScript, verdictLine } from "../../plan/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
 import { clusterHandleFromKubeconfig } from "../../components/types";
 import { runAckMesh } from "../../programs/ack-mesh/program";
@@ -81,7 +81,12 @@ describe("MeshVerification", function () {
             assert.equal(spec.template.metadata.labels["sidecar.istio.io/inject"], c.sidecar ? "true" : "false");
             assert.deepEqual(spec.template.metadata.annotations, c.sidecar ? { "sidecar.istio.io/nativeSidecar": "true" } : undefined);
             assert.equal(j.deleteBeforeReplace, true);
-            assert.deepEqual(j.customTimeouts, { create: "10m", update: "10m" });
+            // The Job's deadline: the program's own time budget (it prints a verdict by then) plus the pod's start.
+            const pod = (j.inputs.spec as { activeDeadlineSeconds: number; template: { spec: { terminationGracePeriodSeconds: number } } });
+            assert.equal(pod.activeDeadlineSeconds, checkBudgetSeconds(c) + JOB_START_SECONDS, c.id);
+            assert.equal(pod.template.spec.terminationGracePeriodSeconds, 0);
+            const minutes = `${Math.ceil(pod.activeDeadlineSeconds / 60) + 2}m`;
+            assert.deepEqual(j.customTimeouts, { create: minutes, update: minutes });
             // No skipAwait: the provider waits for the Job.
             assert.equal(JSON.stringify(j.inputs).includes("skipAwait"), false);
         }
@@ -139,9 +144,33 @@ describe("MeshVerification", function () {
             for (const g of failover.slice(i + 1)) assert.equal(f.dependencies.includes(g.urn), false);
         });
         const role = r.get(ROLE, "verify-hangzhou-failover-role");
-        assert.deepEqual(role.inputs.rules, [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"], verbs: ["get", "patch"] }]);
+        const scaled = ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"];
+        // Scale, and read readyReplicas after the restore.
+        assert.deepEqual(role.inputs.rules, [
+            { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: scaled, verbs: ["get", "patch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], resourceNames: scaled, verbs: ["get"] },
+        ]);
         assert.deepEqual(r.get(RB, "verify-hangzhou-failover-rb").inputs.subjects, [{ kind: "ServiceAccount", name: "ack-mesh-verify-failover", namespace: "bookinfo" }]);
-        assert.deepEqual(failover[0].customTimeouts, { create: "13m", update: "13m" });
+        // K = 50: 2 × 180 s warm-up + 60 s + 13 s measurement + 120 s restore + 120 s pod start = 673 s.
+        const spec = failover[0].inputs.spec as { activeDeadlineSeconds: number; template: { spec: { terminationGracePeriodSeconds: number } } };
+        assert.equal(spec.activeDeadlineSeconds, 673);
+        // Time for the TERM trap to restore the replicas (three PATCHes of at most 5 s each).
+        assert.equal(spec.template.spec.terminationGracePeriodSeconds, 30);
+        assert.deepEqual(failover[0].customTimeouts, { create: "14m", update: "14m" });
+    });
+
+    it("says which checks it skips during pulumi up: a warning for those the config asked for, else info", async () => {
+        const r = await runStack("prod", { enabled: true, failover: true });
+        const said = r.logs.filter((l) => l.message.includes("verification check"));
+        assert.deepEqual(said.map((l) => [l.severity, l.message]), [
+            ["warning", "verification check failover skipped: routing is header-split, not locality-failover: verify.failover has nothing to check"],
+        ]);
+        const plain = await cached("dev", { enabled: true });
+        assert.deepEqual(plain.logs.filter((l) => l.message.includes("verification check")).map((l) => [l.severity, l.message]), [
+            ["info", "verification check discovery-istio-remote1 skipped: remote: no istiod of its own (its istiod Service forwards 15012/443 to istio-control-plane); covered by discovery-istio-control-plane"],
+            ["info", "verification check routing skipped: routing is plain, not header-split"],
+            ["info", "verification check failover skipped: routing is plain, not locality-failover"],
+        ]);
     });
 
     it("a failed Job fails the update with the check, the cluster, the expected and the seen result", async () => {
@@ -160,12 +189,16 @@ describe("MeshVerification", function () {
         );
     });
 
-    it("re-runs the checks when the mesh changes, and only then", async () => {
+    it("re-runs the checks when anything that can change traffic changes (network too), and only then", async () => {
         const names = (r: SimulationResult) => r.byType(JOB).map((j) => meta(j).name).sort();
         const base = names(await cached("dev", { enabled: true }));
         const again = names(await runStack("dev", { enabled: true }));
         assert.deepEqual(again, base);
-        const unrelated = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:cen": { bandwidthMbps: 20 } } }));
+        // CEN, security groups, VPCs and clusters decide whether packets get through: a change re-runs every check.
+        const cen = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:cen": { bandwidthMbps: 20 } } }));
+        assert.equal(cen.length, base.length);
+        for (let i = 0; i < base.length; i++) assert.notEqual(cen[i], base[i]);
+        const unrelated = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:protect": true } }));
         assert.deepEqual(unrelated, base);
         const dev = stackRaw("dev") as { bookinfo: Record<string, unknown> };
         const retagged = names(await runStack("dev", { enabled: true }, { extra: { "ack-mesh:bookinfo": { ...dev.bookinfo, tag: "1.20.2" } } }));
@@ -197,6 +230,25 @@ describe("MeshVerification", function () {
         );
     });
 
+    it("validates before any child: pod ranges of every cluster and an east-west address in every other network the traffic checks attribute answers to", () => {
+        const plan = planOf("prod");
+        const t = topology(stackRaw("prod"));
+        const r = (cluster: string) => clusterHandleFromKubeconfig(`x-${cluster}`, { name: cluster, region: "cn-beijing", network: t.identity.clusters[cluster].network, kubeconfig: "apiVersion: v1\n" });
+        assert.throws(
+            () =>
+                new MeshVerification("v", {
+                    plan, clusters: { beijing: r("beijing"), shanghai: r("shanghai") }, podRanges: { beijing: ["10.0.0.0/16"] },
+                    ingressAddresses: { beijing: "47.0.0.1", shanghai: "47.0.0.2" }, eastWestAddresses: { beijing: "47.0.1.1" },
+                }),
+            (e: unknown) =>
+                ConfigError.is(e) &&
+                e.message ===
+                    'Invalid MeshVerification "v" arguments (2 problems):\n' +
+                        `  - eastWestAddresses: has no address in network ${t.identity.clusters.shanghai.network}: check calls-reviews-beijing attributes answers from there to its east-west gateways. Fix: pass the east-west gateway addresses (IstioMesh.eastWestAddresses)\n` +
+                        "  - podRanges.shanghai: is missing: the traffic checks tell clusters apart by pod address. Fix: pass the network plan's podRanges",
+        );
+    });
+
     it("two instances (on two meshes) share no (type, name) pair", async () => {
         const plan = planOf("dev");
         const kubeconfig = (server: string) => `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://${server}:6443\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n`;
@@ -205,12 +257,19 @@ describe("MeshVerification", function () {
                 const clusters = Object.fromEntries(
                     ["istio-control-plane", "istio-remote1"].map((c) => [c, clusterHandleFromKubeconfig(`${prefix}-${c}`, { name: c, region: "cn-hangzhou", network: "network1", kubeconfig: kubeconfig(`${prefix}-${c}.example`) })]),
                 );
-                new MeshVerification(`v${prefix}`, { plan, clusters, podRanges: {}, ingressAddresses: { "istio-control-plane": "47.0.0.1" } });
+                const podRanges = { "istio-control-plane": ["172.16.0.0/16"], "istio-remote1": ["172.20.0.0/16"] };
+                new MeshVerification(`v${prefix}`, { plan, clusters, podRanges, ingressAddresses: { "istio-control-plane": "47.0.0.1" } });
             }
         });
         const pairs = r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack").map((x) => `${x.type} ${x.name}`);
         assert.equal(new Set(pairs).size, pairs.length);
         assert.equal(r.byType(JOB).length, 2 * plan.checks.length);
+    });
+
+    it("job deadlines grow with K, so a slow check still ends with its own verdict", () => {
+        const calls = planOf("prod", { requests: 10000 }).checks.find((c) => c.kind === "calls")!;
+        assert.equal(jobDeadlineSeconds(calls), 180 + 60 + 2500 + JOB_START_SECONDS);
+        assert.equal(verificationJob(calls, VERIFY_CLIENT_IMAGE, "").spec.activeDeadlineSeconds, jobDeadlineSeconds(calls));
     });
 
     it("job names: at most 63 characters, keyed by the check, image and revision", () => {

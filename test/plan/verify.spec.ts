@@ -19,8 +19,9 @@ import {
     responderView,
     splitTolerance,
     verificationInputFromConfig,
+    verificationRevision,
 } from "../../plan/verify";
-import { mirrorList } from "../../plan/images";
+import { imageSourceWarnings, mirrorList, verifyImageWarning } from "../../plan/images";
 import { stackNames, stackRaw, topology } from "../support";
 
 function planOf(env: string, options = {}): VerificationPlan {
@@ -55,9 +56,9 @@ describe("plan/verify", () => {
         const p = planOf("dev");
         assert.deepEqual(expectations(p), [
             [`discovery-${CP}`, CP, `${CP}=synced ${R1}=synced`],
-            [`calls-details-${CP}`, CP, `200/200 HTTP 200 from ${R1}, each of ${R1} at least once`],
-            [`calls-ratings-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once`],
-            [`calls-reviews-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once`],
+            [`calls-details-${CP}`, CP, `200/200 HTTP 200 from ${R1}, each of ${R1} at least once; endpoints known in ${R1}`],
+            [`calls-ratings-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once; endpoints known in ${CP}`],
+            [`calls-reviews-${CP}`, CP, `200/200 HTTP 200 from ${CP}, each of ${CP} at least once; endpoints known in ${CP}`],
             [`ingress-${CP}`, CP, "200/200 HTTP 200 for /productpage"],
             [`mtls-${CP}`, CP, "plaintext to productpage refused (connection reset, curl exit 52 or 56)"],
             [`mtls-${R1}`, R1, "plaintext to details refused (connection reset, curl exit 52 or 56)"],
@@ -81,7 +82,8 @@ describe("plan/verify", () => {
             requests: 200,
             allowed: [R1],
             required: [R1],
-            expected: `200/200 HTTP 200 from ${R1}, each of ${R1} at least once`,
+            known: [R1],
+            expected: `200/200 HTTP 200 from ${R1}, each of ${R1} at least once; endpoints known in ${R1}`,
         });
     });
 
@@ -101,6 +103,8 @@ describe("plan/verify", () => {
             "mtls-shanghai",
         ]);
         for (const c of p.checks) if (c.kind === "calls") assert.deepEqual([c.allowed, c.required], [[c.cluster], [c.cluster]], c.id);
+        // Locality keeps the traffic in region; the caller must still have endpoints in both clusters.
+        for (const c of p.checks) if (c.kind === "calls") assert.deepEqual(c.known, ["hangzhou", "shanghai"], c.id);
         assert.deepEqual(p.skipped.find((s) => s.kind === "failover")?.reason, "disruptive: enable with verify.failover (or npm run verify -- <stack> --failover)");
 
         const f = planOf("staging", { requests: 50, failover: true });
@@ -125,9 +129,9 @@ describe("plan/verify", () => {
         assert.deepEqual(expectations(p), [
             ["discovery-beijing", "beijing", "beijing=synced shanghai=synced"],
             ["discovery-shanghai", "shanghai", "beijing=synced shanghai=synced"],
-            ["calls-details-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once"],
-            ["calls-ratings-shanghai", "shanghai", "200/200 HTTP 200 from shanghai, each of shanghai at least once"],
-            ["calls-reviews-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once"],
+            ["calls-details-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once; endpoints known in beijing"],
+            ["calls-ratings-shanghai", "shanghai", "200/200 HTTP 200 from shanghai, each of shanghai at least once; endpoints known in net:network-beijing shanghai"],
+            ["calls-reviews-beijing", "beijing", "200/200 HTTP 200 from beijing, each of beijing at least once; endpoints known in beijing net:network-shanghai"],
             ["ingress-beijing", "beijing", "200/200 HTTP 200 for /productpage"],
             ["ingress-shanghai", "shanghai", "200/200 HTTP 200 for /productpage"],
             ["routing-jason-beijing", "beijing", "only v2 v3, v2 72..128 of 200"],
@@ -145,10 +149,10 @@ describe("plan/verify", () => {
         assert.deepEqual(expectations(p), [
             ["discovery-bj-primary", "bj-primary", all],
             ["discovery-sh-primary", "sh-primary", all],
-            ["calls-details-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from net:net-shanghai, each of net:net-shanghai at least once"],
-            ["calls-ratings-sh-apps-1", "sh-apps-1", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
-            ["calls-ratings-sh-apps-2", "sh-apps-2", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once"],
-            ["calls-reviews-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from bj-apps-1, each of bj-apps-1 at least once"],
+            ["calls-details-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from net:net-shanghai, each of net:net-shanghai at least once; endpoints known in net:net-shanghai"],
+            ["calls-ratings-sh-apps-1", "sh-apps-1", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once; endpoints known in net:net-beijing sh-apps-2"],
+            ["calls-ratings-sh-apps-2", "sh-apps-2", "200/200 HTTP 200 from sh-apps-2, each of sh-apps-2 at least once; endpoints known in net:net-beijing sh-apps-2"],
+            ["calls-reviews-bj-apps-1", "bj-apps-1", "200/200 HTTP 200 from bj-apps-1, each of bj-apps-1 at least once; endpoints known in bj-apps-1 net:net-shanghai"],
             ["ingress-bj-primary", "bj-primary", "200/200 HTTP 200 for /productpage"],
             ["ingress-sh-primary", "sh-primary", "200/200 HTTP 200 for /productpage"],
             ["routing-jason-bj-apps-1", "bj-apps-1", "only v2 v3, v2 72..128 of 200"],
@@ -189,6 +193,36 @@ describe("plan/verify", () => {
         assert.deepEqual(
             p.skipped.map((s) => s.id),
             ["discovery-r1", "discovery-r2", "calls", "ingress", "routing", "mtls", "failover"],
+        );
+    });
+
+    it("every check it does not plan has a skip entry; those the config asked for are warnings", () => {
+        // verify.failover with routing that has no failover: asked for, cannot run.
+        const prod = planOf("prod", { failover: true });
+        assert.deepEqual(prod.skipped.find((s) => s.kind === "failover"), {
+            id: "failover", kind: "failover", warning: true, reason: "routing is header-split, not locality-failover: verify.failover has nothing to check",
+        });
+        assert.equal(planOf("prod").skipped.find((s) => s.kind === "failover")?.warning, false);
+        // A cluster without a Bookinfo service has no local plaintext target for the mTLS check.
+        const fleet = planOf("fleet");
+        assert.deepEqual(
+            fleet.skipped.filter((s) => s.kind === "mtls").map((s) => [s.id, s.warning, s.reason]),
+            [
+                ["mtls-bj-primary", false, "no Bookinfo service runs in bj-primary (no local plaintext target)"],
+                ["mtls-sh-primary", false, "no Bookinfo service runs in sh-primary (no local plaintext target)"],
+            ],
+        );
+        // A failover pair where a service runs on one side only.
+        const t = topology(stackRaw("staging"));
+        const input = verificationInputFromConfig(t.config, t.identity, t.network);
+        const shanghaiOnly = { ...input.bookinfo!, placement: { ...input.bookinfo!.placement, "details-v1": ["shanghai"] } };
+        const p = planVerification({ ...input, bookinfo: shanghaiOnly }, { failover: true });
+        assert.deepEqual(
+            p.skipped.filter((s) => s.id.startsWith("failover-details")).map((s) => [s.id, s.warning, s.reason]),
+            [
+                ["failover-details-cn-hangzhou", false, "details does not run in cn-hangzhou: nothing to fail over from"],
+                ["failover-details-cn-shanghai", false, "details does not run in cn-hangzhou: nothing to fail over to"],
+            ],
         );
     });
 
@@ -236,15 +270,66 @@ describe("plan/verify", () => {
         );
     });
 
-    it("npm run plan -- --images lists the client image when the checks run during pulumi up", () => {
+    it("npm run plan -- --images lists the client image always (npm run verify pulls it too), the configured one when set", () => {
         const off = topology(stackRaw("prod")).config;
-        assert.equal(mirrorList(off, true).images.some((i) => i.includes("curl")), false);
+        assert.ok(mirrorList(off, true).images.includes(VERIFY_CLIENT_IMAGE));
         const on = topology({ ...stackRaw("prod"), verify: { enabled: true } }).config;
         assert.ok(mirrorList(on, true).images.includes(VERIFY_CLIENT_IMAGE));
         const mirror = `registry.cn-beijing.aliyuncs.com/mesh/curl:8.16.0@sha256:${"a".repeat(64)}`;
-        const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: true, image: mirror } }).config;
+        const mirrored = topology({ ...stackRaw("prod"), verify: { enabled: false, image: mirror } }).config;
         assert.ok(mirrorList(mirrored, true).images.includes(mirror));
+        assert.equal(mirrorList(mirrored, true).images.includes(VERIFY_CLIENT_IMAGE), false);
         assert.throws(() => topology({ ...stackRaw("prod"), verify: { enabled: true, image: "curl:latest" } }), /verify\.image: must be pinned by digest/);
+    });
+
+    it("warns when mainland-China clusters would pull the client image from Docker Hub (pulumi up with verify.enabled, and npm run verify)", () => {
+        const mirrors = { images: { istioHub: "registry.cn-hangzhou.aliyuncs.com/mesh", bookinfoRegistry: "registry.cn-hangzhou.aliyuncs.com/demo", chartRepository: "oci://registry.cn-hangzhou.aliyuncs.com/charts" } };
+        const expected =
+            `the verification client image ${VERIFY_CLIENT_IMAGE} comes from docker.io, on the internet outside China, which clusters in mainland-China regions cannot reliably reach: ` +
+            "istio-control-plane (cn-hangzhou), istio-remote1 (cn-hangzhou). The verification Jobs will stay in ImagePullBackOff until they time out. " +
+            "Mirror it (npm run plan -- <stack> --images; docs/mirror.md) and set ack-mesh:verify.image to the mirror's reference, with its digest.";
+        const enabled = topology({ ...stackRaw("dev"), ...mirrors, verify: { enabled: true } }).config;
+        assert.deepEqual(imageSourceWarnings(enabled), [expected]);
+        assert.equal(verifyImageWarning(enabled), expected);
+        // Off during pulumi up: no warning there, but npm run verify still asks.
+        const disabled = topology({ ...stackRaw("dev"), ...mirrors }).config;
+        assert.deepEqual(imageSourceWarnings(disabled), []);
+        assert.equal(verifyImageWarning(disabled), expected);
+        // A registry-less reference is Docker Hub too; a mirror is fine.
+        assert.match(verifyImageWarning(disabled, `curlimages/curl:8.16.0@sha256:${"b".repeat(64)}`) ?? "", /comes from docker\.io/);
+        assert.equal(verifyImageWarning(topology({ ...stackRaw("dev"), verify: { image: `registry.cn-hangzhou.aliyuncs.com/mesh/curl:8.16.0@sha256:${"a".repeat(64)}` } }).config), undefined);
+        // No mainland-China cluster: nothing to say.
+        const eu = topology({ ...stackRaw("dev"), verify: { enabled: true } }).config;
+        const euConfig = { ...eu, clusters: Object.fromEntries(Object.entries(eu.clusters).map(([k, c]) => [k, { ...c, region: "eu-central-1" }])) };
+        assert.equal(verifyImageWarning(euConfig), undefined);
+    });
+
+    it("verificationRevision: every setting that can change traffic re-runs the checks; tags, names and protection do not", () => {
+        const raw = stackRaw("dev") as Record<string, any>;
+        const rev = (r: Record<string, unknown>) => {
+            const t = topology(r);
+            return verificationRevision(t.config, t.identity);
+        };
+        const base = rev(raw);
+        assert.match(base, /^[0-9a-f]{16}$/);
+        const cluster = (patch: Record<string, unknown>) => ({ ...raw, clusters: { ...raw.clusters, "istio-remote1": { ...raw.clusters["istio-remote1"], ...patch } } });
+        for (const [what, changed] of [
+            ["cen", { ...raw, cen: { bandwidthMbps: 20 } }],
+            ["securityGroups", { ...raw, securityGroups: { maxRulesPerGroup: 50 } }],
+            ["a cluster's node pools", cluster({ nodePools: { default: { size: 4 } } })],
+            ["Bookinfo", { ...raw, bookinfo: { ...raw.bookinfo, tag: "1.20.2" } }],
+        ] as [string, Record<string, unknown>][]) {
+            assert.notEqual(rev(changed), base, what);
+        }
+        for (const [what, same] of [
+            ["tags", cluster({ tags: { team: "mesh" } })],
+            ["displayName", cluster({ displayName: "Renamed" })],
+            ["deletionProtection", cluster({ deletionProtection: true })],
+            ["protect", { ...raw, protect: true }],
+            ["verify", { ...raw, verify: { enabled: true, requests: 300 } }],
+        ] as [string, Record<string, unknown>][]) {
+            assert.equal(rev(same), base, what);
+        }
     });
 
     it("without Bookinfo only discovery runs", () => {

@@ -6,6 +6,7 @@ import { PRICING_PAGES, main, parseArgs, PlanIO } from "../../scripts/plan";
 import { ALIBABA_LB_ADDRESS_TYPE, CanonicalPlan, CanonicalResource, dependencyGraph } from "../../sim";
 import { upTimes } from "../../bench/analysis";
 import { ROOT, stackNames } from "../support";
+import { VERIFY_CLIENT_IMAGE } from "../../plan/verify";
 
 /** Runs the CLI in-process and captures its output. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -216,6 +217,8 @@ describe("npm run plan (scripts/plan.ts)", () => {
     const { code, out } = await run("prod", "--images");
     assert.equal(code, 0);
     assert.deepEqual(out.split("\n"), [
+      // The verification client (npm run verify pulls it even with verify.enabled false).
+      `image ${VERIFY_CLIENT_IMAGE}`,
       "image docker.io/istio/pilot:1.30.3",
       "image docker.io/istio/proxyv2:1.30.3",
       "image registry.istio.io/release/examples-bookinfo-details-v1:1.20.3",

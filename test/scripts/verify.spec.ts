@@ -8,8 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { VERIFY_CLIENT_IMAGE, verificationJob } from "../../components/meshVerification";
-import { verdictLine } from "../../components/verifyScripts";
+import { verdictLine } from "../../plan/verifyScripts";
 import { planVerification, verificationInputFromConfig } from "../../plan/verify";
+import { verifyImageWarning } from "../../plan/images";
 import { Live, LiveCluster, USAGE, main, parseStackOutputs, parseVerifyArgs } from "../../scripts/verify";
 import { stackRaw, topology } from "../support";
 
@@ -73,11 +74,17 @@ describe("npm run verify", () => {
         const t = topology(stackRaw("prod"));
         const plan = planVerification(verificationInputFromConfig(t.config, t.identity, t.network));
         assert.throws(
-            () => parseStackOutputs({ kubeconfigs: { beijing: "x", shanghai: "[secret]".slice(0, 0) }, ingressAddresses: { beijing: "1.1.1.1" } }, plan),
+            () => parseStackOutputs({ kubeconfigs: { beijing: "x", shanghai: "[secret]".slice(0, 0) }, ingressAddresses: { beijing: "1.1.1.1" }, eastWestAddresses: PROD_OUTPUTS.eastWestAddresses }, plan),
             (e: unknown) =>
                 e instanceof Error &&
                 e.message ===
                     'the stack outputs lack ingressAddresses.shanghai, kubeconfigs.shanghai: run `pulumi up` first; read them with `pulumi stack output --json --show-secrets` (a secret kubeconfig prints as "[secret]" without --show-secrets)',
+        );
+        // Two networks: answers from the other network arrive through its east-west gateway, whose address the outputs must give.
+        const network = t.identity.clusters.shanghai.network;
+        assert.throws(
+            () => parseStackOutputs({ ...PROD_OUTPUTS, eastWestAddresses: { beijing: "47.0.1.1" } }, plan),
+            (e: unknown) => e instanceof Error && e.message.startsWith(`the stack outputs lack eastWestAddresses (an address in network ${network}): run \`pulumi up\` first`),
         );
     });
 
@@ -88,6 +95,9 @@ describe("npm run verify", () => {
         assert.equal(code, 0, o.err.join("\n"));
         const t = topology(stackRaw("prod"));
         const plan = planVerification(verificationInputFromConfig(t.config, t.identity, t.network));
+        // prod is in mainland China and pulls the default client image from Docker Hub: said before the Jobs start.
+        assert.deepEqual(o.err, [`warning: ${verifyImageWarning(t.config)}`]);
+        assert.match(o.err[0], /comes from docker\.io/);
         const jobs = applied.filter((a) => a.manifest.kind === "Job");
         assert.deepEqual(jobs.map((j) => [j.cluster, (j.manifest.metadata as { name: string }).name]).sort(), plan.checks.map((c) => [c.cluster, verificationJob(c, VERIFY_CLIENT_IMAGE, "cli-1700000000000").metadata.name]).sort());
         const ingress = jobs.find((j) => (j.manifest.metadata as { name: string }).name.startsWith("ingress-shanghai-"))!;
@@ -146,7 +156,7 @@ describe("npm run verify", () => {
             fs.writeFileSync(outputsFile, JSON.stringify({ kubeconfigs: {} }));
             const none = io();
             assert.equal(await main(["prod", "--outputs", outputsFile], none.io, fakeLive({}).live), 2);
-            assert.match(none.err.join("\n"), /^the stack outputs lack ingressAddresses\.beijing, ingressAddresses\.shanghai, kubeconfigs\.beijing, kubeconfigs\.shanghai/);
+            assert.match(none.err.at(-1)!, /^the stack outputs lack eastWestAddresses \(an address in network network-beijing\), eastWestAddresses \(an address in network network-shanghai\), ingressAddresses\.beijing, ingressAddresses\.shanghai, kubeconfigs\.beijing, kubeconfigs\.shanghai/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
