@@ -142,7 +142,7 @@ exec 3>&1
 verdict() {
   line="${VERDICT_PREFIX} $1 check=$CHECK cluster=$CLUSTER expected=[$EXPECTED] seen=[$2]"
   echo "$line" >&3
-  echo "$line" > /dev/termination-log
+  echo "$line" > "${"$"}{TERMINATION_LOG:-/dev/termination-log}"
   if [ "$1" = PASS ]; then exit 0; fi
   exit 1
 }

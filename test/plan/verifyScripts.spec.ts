@@ -106,7 +106,8 @@ function sandbox(check: VerifyCheck, fake: Record<string, string>, extraEnv: Rec
         fs.writeFileSync(path.join(bin, "sleep"), FAKE_SLEEP, { mode: 0o755 });
     }
     fs.writeFileSync(path.join(dir, "clock"), "1000\n");
-    const env = { PATH: `${bin}:${process.env.PATH}`, FAKE_DIR: dir, FAKE_EXIT: "", FAKE_CODE: "200", ...checkEnv(check), ...extraEnv, ...fake };
+    // The Job's termination message goes to a file of the test, never to the host's /dev.
+    const env = { PATH: `${bin}:${process.env.PATH}`, FAKE_DIR: dir, FAKE_EXIT: "", FAKE_CODE: "200", TERMINATION_LOG: path.join(dir, "termination-log"), ...checkEnv(check), ...extraEnv, ...fake };
     return { dir, env };
 }
 
