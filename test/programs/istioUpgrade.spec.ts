@@ -243,16 +243,46 @@ describe("programs: Istio canary upgrade by revision", function () {
             assert.equal(e.problems[1].message, "is older than revision 1-31-0 (1.31.0): the CRDs must be at least as new as the newest control plane");
         });
 
-        it("rolling back step 1 without pinning base would downgrade the CRDs: the diff blocks it (exit 3); pinning base keeps them", async () => {
+        it("rolling back step 1 without pinning base would downgrade the CRDs: the diff blocks it (exit 3); pinning base and removing the tag first keeps them", async () => {
             const step1 = await planWith("prod", CANARY_STEPS.step1);
             const back = await planWith("prod", CANARY_STEPS.step0);
             const s = classifyUpgrade(diffPlans(step1, back), step1, back);
-            assert.deepEqual(steps(s), ["downgrade base: 1.31.0 → 1.30.3 (blocking)", "remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0)"]);
+            assert.deepEqual(steps(s), ["downgrade base: 1.31.0 → 1.30.3 (blocking)", "remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0) (blocking)"]);
             assert.equal(s.blocking, true);
+            // The tag canary first (its namespaces' new pods get no sidecar), then the revision, with base pinned.
+            const untagged = await planWith("prod", { ...CANARY_STEPS.step1, tags: { stable: "default" } });
+            const first = classifyUpgrade(diffPlans(step1, untagged), step1, untagged);
+            assert.deepEqual(steps(first), ["remove tag: canary (was 1-31-0)"]);
             const pinned = await planWith("prod", { ...CANARY_STEPS.step0, base: "1.31.0" });
-            const ok = classifyUpgrade(diffPlans(step1, pinned), step1, pinned);
-            assert.deepEqual(steps(ok), ["remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0)"]);
+            const ok = classifyUpgrade(diffPlans(untagged, pinned), untagged, pinned);
+            assert.deepEqual(steps(ok), ["remove revision: 1-31-0 (1.31.0)"]);
             assert.equal(ok.blocking, false);
+        });
+
+        it("removing a revision a tag pointed at in the old plan, in the same change that moves the tag (staging step 1 → step 3), is blocking", async () => {
+            const a = await planWith("staging", CANARY_STEPS.step1);
+            const b = await planWith("staging", CANARY_STEPS.step3);
+            const s = classifyUpgrade(diffPlans(a, b), a, b);
+            assert.deepEqual(steps(s), ["move tag: stable: default → 1-31-0", "validation follows: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0", "remove revision: default (1.30.3) (blocking)"]);
+            assert.equal(s.blocking, true);
+            assert.ok(
+                s.notes.includes(
+                    "revision default is still in use: tag stable pointed at it before this change; pods it injected lose xDS and certificate renewal when its istiod goes. Move the tags and restart the workloads first, then remove the revision in a change of its own (docs/upgrade.md, step 3), or pass --allow-remove-revision if nothing runs on it",
+                ),
+                s.notes.join("\n"),
+            );
+            const allowed = classifyUpgrade(diffPlans(a, b), a, b, { allowRevisionRemoval: true });
+            assert.equal(allowed.blocking, false);
+        });
+
+        it("replacing the revision-less control plane by a revision in one change (staging without revisions → {1-31-0}) is blocking", async () => {
+            const a = await planWith("staging");
+            const b = await planWith("staging", { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0" } });
+            const s = classifyUpgrade(diffPlans(a, b), a, b);
+            assert.ok(steps(s).includes("add revision: 1-31-0 (1.31.0)"), steps(s).join("\n"));
+            assert.ok(steps(s).includes("remove revision: default (1.30.3) (blocking)"), steps(s).join("\n"));
+            assert.equal(s.blocking, true);
+            assert.ok(s.notes.some((n) => n.startsWith("revision default is still in use: this change adds revision 1-31-0 to replace it;")), s.notes.join("\n"));
         });
 
         it("lowering a revision's version in place is a blocking downgrade", async () => {
