@@ -6,7 +6,7 @@
  */
 import { ConfigProblem } from "./errors";
 import { isPlainRecord } from "./constants";
-import { revisionSetProblems, tagSelectorProblems } from "./revisions";
+import { revisionSetProblems, tagSelectorProblems, versionBesideRevisionsProblem } from "./revisions";
 import type { ParsedMesh, ParsedUpgrade } from "./schema";
 
 /** The parts of a resolved stack config these rules read (structural, so `load.ts` need not export more). */
@@ -38,12 +38,14 @@ export function revisionConfigProblems(view: Day2View, raw: Record<string, unkno
     }
     const problems = revisionSetProblems(revisions, "mesh.revisions");
     if (isPlainRecord(rawMesh) && rawMesh["istioVersion"] !== undefined) {
-        problems.push({
-            path: "mesh.istioVersion",
-            value: rawMesh["istioVersion"],
-            message: "is set together with mesh.revisions, where each revision carries its version",
-            fix: `remove it; the running control plane is the revision named default (mesh.revisions.installed.default: ${JSON.stringify(String(rawMesh["istioVersion"]))})`,
-        });
+        problems.push(
+            versionBesideRevisionsProblem(
+                "mesh.istioVersion",
+                rawMesh["istioVersion"],
+                "mesh.revisions",
+                `remove it; the running control plane is the revision named default (mesh.revisions.installed.default: ${JSON.stringify(String(rawMesh["istioVersion"]))})`,
+            ),
+        );
     }
     if (view.bookinfo.enabled && view.bookinfo.namespaceTag !== undefined && explicitBookinfoTag !== undefined) {
         problems.push(...tagSelectorProblems(revisions, [{ path: "bookinfo.revisionTag", what: "namespace bookinfo", tag: explicitBookinfoTag }], "mesh.revisions"));

@@ -202,6 +202,15 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
                 : `revision ${rev} is still in use: ${why}; pods it injected lose xDS and certificate renewal when its istiod goes. Move the tags and restart the workloads first, then remove the revision in a change of its own (docs/upgrade.md, step 3), or pass --allow-remove-revision if nothing runs on it`,
         );
     }
+    // The revision-less istiod's istio-sidecar-injector serves istio-injection=enabled unless tag default took it over (config/revisions.ts).
+    const defaultTagAfter = [...news.values()].some((r) => r.type === WEBHOOK && labelsOf(r)["istio.io/tag"] === "default");
+    if ([...removed.values()].some((x) => x.rev === "default") && !defaultTagAfter) {
+        notes.push(
+            "removing revision default deletes its webhook istio-sidecar-injector: namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true " +
+                "(without istio.io/rev) get no sidecar any more. Check kubectl get ns -l istio-injection=enabled in every cluster and relabel them istio.io/rev=<tag>, " +
+                "or first point mesh.revisions.tags.default at the new revision (docs/upgrade.md, step 2)",
+        );
+    }
     const list = [...steps.values()]
         .map((s) => ({ ...s, resources: [...s.resources].sort() }))
         .sort((x, y) => UPGRADE_STEP_KINDS.indexOf(x.kind) - UPGRADE_STEP_KINDS.indexOf(y.kind) || (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0));

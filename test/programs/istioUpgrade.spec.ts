@@ -22,6 +22,12 @@ export const CANARY_STEPS: Readonly<Record<"step0" | "step1" | "step2" | "step3"
     step3: { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0", canary: "1-31-0" } },
 };
 
+/** What the diff says when step 3 removes the revision-less control plane without a tag default. */
+const INJECTOR_NOTE =
+    "removing revision default deletes its webhook istio-sidecar-injector: namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true " +
+    "(without istio.io/rev) get no sidecar any more. Check kubectl get ns -l istio-injection=enabled in every cluster and relabel them istio.io/rev=<tag>, " +
+    "or first point mesh.revisions.tags.default at the new revision (docs/upgrade.md, step 2)";
+
 /** Runs a stack file with changes to its config (namespaced keys). */
 async function run(stack: string, change: (config: Record<string, any>) => void = () => undefined) {
     const { config, secretConfigKeys } = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`));
@@ -155,8 +161,34 @@ describe("programs: Istio canary upgrade by revision", function () {
         it("step 3 removes the old revision: the only deletes of the whole upgrade", () => {
             const d = diff("step2", "step3");
             assert.deepEqual(changes(d), ["delete mesh-beijing-istiod", "delete mesh-shanghai-istiod"]);
-            assert.deepEqual(steps(classifyUpgrade(d, plans.step2, plans.step3)), ["remove revision: default (1.30.3)"]);
+            const s = classifyUpgrade(d, plans.step2, plans.step3);
+            assert.deepEqual(steps(s), ["remove revision: default (1.30.3)"]);
+            assert.deepEqual(s.notes, [INJECTOR_NOTE]);
             for (const [a, b] of [["before", "step0"], ["step0", "step1"], ["step1", "step2"]]) assert.equal(diff(a, b).counts.delete, 0, `${a} → ${b}`);
+        });
+    });
+
+    describe("prod with tag default (istio-injection=enabled follows the upgrade)", () => {
+        it("step 2 also points tag default at 1-31-0: its webhooks take over, then the revision-less istiod drops its injector; step 3 then loses no selector", async () => {
+            const step2: Revisions = { ...CANARY_STEPS.step2, tags: { ...CANARY_STEPS.step2.tags, default: "1-31-0" } };
+            const step3: Revisions = { ...CANARY_STEPS.step3, tags: { ...CANARY_STEPS.step3.tags, default: "1-31-0" } };
+            const [p1, p2, p3] = [await planWith("prod", CANARY_STEPS.step1), await planWith("prod", step2), await planWith("prod", step3)];
+            const d = diffPlans(p1, p2);
+            assert.deepEqual(changes(d).filter((c) => /istiod|tag/.test(c)), [
+                "create mesh-beijing-tag-default",
+                "create mesh-shanghai-tag-default",
+                "update mesh-beijing-istiod",
+                "update mesh-beijing-tag-stable",
+                "update mesh-shanghai-istiod",
+                "update mesh-shanghai-tag-stable",
+            ]);
+            assert.equal(inputsOf(p2, "mesh-beijing-istiod").values.global.operatorManageWebhooks, true);
+            const istiod = p2.resources.find((r) => r.name === "mesh-beijing-istiod")!;
+            assert.ok(istiod.dependencies.some((u) => u.endsWith("::mesh-beijing-tag-default")), "the injector goes only once tag default injects");
+            assert.ok(steps(classifyUpgrade(d, p1, p2)).includes("add tag: default → 1-31-0"));
+            const last = classifyUpgrade(diffPlans(p2, p3), p2, p3);
+            assert.deepEqual(steps(last), ["remove revision: default (1.30.3)"]);
+            assert.deepEqual(last.notes, []);
         });
     });
 
