@@ -19,7 +19,7 @@
  * - namespaces whose `istio.io/rev` / `istio-injection` labels changed → **namespace selects**.
  * - ACK clusters whose `version` changed → **upgrade Kubernetes** (a lower one: **downgrade
  *   Kubernetes**, blocking; the preflight rejects it before this), and node pools whose
- *   `upgradePolicy.kubernetesVersion` changed → **node pools follow**.
+ *   `upgradePolicy.kubernetesVersion` changed to a version → **node pools follow**.
  *
  * @module
  */
@@ -178,7 +178,9 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
             if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade Kubernetes" : "downgrade Kubernetes", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
         } else if (c.type === NODE_POOL && c.kind === "update") {
             const [a, b] = [str(rec(o?.inputs["upgradePolicy"])["kubernetesVersion"]), str(rec(n?.inputs["upgradePolicy"])["kubernetesVersion"])];
-            if (b && a !== b) add("node pools follow", `${a ?? "(not managed)"} → ${b}`, c.name);
+            // upgradePolicy is sent only while an upgrade is due (AckCluster): else "from" is its cluster's old version.
+            const from = a ?? version([...olds.values()].find((x) => x.type === CLUSTER && x.parent !== undefined && x.parent === o?.parent));
+            if (b && a !== b) add("node pools follow", `${from ?? "(not managed)"} → ${b}`, c.name);
         }
     }
     // Removed revisions, once every added one is known: blocking while they may still be in use (the module doc).

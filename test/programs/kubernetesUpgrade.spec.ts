@@ -89,11 +89,11 @@ describe("programs: Kubernetes minor upgrade", function () {
                 .sort(),
             [
                 "update beijing-cluster version",
-                "update beijing-np-apps upgradePolicy.kubernetesVersion",
-                "update beijing-np-system upgradePolicy.kubernetesVersion",
+                "update beijing-np-apps upgradePolicy",
+                "update beijing-np-system upgradePolicy",
                 "update shanghai-cluster version",
-                "update shanghai-np-apps upgradePolicy.kubernetesVersion",
-                "update shanghai-np-system upgradePolicy.kubernetesVersion",
+                "update shanghai-np-apps upgradePolicy",
+                "update shanghai-np-system upgradePolicy",
             ],
         );
         assert.equal(d.blocking.length, 0);
@@ -110,6 +110,28 @@ describe("programs: Kubernetes minor upgrade", function () {
         assert.ok(get("beijing-np-system").dependencies.includes(urn("beijing-np-apps")));
         assert.deepEqual(get("beijing-cluster").inputs["upgradePolicy"], { controlPlaneOnly: true });
         assert.deepEqual(get("beijing-np-apps").inputs["rollingPolicy"], { maxParallelism: 1 });
+    });
+
+    it("pools send upgradePolicy only while the pin differs from the running version: once upgraded, a later pool update calls no upgrade API", async () => {
+        // terraform-provider-alicloud resource_alicloud_cs_kubernetes_node_pool.go Update: POST …/upgrade whenever upgrade_policy is set.
+        const pools = (p: CanonicalPlan) => p.resources.filter((r) => r.type === POOL).map((r) => [r.name, r.inputs["upgradePolicy"], r.inputs["rollingPolicy"]]);
+        const upgrading = await planOf("prod", both(TO), UPGRADE, { existingClusters: existing(FROM) });
+        assert.deepEqual(pools(upgrading).map(([n, u]) => [n, u]), [
+            ["beijing-np-apps", { kubernetesVersion: TO }],
+            ["beijing-np-system", { kubernetesVersion: TO }],
+            ["shanghai-np-apps", { kubernetesVersion: TO }],
+            ["shanghai-np-system", { kubernetesVersion: TO }],
+        ]);
+        const done = await planOf("prod", both(TO), UPGRADE, { existingClusters: existing(TO) });
+        assert.deepEqual(pools(done), [
+            ["beijing-np-apps", undefined, { maxParallelism: 1 }],
+            ["beijing-np-system", undefined, { maxParallelism: 1 }],
+            ["shanghai-np-apps", undefined, { maxParallelism: 1 }],
+            ["shanghai-np-system", undefined, { maxParallelism: 1 }],
+        ]);
+        const d = diffPlans(upgrading, done);
+        assert.deepEqual(classifyUpgrade(d, upgrading, done).steps, []);
+        assert.equal(d.counts.replace, 0);
     });
 
     it("remotes upgrade before their primaries", () => {
