@@ -9,7 +9,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
-import { clusterUpgradeOrder } from "../../config/upgrade";
+import { Day2View, clusterUpgradeOrder, upgradeConfigProblems } from "../../config/upgrade";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import {
     ALICLOUD_FORCE_NEW,
@@ -185,6 +185,28 @@ describe("programs: Kubernetes minor upgrade", function () {
             ]);
         });
 
+        it("a zone holding as few pool nodes as a batch, counting both ways ACK can spread a pool (floor and ceil per zone)", () => {
+            const view = (pools: Record<string, { size: number; zones: string[] }>, maxParallelism = 1): Day2View => ({
+                mesh: {} as Day2View["mesh"],
+                bookinfo: { enabled: false },
+                clusters: { c: { kubernetesVersion: TO, zones: ["a", "b", "c"], nodePools: pools } },
+                upgrade: { oneClusterAtATime: false, nodePools: { maxParallelism } },
+            });
+            const paths = (v: Day2View) => upgradeConfigProblems(v).map((p) => `${p.path}: ${p.message}`);
+            // 2 nodes over 3 zones: two zones hold exactly 1 (floor 0 was skipped before).
+            assert.deepEqual(paths(view({ p: { size: 2, zones: ["a", "b", "c"] } })), [
+                "clusters.c.nodePools.p: upgrading 1 node(s) at a time can leave zones a, b, c without a healthy node: the pool can have 1 node(s) in each (2 node(s) over 3 zone(s)) and no other pool has one there",
+            ]);
+            // 4 over 3: some zone holds 1.
+            assert.equal(paths(view({ p: { size: 4, zones: ["a", "b", "c"] } })).length, 1);
+            // 6 over 3: 2 in each, a batch of 1 leaves 1; a batch of 2 does not.
+            assert.deepEqual(paths(view({ p: { size: 6, zones: ["a", "b", "c"] } })), []);
+            assert.equal(paths(view({ p: { size: 6, zones: ["a", "b", "c"] } }, 2)).length, 1);
+            // Another pool with two nodes in every zone keeps each zone served; with one, its own batch can empty a zone where p has none.
+            assert.deepEqual(paths(view({ p: { size: 2, zones: ["a", "b", "c"] }, q: { size: 6, zones: ["a", "b", "c"] } })), []);
+            assert.deepEqual(upgradeConfigProblems(view({ p: { size: 2, zones: ["a", "b", "c"] }, q: { size: 3, zones: ["a", "b", "c"] } })).map((x) => x.path), ["clusters.c.nodePools.q"]);
+        });
+
         it("node pool batches that could empty a zone (staging: 3 nodes over 2 zones, one pool)", async () => {
             // Only pinned clusters' pools follow the version: unpinned, the same config passes.
             await run("staging", {}, UPGRADE);
@@ -192,7 +214,7 @@ describe("programs: Kubernetes minor upgrade", function () {
             assert.deepEqual(e.problems.map((p) => p.path), ["clusters.hangzhou.nodePools.default", "clusters.shanghai.nodePools.default"]);
             assert.equal(
                 e.problems[0].message,
-                "upgrading 1 node(s) at a time can leave zones cn-hangzhou-h, cn-hangzhou-i without a healthy node: the pool has 1 node(s) in each (size spread over 2 zone(s)) and no other pool has one there",
+                "upgrading 1 node(s) at a time can leave zones cn-hangzhou-h, cn-hangzhou-i without a healthy node: the pool can have 1 node(s) in each (3 node(s) over 2 zone(s)) and no other pool has one there",
             );
         });
     });
