@@ -33,6 +33,7 @@
  */
 import { ConfigProblem } from "./errors";
 import { DNS_LABEL } from "./constants";
+import { compareVersions } from "./versions";
 
 /** Name of the revision-less control plane (Istio's own name for it: `istio.io/rev=default`). */
 export const DEFAULT_REVISION = "default";
@@ -68,13 +69,8 @@ export interface ResolvedRevisionSet {
     readonly base: string;
 }
 
-/** Compares two Istio release versions numerically (`1.9.0` < `1.10.0`). */
-export function compareIstioVersions(a: string, b: string): number {
-    const pa = a.split(".").map(Number);
-    const pb = b.split(".").map(Number);
-    for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-    return 0;
-}
+/** Compares two Istio release versions numerically (`1.9.0` < `1.10.0`): {@link compareVersions}. */
+export const compareIstioVersions = compareVersions;
 
 /** The newest of some Istio versions. */
 export function newestIstioVersion(versions: ReadonlyArray<string>): string {

@@ -26,6 +26,9 @@
 import type { CanonicalPlan, CanonicalResource } from "./canonical";
 import type { PlanDiff, RenderFormat } from "./diff";
 import { markdownCell, markdownTable, textTable } from "./diff";
+import { compareVersions } from "../config/versions";
+
+export { compareVersions };
 
 /** Kinds of upgrade step, in the order they are listed. */
 export const UPGRADE_STEP_KINDS = [
@@ -96,21 +99,6 @@ function chartOf(r: CanonicalResource): string | undefined {
 function revisionOf(r: CanonicalResource): string {
     const name = str(r.inputs["name"]) ?? r.name;
     return name === "istiod" ? "default" : name.replace(/^istiod-/, "");
-}
-
-/** Compares dotted versions numerically, with any `-aliyun.N` or pre-release suffix as a last tie-break. */
-export function compareVersions(a: string, b: string): number {
-    const parts = (v: string) => v.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-    const pa = parts(a);
-    const pb = parts(b);
-    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-        const x = pa[i] ?? 0;
-        const y = pb[i] ?? 0;
-        if (x === y) continue;
-        if (typeof x === "number" && typeof y === "number") return x - y;
-        return String(x) < String(y) ? -1 : 1;
-    }
-    return 0;
 }
 
 const labelsOf = (r: CanonicalResource | undefined): Rec => rec(rec(r?.inputs["metadata"])["labels"]);

@@ -8,12 +8,14 @@ import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors";
 import { tryParseStackConfig } from "../../config/load";
 import { mirrorList } from "../../plan/images";
-import { compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
+import { IstioRevisionSet, compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
 import { bookinfoNamespace } from "../../components/bookinfoSplit";
 import { ISTIO_MESH_TYPE, IstioMesh } from "../../components/istioMesh";
+import { planIstioControlPlane } from "../../components/istioControlPlane";
+import { resolveIstioRemoteArgs } from "../../components/istioRemote";
 import { istiodRevisionVirtualService, revisionTagWebhook, revisionTagWebhookName } from "../../components/istioRevisions";
 import { withGatewayRevision } from "../../components/istioValues";
-import { clusterHandleFromKubeconfig } from "../../components/types";
+import { ClusterHandle, clusterHandleFromKubeconfig } from "../../components/types";
 import { K8S, simulate, topology, twoRegionRaw } from "../support";
 import { validateIstio } from "../support/istioSchemas";
 
@@ -245,6 +247,23 @@ describe("Istio revisions: IstioMesh with two revisions on a primary-remote mesh
             assert.ok(dep(`m-${c}-tag-default`, `m-${c}-istiod-1-31-0`), c);
         }
         assert.equal(inputs("m-sh-tag-default").webhooks[2].clientConfig.service.path, "/inject/cluster/sh/net/network1");
+    });
+
+    it("IstioControlPlane and IstioRemote resolve the set themselves: a stale defaultRevision is ignored, an inconsistent set is a ConfigError", () => {
+        const handle = (c: string) => ({ name: c, region: identity.clusters[c].region, network: identity.clusters[c].network }) as unknown as ClusterHandle;
+        // A caller's ResolvedRevisionSet whose defaultRevision disagrees with its tags.
+        const stale = { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "1-31-0" }, defaultTag: "stable", defaultRevision: "default", base: "1.31.0" };
+        const plan = planIstioControlPlane("m-hz", { identity, cluster: handle("hz"), revisions: stale });
+        assert.deepEqual([plan.istioVersion, plan.revisions?.defaultRevision], ["1.31.0", "1-31-0"]);
+        const remote = (revisions: IstioRevisionSet) => resolveIstioRemoteArgs({ identity, cluster: handle("sh"), controlPlane: { cluster: handle("hz"), eastWestAddress: "10.0.0.1" }, revisions });
+        assert.deepEqual([remote(stale).resolved.istioVersion, remote(stale).resolved.revisionSet?.defaultRevision], ["1.31.0", "1-31-0"]);
+        const bad = { installed: { "1-31-0": "1.31.0" }, tags: { stable: "default" } };
+        assert.throws(
+            () => planIstioControlPlane("m-hz", { identity, cluster: handle("hz"), revisions: bad }),
+            (e: unknown) => ConfigError.is(e) && e.problems.map((p) => p.path).join() === "revisions.tags.stable",
+        );
+        assert.deepEqual(remote(bad).problems.map((p) => p.path), ["revisions.tags.stable"]);
+        assert.equal(remote(bad).resolved.revisionSet, undefined);
     });
 
     it("rejects istioVersion beside revisions, and a bad set, before registering anything", () => {

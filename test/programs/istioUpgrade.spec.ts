@@ -8,9 +8,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
-import { CanonicalPlan, PlanDiff, ROOT, SimulationError, UpgradeSummary, canonicalPlan, classifyUpgrade, diffExitCode, diffPlans, readStackConfig, simulate } from "../support";
+import { CanonicalPlan, PlanDiff, ROOT, UpgradeSummary, canonicalPlan, classifyUpgrade, diffExitCode, diffPlans, expectConfigError, readStackConfig, simulate } from "../support";
 
 type Revisions = { installed: Record<string, string>; tags: Record<string, string>; defaultTag?: string; base?: string };
 
@@ -62,18 +61,6 @@ function inputsOf(plan: CanonicalPlan, name: string): Record<string, any> {
     const r = plan.resources.find((x) => x.name === name && x.operation === "register");
     assert.ok(r, `no resource ${name}`);
     return r.inputs as Record<string, any>;
-}
-
-async function expectConfigError(p: Promise<unknown>): Promise<ConfigError> {
-    const err = await p.then(
-        () => assert.fail("the run should have failed"),
-        (e: unknown) => e,
-    );
-    assert.ok(err instanceof SimulationError, String(err));
-    const ce = err.errors.find((e): e is ConfigError => ConfigError.is(e));
-    assert.ok(ce, err.message);
-    assert.deepEqual(err.result.resources.filter((r) => r.type.startsWith("alicloud:") || r.type.startsWith("kubernetes:")), [], "nothing is registered");
-    return ce;
 }
 
 describe("programs: Istio canary upgrade by revision", function () {
