@@ -207,6 +207,11 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
     const kinds = new Set(list.map((s) => s.kind));
     const canary = (["add revision", "move tag", "remove revision"] as const).filter((k) => kinds.has(k));
     if (canary.length > 1) notes.push(`this change does ${canary.join(" and ")} at once: a canary upgrade is three changes, each applied and checked on its own (docs/upgrade.md)`);
+    if (list.some((x) => (x.kind === "add tag" && x.subject.startsWith("default →")) || (x.kind === "move tag" && x.subject.startsWith("default:")))) {
+        notes.push(
+            "tag default now answers for namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true: restart their workloads too (kubectl get ns -l istio-injection=enabled, in every cluster)",
+        );
+    }
     if (kinds.has("move tag")) {
         notes.push("running pods keep their sidecars: restart the workloads of the namespaces that select a moved tag (kubectl rollout restart deployment -n <namespace>) in every cluster, then check them (docs/upgrade.md, step 2)");
     } else if (kinds.has("namespace selects")) {

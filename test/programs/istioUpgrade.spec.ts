@@ -172,7 +172,14 @@ describe("programs: Istio canary upgrade by revision", function () {
             assert.equal(inputsOf(p2, "mesh-beijing-istiod").values.global.operatorManageWebhooks, true);
             const istiod = p2.resources.find((r) => r.name === "mesh-beijing-istiod")!;
             assert.ok(istiod.dependencies.some((u) => u.endsWith("::mesh-beijing-tag-default")), "the injector goes only once tag default injects");
-            assert.ok(steps(classifyUpgrade(d, p1, p2)).includes("add tag: default → 1-31-0"));
+            const s2 = classifyUpgrade(d, p1, p2);
+            assert.ok(steps(s2).includes("add tag: default → 1-31-0"));
+            assert.ok(
+                s2.notes.includes(
+                    "tag default now answers for namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true: restart their workloads too (kubectl get ns -l istio-injection=enabled, in every cluster)",
+                ),
+                s2.notes.join("\n"),
+            );
             const last = classifyUpgrade(diffPlans(p2, p3), p2, p3);
             assert.deepEqual(steps(last), ["remove revision: default (1.30.3)"]);
             assert.deepEqual(last.notes, []);
