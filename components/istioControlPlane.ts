@@ -187,6 +187,10 @@ export interface IstioControlPlaneArgs {
      * tag. Mutually exclusive with `istioVersion`. Adding a revision creates
      * its release; moving a tag updates its webhook; removing a revision
      * deletes its release. Checked and resolved here (config/revisions.ts).
+     * A tag named `default` pointing at a named revision also takes over
+     * `istio-injection=enabled`; the revision-less istiod then renders no
+     * injector and is updated only after that tag's webhook exists
+     * (`installRevisions`).
      * @default unset: one revision-less control plane at `istioVersion` (upgraded in place)
      */
     revisions?: IstioRevisionSet;

@@ -151,6 +151,10 @@ export interface IstioRemoteArgs {
      * here too (same path, `istiod-<rev>` Service). The east-west gateway
      * follows the default tag. Mutually exclusive with `istioVersion`.
      * Checked and resolved here (config/revisions.ts).
+     * A tag named `default` pointing at a named revision also takes over
+     * `istio-injection=enabled`; the revision-less istiod then renders no
+     * injector and is updated only after that tag's webhook exists
+     * (`installRevisions`).
      * @default unset: one revision-less remote install at `istioVersion`
      */
     revisions?: IstioRevisionSet;
