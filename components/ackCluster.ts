@@ -246,14 +246,28 @@ export interface AckClusterArgs {
      * `rollingPolicy.maxParallelism`, and the pools upgrade one after another
      * (each waits for the previous one, by name), so that a zone keeps the
      * nodes of the pools not being upgraded. Raising the version updates the
-     * cluster, then each pool, in place. Caveat (terraform-provider-alicloud
-     * `resource_alicloud_cs_kubernetes_node_pool.go`, Update): while
-     * `upgrade_policy` is set, every update of the pool also calls the
-     * upgrade API, with the version it already runs.
+     * cluster, then each pool, in place. `upgradePolicy` is sent only while
+     * `kubernetesVersion` differs from `runningVersion`: the provider treats
+     * the block as transient (cs/nodePool.d.ts) and, while it is set, calls
+     * the upgrade API on every update of the pool
+     * (terraform-provider-alicloud `resource_alicloud_cs_kubernetes_node_pool.go`,
+     * Update), so a later resize or tag change would re-run an upgrade; the
+     * plan after the upgrade drops it. The dependency chain between the pools
+     * stays, so it also orders their creation on a new cluster (one pool after
+     * another: a few minutes more).
      * @default unset: raising the version upgrades the control plane and, ACK's default
      *   (`controlPlaneOnly: false`), the workers too, in ACK's own batches
      */
-    nodePoolUpgrade?: { readonly maxParallelism: number };
+    nodePoolUpgrade?: {
+        /** Nodes per batch (`rollingPolicy.maxParallelism`). */
+        readonly maxParallelism: number;
+        /**
+         * The version the cluster runs now (the preflight's), unset for a new cluster. The pools get
+         * `upgradePolicy` only when `kubernetesVersion` differs from it.
+         * @default unset
+         */
+        readonly runningVersion?: string;
+    };
     /**
      * Resources the cluster (`<name>-cluster`) must wait for before it is
      * created or updated, e.g. the previous cluster's {@link AckCluster.upgradeDone}
@@ -522,10 +536,16 @@ export function nodePoolInputs(args: Pick<AckClusterArgs, "clusterName" | "tags"
 /**
  * The node pool inputs that make a pool follow the cluster's version:
  * `upgradePolicy.kubernetesVersion` (ACK UpgradeClusterNodepool, in place:
- * no `useReplace`) and `rollingPolicy.maxParallelism` (nodes per batch). Pure.
+ * no `useReplace`), only while it differs from `runningVersion` (the block is
+ * transient: see `AckClusterArgs.nodePoolUpgrade`), and
+ * `rollingPolicy.maxParallelism` (nodes per batch). Pure.
  */
-export function nodePoolUpgradeInputs(kubernetesVersion: string, maxParallelism: number): { upgradePolicy: { kubernetesVersion: string }; rollingPolicy: { maxParallelism: number } } {
-    return { upgradePolicy: { kubernetesVersion }, rollingPolicy: { maxParallelism } };
+export function nodePoolUpgradeInputs(
+    kubernetesVersion: string,
+    maxParallelism: number,
+    runningVersion?: string,
+): { upgradePolicy?: { kubernetesVersion: string }; rollingPolicy: { maxParallelism: number } } {
+    return { ...(kubernetesVersion !== runningVersion ? { upgradePolicy: { kubernetesVersion } } : {}), rollingPolicy: { maxParallelism } };
 }
 
 /**
@@ -644,7 +664,10 @@ export class AckCluster extends pulumi.ComponentResource {
         );
 
         const pools: Record<string, alicloud.cs.NodePool> = {};
-        const upgrade = args.nodePoolUpgrade && args.kubernetesVersion !== undefined ? nodePoolUpgradeInputs(args.kubernetesVersion, args.nodePoolUpgrade.maxParallelism) : undefined;
+        const upgrade =
+            args.nodePoolUpgrade && args.kubernetesVersion !== undefined
+                ? nodePoolUpgradeInputs(args.kubernetesVersion, args.nodePoolUpgrade.maxParallelism, args.nodePoolUpgrade.runningVersion)
+                : undefined;
         let previous: alicloud.cs.NodePool | undefined;
         for (const pool of Object.keys(args.nodePools).sort()) {
             const p = args.nodePools[pool];

@@ -47,8 +47,8 @@ import {
     servesRemotes,
 } from "./istioValues";
 import { ReaderToken, readerTokenFromSecret, readerTokenSecretArgs, readersOf } from "./remoteSecret";
-import { DEFAULT_REVISION, ResolvedRevisionSet, istiodNameOf, revisionSetProblems } from "../config/revisions";
-import { istiodRevisionVirtualService, revisionTagWebhook } from "./istioRevisions";
+import { DEFAULT_REVISION, IstioRevisionSet, ResolvedRevisionSet, istiodNameOf, rendersInjector, resolveRevisionSet, revisionSetProblems, versionBesideRevisionsProblem } from "../config/revisions";
+import { installRevisions, istiodRevisionVirtualService, revisionTagWebhook } from "./istioRevisions";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Type token of {@link IstioControlPlane}. Public contract: renaming it needs an alias. */
@@ -186,10 +186,14 @@ export interface IstioControlPlaneArgs {
      * webhook `istio-revision-tag-<tag>`; the gateways follow the default
      * tag. Mutually exclusive with `istioVersion`. Adding a revision creates
      * its release; moving a tag updates its webhook; removing a revision
-     * deletes its release.
+     * deletes its release. Checked and resolved here (config/revisions.ts).
+     * A tag named `default` pointing at a named revision also takes over
+     * `istio-injection=enabled`; the revision-less istiod then renders no
+     * injector and is updated only after that tag's webhook exists
+     * (`installRevisions`).
      * @default unset: one revision-less control plane at `istioVersion` (upgraded in place)
      */
-    revisions?: ResolvedRevisionSet;
+    revisions?: IstioRevisionSet;
 }
 
 /** Everything {@link IstioControlPlane} creates, decided before any resource exists. Pure data. */
@@ -267,13 +271,13 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
         }
     }
 
-    const revisions = args.revisions;
-    if (revisions !== undefined) {
-        problems.push(...revisionSetProblems(revisions, "revisions"));
-        if (args.istioVersion !== undefined) add("istioVersion", "is set together with revisions: each revision carries its own version", "remove istioVersion", args.istioVersion);
-    }
+    const revisionProblems = args.revisions ? revisionSetProblems(args.revisions, "revisions") : [];
+    problems.push(...revisionProblems);
+    if (args.revisions !== undefined && args.istioVersion !== undefined) problems.push(versionBesideRevisionsProblem("istioVersion", args.istioVersion, "revisions"));
+    // Resolved only when consistent: every tag's revision installed, the default tag present.
+    const revisions = args.revisions && revisionProblems.length === 0 ? resolveRevisionSet(args.revisions) : undefined;
     const istioVersion = revisions ? revisions.installed[revisions.defaultRevision] : (args.istioVersion ?? DEFAULTS.istioVersion);
-    if (!revisions && (typeof istioVersion !== "string" || !ISTIO_VERSION.test(istioVersion))) {
+    if (!args.revisions && (typeof istioVersion !== "string" || !ISTIO_VERSION.test(istioVersion))) {
         add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
     }
 
@@ -354,7 +358,7 @@ export function planIstioControlPlane(name: string, args: IstioControlPlaneArgs)
     const ingressValues = ingress ? gatewayRevision(ingressGatewayValues(override.ingressGateway, args.cluster.cni)) : undefined;
     const istiodOptions = { dnsCapture: args.dnsCapture ?? false, ...(args.hub !== undefined ? { hub: args.hub } : {}), valuesOverride: override.istiod };
     const revisionValues = revisions
-        ? Object.fromEntries(Object.keys(revisions.installed).map((rev) => [rev, istiodValues(identity, self.clusterName, { ...istiodOptions, revision: rev })]))
+        ? Object.fromEntries(Object.keys(revisions.installed).map((rev) => [rev, istiodValues(identity, self.clusterName, { ...istiodOptions, revision: rev, injector: rendersInjector(revisions, rev) })]))
         : undefined;
     // The default tag's revision validates Istio config cluster-wide (base chart defaultRevision; "default" is the chart's own value).
     const baseDefaults = revisions && revisions.defaultRevision !== DEFAULT_REVISION ? { defaultRevision: revisions.defaultRevision } : undefined;
@@ -522,19 +526,22 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         this.base = new k8s.helm.v3.Release(`${name}-base`, chart(ISTIO_CHARTS.base, RELEASE_NAMES.base, plan.values.base, revs?.base), { ...local, dependsOn: [ns] });
         // istiod mounts `cacerts` only if it exists when istiod starts; otherwise it self-signs.
         const istiodDeps = cacerts ? [this.base, cacerts] : [this.base];
-        const istiods: Record<string, k8s.helm.v3.Release> = {};
+        let istiods: Record<string, k8s.helm.v3.Release> = {};
         const tags: pulumi.Resource[] = [];
         if (!revs || !plan.revisionValues) {
             istiods[DEFAULT_REVISION] = new k8s.helm.v3.Release(`${name}-istiod`, chart(ISTIO_CHARTS.istiod, RELEASE_NAMES.istiod, plan.values.istiod), { ...local, dependsOn: istiodDeps });
         } else {
-            for (const [rev, version] of Object.entries(revs.installed)) {
-                const release = istiodNameOf(rev);
-                istiods[rev] = new k8s.helm.v3.Release(`${name}-${release}`, chart(ISTIO_CHARTS.istiod, release, plan.revisionValues[rev], version), { ...local, dependsOn: istiodDeps });
-            }
-            for (const [tag, rev] of Object.entries(revs.tags)) {
-                // The webhook calls the revision's istiod Service: create it once that release is up.
-                tags.push(new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev), { ...local, dependsOn: [istiods[rev]] }));
-            }
+            const values = plan.revisionValues;
+            const installed = installRevisions(
+                revs,
+                (rev, version, after) => {
+                    const release = istiodNameOf(rev);
+                    return new k8s.helm.v3.Release(`${name}-${release}`, chart(ISTIO_CHARTS.istiod, release, values[rev], version), { ...local, dependsOn: [...istiodDeps, ...after] });
+                },
+                (tag, rev, after) => new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev), { ...local, dependsOn: after }),
+            );
+            istiods = { ...installed.istiods };
+            tags.push(...Object.values(installed.tags));
         }
         this.istiods = istiods;
         this.istiod = istiods[revs ? revs.defaultRevision : DEFAULT_REVISION];

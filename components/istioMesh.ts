@@ -17,7 +17,7 @@ import { HelmValues, istioHubProblem } from "./istioValues";
 import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
 import { ReaderToken, readerTokenFromSecret, RemoteSecret, remoteSecretPairs } from "./remoteSecret";
 import type { ClusterHandle, MeshIdentity } from "./types";
-import { IstioRevisionSet, resolveRevisionSet, revisionSetProblems } from "../config/revisions";
+import { IstioRevisionSet, revisionSetProblems, versionBesideRevisionsProblem } from "../config/revisions";
 
 /** Pulumi type token of {@link IstioMesh}. Public contract: renaming it needs an alias. */
 export const ISTIO_MESH_TYPE = "ack-mesh:mesh:IstioMesh";
@@ -123,7 +123,7 @@ export function validateIstioMeshArgs(args: IstioMeshArgs): ConfigProblem[] {
     }
     if (args.revisions !== undefined) {
         problems.push(...revisionSetProblems(args.revisions, "revisions"));
-        if (args.istioVersion !== undefined) problems.push({ path: "istioVersion", value: args.istioVersion, message: "is set together with revisions: each revision carries its own version", fix: "remove istioVersion" });
+        if (args.istioVersion !== undefined) problems.push(versionBesideRevisionsProblem("istioVersion", args.istioVersion, "revisions"));
     }
     for (const [i, name] of (args.ingressGateways ?? []).entries()) {
         if (!args.identity.controlPlanes.includes(name)) {
@@ -176,9 +176,8 @@ export class IstioMesh extends pulumi.ComponentResource {
         const networkReady = networkReadiness(args.identity, args.networkReady);
         super(ISTIO_MESH_TYPE, name, {}, opts);
         const { identity, clusters: handles } = args;
-        const revisions = args.revisions ? resolveRevisionSet(args.revisions) : undefined;
-        // One or the other: a revision set carries its versions.
-        const version = revisions ? { revisions } : { istioVersion: args.istioVersion ?? DEFAULTS.istioVersion };
+        // One or the other: a revision set carries its versions (each component checks and resolves it).
+        const version = args.revisions ? { revisions: args.revisions } : { istioVersion: args.istioVersion ?? DEFAULTS.istioVersion };
         const overrides = args.valuesOverride ?? {};
         const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
         const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
@@ -219,7 +218,8 @@ export class IstioMesh extends pulumi.ComponentResource {
                     controlPlane: {
                         cluster: handles[c.controlledBy],
                         eastWestAddress: primary.eastWestAddress!,
-                        dependsOn: [primary.istiod, ...networkReady(c.controlledBy, c.clusterName)],
+                        // Every revision's istiod: the remote's istiod-<rev> Services and tag webhooks lead to them.
+                        dependsOn: [...Object.values(primary.istiods), ...networkReady(c.controlledBy, c.clusterName)],
                         istiodExposure: primary.istiodExposure,
                     },
                     ...version,

@@ -44,11 +44,12 @@ import {
     eastWestGatewayValues,
     istioChartSource,
     istioHubProblem,
+    remoteInjectionPath,
     remoteIstiodValues,
 } from "./istioValues";
 import { RemoteSecret, RemoteSecretPair, readerTokenFromSecret, readerTokenSecretArgs } from "./remoteSecret";
-import { DEFAULT_REVISION, ResolvedRevisionSet, istiodNameOf, revisionSetProblems } from "../config/revisions";
-import { revisionTagWebhook } from "./istioRevisions";
+import { DEFAULT_REVISION, IstioRevisionSet, ResolvedRevisionSet, istiodNameOf, rendersInjector, resolveRevisionSet, revisionSetProblems, versionBesideRevisionsProblem } from "../config/revisions";
+import { installRevisions, revisionTagWebhook } from "./istioRevisions";
 import type { ClusterHandle, MeshIdentity } from "./types";
 
 /** Type token of {@link IstioRemote}. Public contract: renaming it needs an alias. */
@@ -149,14 +150,21 @@ export interface IstioRemoteArgs {
      * webhook uses the cluster's injection path. Each tag gets its webhook
      * here too (same path, `istiod-<rev>` Service). The east-west gateway
      * follows the default tag. Mutually exclusive with `istioVersion`.
+     * Checked and resolved here (config/revisions.ts).
+     * A tag named `default` pointing at a named revision also takes over
+     * `istio-injection=enabled`; the revision-less istiod then renders no
+     * injector and is updated only after that tag's webhook exists
+     * (`installRevisions`).
      * @default unset: one revision-less remote install at `istioVersion`
      */
-    revisions?: ResolvedRevisionSet;
+    revisions?: IstioRevisionSet;
 }
 
 /** Arguments of {@link IstioRemote} with every default applied. */
 export interface ResolvedIstioRemoteArgs extends IstioRemoteArgs {
     istioVersion: string;
+    /** `revisions` with its defaults applied; unset without revisions or when they have problems. */
+    revisionSet?: ResolvedRevisionSet;
     eastWestGateway: boolean;
     valuesOverride: IstioRemoteValuesOverride;
 }
@@ -209,11 +217,12 @@ export function resolveIstioRemoteArgs(args: IstioRemoteArgs): { resolved: Resol
             );
         }
     }
-    if (args.revisions !== undefined) {
-        problems.push(...revisionSetProblems(args.revisions, "revisions"));
-        if (args.istioVersion !== undefined) add("istioVersion", "is set together with revisions: each revision carries its own version", "remove istioVersion", args.istioVersion);
-    }
-    const istioVersion = args.revisions ? (args.revisions.installed[args.revisions.defaultRevision] ?? DEFAULTS.istioVersion) : (args.istioVersion ?? DEFAULTS.istioVersion);
+    const revisionProblems = args.revisions ? revisionSetProblems(args.revisions, "revisions") : [];
+    problems.push(...revisionProblems);
+    if (args.revisions !== undefined && args.istioVersion !== undefined) problems.push(versionBesideRevisionsProblem("istioVersion", args.istioVersion, "revisions"));
+    // Resolved only when consistent: every tag's revision installed, the default tag present.
+    const revisionSet = args.revisions && revisionProblems.length === 0 ? resolveRevisionSet(args.revisions) : undefined;
+    const istioVersion = revisionSet ? revisionSet.installed[revisionSet.defaultRevision] : (args.istioVersion ?? DEFAULTS.istioVersion);
     if (!args.revisions && !ISTIO_VERSION.test(istioVersion)) {
         add("istioVersion", "is not an Istio release version", `use a published chart version such as "${DEFAULTS.istioVersion}"`, istioVersion);
     }
@@ -225,6 +234,7 @@ export function resolveIstioRemoteArgs(args: IstioRemoteArgs): { resolved: Resol
         resolved: {
             ...args,
             istioVersion,
+            ...(revisionSet ? { revisionSet } : {}),
             eastWestGateway: args.eastWestGateway ?? identity.multiNetwork,
             valuesOverride: args.valuesOverride ?? {},
         },
@@ -283,7 +293,7 @@ export class IstioRemote extends pulumi.ComponentResource {
         const { identity, cluster, controlPlane, istioVersion, valuesOverride } = resolved;
         const self = identity.clusters[cluster.name];
         const local: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider };
-        const revs = args.revisions;
+        const revs = resolved.revisionSet;
         const chart = (chartName: string, version = istioVersion) => istioChartSource(chartName, version, args.chartRepository);
 
         this.namespace = new k8s.core.v1.Namespace(
@@ -317,9 +327,13 @@ export class IstioRemote extends pulumi.ComponentResource {
                 if (!address) {
                     throw new pulumi.ResourceError(`the east-west address of control plane "${controlPlane.cluster.name}" is empty; its east-west gateway has no load-balancer address`, this);
                 }
-                return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod, { ...(args.hub !== undefined ? { hub: args.hub } : {}), ...(revision !== undefined ? { revision } : {}) });
+                return remoteIstiodValues(identity, cluster.name, address, valuesOverride.istiod, {
+                    ...(args.hub !== undefined ? { hub: args.hub } : {}),
+                    ...(revision !== undefined ? { revision } : {}),
+                    ...(revs && revision !== undefined ? { injector: rendersInjector(revs, revision) } : {}),
+                });
             });
-        const istiods: Record<string, k8s.helm.v3.Release> = {};
+        let istiods: Record<string, k8s.helm.v3.Release> = {};
         const tags: pulumi.Resource[] = [];
         if (!revs) {
             istiods[DEFAULT_REVISION] = new k8s.helm.v3.Release(
@@ -328,15 +342,18 @@ export class IstioRemote extends pulumi.ComponentResource {
                 { ...local, dependsOn: [this.base] },
             );
         } else {
-            for (const [rev, version] of Object.entries(revs.installed)) {
-                const release = istiodNameOf(rev);
-                istiods[rev] = new k8s.helm.v3.Release(`${name}-${release}`, { ...chart(ISTIO_CHARTS.istiod, version), name: release, namespace, values: istiodValues(rev) }, { ...local, dependsOn: [this.base] });
-            }
             // Same injection path as the remote istiod releases' webhooks (remoteIstiodValues).
-            const injectionPath = `/inject/cluster/${self.clusterName}/net/${self.network}`;
-            for (const [tag, rev] of Object.entries(revs.tags)) {
-                tags.push(new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev, { injectionPath }), { ...local, dependsOn: [istiods[rev]] }));
-            }
+            const injectionPath = remoteInjectionPath(self);
+            const installed = installRevisions(
+                revs,
+                (rev, version, after) => {
+                    const release = istiodNameOf(rev);
+                    return new k8s.helm.v3.Release(`${name}-${release}`, { ...chart(ISTIO_CHARTS.istiod, version), name: release, namespace, values: istiodValues(rev) }, { ...local, dependsOn: [this.base, ...after] });
+                },
+                (tag, rev, after) => new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-tag-${tag}`, revisionTagWebhook(tag, rev, { injectionPath }), { ...local, dependsOn: after }),
+            );
+            istiods = { ...installed.istiods };
+            tags.push(...Object.values(installed.tags));
         }
         this.istiods = istiods;
         this.istiod = istiods[revs ? revs.defaultRevision : DEFAULT_REVISION];

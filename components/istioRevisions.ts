@@ -22,12 +22,13 @@
  *   proxies' xDS picks the revision.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { DEFAULT_REVISION, istiodNameOf } from "../config/revisions";
+import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_REVISION, DEFAULT_TAG, ResolvedRevisionSet, injectorTakenOver, istiodNameOf } from "../config/revisions";
 import type { K8sObject } from "./istioObjects";
-
-export { DEFAULT_REVISION, compareIstioVersions, istiodNameOf, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../config/revisions";
-export type { IstioRevisionSet, ResolvedRevisionSet } from "../config/revisions";
 import { ISTIO_CHARTS } from "./istioValues";
+
+export { DEFAULT_REVISION, DEFAULT_TAG, compareIstioVersions, injectorTakenOver, rendersInjector, istiodNameOf, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../config/revisions";
+export type { IstioRevisionSet, ResolvedRevisionSet } from "../config/revisions";
 
 /** Name of a tag's webhook (release namespace `istio-system`). */
 export function revisionTagWebhookName(tag: string): string {
@@ -63,6 +64,33 @@ export function revisionTagWebhook(tag: string, revision: string, options: Revis
         admissionReviewVersions: ["v1"],
     });
     const notDisabled = { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] };
+    // Tag default also serves the revision-less selectors (the chart's `if (eq $tagName "default")`; no
+    // `auto.` webhook: ack-mesh leaves sidecarInjectorWebhook.enableNamespacesByDefault at false).
+    const takeover =
+        tag === DEFAULT_TAG
+            ? [
+                  {
+                      ...core("namespace."),
+                      namespaceSelector: { matchExpressions: [{ key: "istio-injection", operator: "In", values: ["enabled"] }] },
+                      objectSelector: { matchExpressions: [notDisabled] },
+                  },
+                  {
+                      ...core("object."),
+                      namespaceSelector: {
+                          matchExpressions: [
+                              { key: "istio-injection", operator: "DoesNotExist" },
+                              { key: "istio.io/rev", operator: "DoesNotExist" },
+                          ],
+                      },
+                      objectSelector: {
+                          matchExpressions: [
+                              { key: "sidecar.istio.io/inject", operator: "In", values: ["true"] },
+                              { key: "istio.io/rev", operator: "DoesNotExist" },
+                          ],
+                      },
+                  },
+              ]
+            : [];
     return {
         metadata: {
             name: revisionTagWebhookName(tag),
@@ -89,6 +117,7 @@ export function revisionTagWebhook(tag: string, revision: string, options: Revis
                 },
                 objectSelector: { matchExpressions: [notDisabled, { key: "istio.io/rev", operator: "In", values: [tag] }] },
             },
+            ...takeover,
         ],
     };
 }
@@ -111,7 +140,41 @@ export function istiodRevisionVirtualService(revision: string): K8sObject {
     };
 }
 
-/** Pulumi child role of a revision's istiod release: `istiod` for `default` (the name a stack without revisions has), else `istiod-<rev>`. */
-export function istiodRole(revision: string): string {
-    return istiodNameOf(revision);
+/** What {@link installRevisions} created. */
+export interface InstalledRevisions {
+    /** Each revision's istiod release, by revision. */
+    readonly istiods: Readonly<Record<string, k8s.helm.v3.Release>>;
+    /** Each tag's webhook, by tag. */
+    readonly tags: Readonly<Record<string, pulumi.Resource>>;
+}
+
+/**
+ * Creates the istiod release of each revision and the webhook of each tag (through the
+ * callbacks, which name them and give them their provider), in the order a canary upgrade
+ * needs: a tag's webhook after its revision's istiod (it calls that istiod's Service); and,
+ * when tag `default` points at another revision, the revision-less istiod, which then drops
+ * its `istio-sidecar-injector` ({@link injectorTakenOver}), only after that tag's webhook
+ * injects `istio-injection=enabled`: no window in which those namespaces get no sidecar.
+ *
+ * @param istiod creates the release of `rev` at `version` (its values per `rendersInjector`), after
+ *   `dependsOn` besides its own.
+ * @param tag creates the webhook of `tag` pointing at `rev`, after `dependsOn`.
+ */
+export function installRevisions(
+    revs: ResolvedRevisionSet,
+    istiod: (rev: string, version: string, dependsOn: pulumi.Resource[]) => k8s.helm.v3.Release,
+    tag: (tag: string, rev: string, dependsOn: pulumi.Resource[]) => pulumi.Resource,
+): InstalledRevisions {
+    const takenOver = injectorTakenOver(revs);
+    const istiods: Record<string, k8s.helm.v3.Release> = {};
+    const tags: Record<string, pulumi.Resource> = {};
+    const later = (rev: string) => takenOver && rev === DEFAULT_REVISION;
+    const tagsOf = (first: boolean) => Object.entries(revs.tags).filter(([, rev]) => later(rev) !== first);
+    for (const [rev, version] of Object.entries(revs.installed).filter(([r]) => !later(r))) istiods[rev] = istiod(rev, version, []);
+    for (const [t, rev] of tagsOf(true)) tags[t] = tag(t, rev, [istiods[rev]]);
+    if (takenOver && Object.hasOwn(revs.installed, DEFAULT_REVISION)) {
+        istiods[DEFAULT_REVISION] = istiod(DEFAULT_REVISION, revs.installed[DEFAULT_REVISION], [tags[DEFAULT_TAG]]);
+    }
+    for (const [t, rev] of tagsOf(false)) tags[t] = tag(t, rev, [istiods[rev]]);
+    return { istiods, tags };
 }

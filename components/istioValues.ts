@@ -157,6 +157,13 @@ export interface IstiodValuesOptions {
      * @default unset
      */
     revision?: string;
+    /**
+     * Render the revision's injector webhook `istio-sidecar-injector[-<rev>]`. False
+     * (`global.operatorManageWebhooks: true`) for the revision-less install once tag
+     * `default` has taken over its selectors (config/revisions.ts `injectorTakenOver`).
+     * @default true
+     */
+    injector?: boolean;
     /** Extra values deep-merged last. */
     valuesOverride?: HelmValues;
 }
@@ -180,6 +187,22 @@ export interface RemoteIstiodValuesOptions {
     hub?: string;
     /** Chart value `revision` (see {@link IstiodValuesOptions.revision}): the remote's `istiod-<rev>` Service and webhook. @default unset */
     revision?: string;
+    /** See {@link IstiodValuesOptions.injector}. @default true */
+    injector?: boolean;
+}
+
+/**
+ * Path of a remote cluster's injection endpoint on its primary's istiod
+ * (`istiodRemote.injectionPath`): `/inject/cluster/<cluster>/net/<network>`, so
+ * the primary injects the remote's pods with their cluster and network.
+ */
+export function remoteInjectionPath(c: { readonly clusterName: string; readonly network: string }): string {
+    return `/inject/cluster/${c.clusterName}/net/${c.network}`;
+}
+
+/** `global.operatorManageWebhooks: true` when the injector webhook is not rendered (the chart's templates/mutatingwebhook.yaml). */
+function injectorValue(injector: boolean | undefined): HelmValues {
+    return injector === false ? { operatorManageWebhooks: true } : {};
 }
 
 /** `{ revision }` for a named revision; nothing for the revision-less `default` (no change for a stack without revisions). */
@@ -203,6 +226,7 @@ export function istiodValues(identity: MeshIdentity, clusterName: string, option
     };
     if (servesRemotes(identity, clusterName)) global.externalIstiod = true;
     if (options.hub !== undefined) global.hub = options.hub;
+    Object.assign(global, injectorValue(options.injector));
     const meshConfig: HelmValues = { trustDomain: identity.trustDomain };
     if (options.dnsCapture) meshConfig.defaultConfig = { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } };
     return deepMerge({ ...revisionValue(options.revision), global, meshConfig }, options.valuesOverride);
@@ -229,8 +253,9 @@ export function remoteIstiodValues(identity: MeshIdentity, clusterName: string, 
                 remotePilotAddress,
                 configCluster: true,
                 ...(options.hub !== undefined ? { hub: options.hub } : {}),
+                ...injectorValue(options.injector),
             },
-            istiodRemote: { injectionPath: `/inject/cluster/${c.clusterName}/net/${c.network}` },
+            istiodRemote: { injectionPath: remoteInjectionPath(c) },
         },
         valuesOverride,
     );

@@ -14,7 +14,16 @@
  *   `istio.io/rev=<tag>` (istio@1.30.3
  *   manifests/charts/istio-control/istio-discovery/templates/revision-tags-mwc.yaml).
  *   Moving a tag and restarting the workloads moves them to another revision.
- * - The **default tag** is what the gateways (`gateway` chart `revision`)
+ * - The tag named **`default`** (optional) is Istio's own default tag: its
+ *   webhook also injects namespaces labelled `istio-injection=enabled`, pods
+ *   labelled `sidecar.istio.io/inject=true` and `istio.io/rev=default`
+ *   (revision-tags-mwc.yaml, `if (eq $tagName "default")`), which otherwise
+ *   only the revision-less install's `istio-sidecar-injector` serves. Pointing
+ *   it at a new revision hands those selectors over, so removing the
+ *   revision-less install in step 3 loses none; that install then renders no
+ *   injector (`global.operatorManageWebhooks`, as `istioctl tag set default`
+ *   deactivates it: istioctl/pkg/tag/util.go `DeactivateIstioInjectionWebhook`).
+ * - The **default tag** (`defaultTag`) is what the gateways (`gateway` chart `revision`)
  *   and the Bookinfo namespace follow unless told otherwise, and its
  *   revision validates Istio config cluster-wide (base chart
  *   `defaultRevision`, templates/defaultrevision-validatingwebhookconfiguration.yaml).
@@ -24,9 +33,13 @@
  */
 import { ConfigProblem } from "./errors";
 import { DNS_LABEL } from "./constants";
+import { compareVersions } from "./versions";
 
 /** Name of the revision-less control plane (Istio's own name for it: `istio.io/rev=default`). */
 export const DEFAULT_REVISION = "default";
+
+/** Istio's default tag: also takes over `istio-injection=enabled` and `sidecar.istio.io/inject=true`. */
+export const DEFAULT_TAG = "default";
 
 /** Longest revision or tag name: `istiod-<rev>` is a Helm release name (53 characters at most). */
 export const MAX_REVISION_NAME_LENGTH = 40;
@@ -56,13 +69,8 @@ export interface ResolvedRevisionSet {
     readonly base: string;
 }
 
-/** Compares two Istio release versions numerically (`1.9.0` < `1.10.0`). */
-export function compareIstioVersions(a: string, b: string): number {
-    const pa = a.split(".").map(Number);
-    const pb = b.split(".").map(Number);
-    for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-    return 0;
-}
+/** Compares two Istio release versions numerically (`1.9.0` < `1.10.0`): {@link compareVersions}. */
+export const compareIstioVersions = compareVersions;
 
 /** The newest of some Istio versions. */
 export function newestIstioVersion(versions: ReadonlyArray<string>): string {
@@ -100,10 +108,16 @@ export function revisionSetProblems(set: IstioRevisionSet, at: string): ConfigPr
     }
     for (const [tag, rev] of Object.entries(set.tags)) {
         if (nameProblem(tag)) add(`${at}.tags.${tag}`, `tag names must be DNS-1123 labels of at most ${MAX_REVISION_NAME_LENGTH} characters`, "use a name such as stable or canary");
-        if (tag === DEFAULT_REVISION) {
-            add(`${at}.tags.${tag}`, `"${DEFAULT_REVISION}" is Istio's default tag, which also takes over istio-injection=enabled and the default validation; ack-mesh does not manage it`, "use another tag name, such as stable");
+        if (tag === DEFAULT_TAG && rev === DEFAULT_REVISION) {
+            add(
+                `${at}.tags.${tag}`,
+                "points at the revision-less control plane, which already injects namespaces labelled istio-injection=enabled",
+                `remove it; set tags.${DEFAULT_TAG} to another revision to hand istio-injection=enabled over to that revision (docs/upgrade.md, step 2)`,
+                rev,
+            );
         }
-        if (Object.hasOwn(set.installed, tag)) {
+        // Tag default may share the revision-less install's name: Istio gives it istio.io/rev=default.
+        if (Object.hasOwn(set.installed, tag) && tag !== DEFAULT_TAG) {
             add(`${at}.tags.${tag}`, `has the name of an installed revision: istio.io/rev=${tag} would be ambiguous`, "rename the tag or the revision");
         }
         if (!Object.hasOwn(set.installed, rev)) {
@@ -141,6 +155,15 @@ export function revisionSetProblems(set: IstioRevisionSet, at: string): ConfigPr
 }
 
 /**
+ * The problem of an Istio version set beside a revision set (each revision
+ * carries its version): `path` is the version's config path, `revisionsPath`
+ * the set's.
+ */
+export function versionBesideRevisionsProblem(path: string, value: unknown, revisionsPath: string, fix = `remove ${path.split(".").pop()}`): ConfigProblem {
+    return { path, value, message: `is set together with ${revisionsPath}, where each revision carries its own version`, fix };
+}
+
+/**
  * Applies the defaults of a valid revision set. Call after
  * {@link revisionSetProblems} found nothing. Pure.
  */
@@ -153,6 +176,19 @@ export function resolveRevisionSet(set: IstioRevisionSet): ResolvedRevisionSet {
         defaultRevision: set.tags[defaultTag],
         base: set.base ?? newestIstioVersion(Object.values(set.installed)),
     };
+}
+
+/**
+ * Whether tag `default` has taken over the revision-less selectors from the
+ * `default` revision, whose istiod then renders no injector webhook.
+ */
+export function injectorTakenOver(set: Pick<IstioRevisionSet, "tags">): boolean {
+    return Object.hasOwn(set.tags, DEFAULT_TAG) && set.tags[DEFAULT_TAG] !== DEFAULT_REVISION;
+}
+
+/** Whether revision `rev`'s istiod renders its injector webhook: all but the revision-less one once {@link injectorTakenOver}. */
+export function rendersInjector(set: Pick<IstioRevisionSet, "tags">, rev: string): boolean {
+    return !(rev === DEFAULT_REVISION && injectorTakenOver(set));
 }
 
 /** Who selects a tag: a namespace the stack creates (Bookinfo's), by config path. */

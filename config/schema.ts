@@ -170,7 +170,11 @@ const istioRelease = z.string().regex(/^\d+\.\d+\.\d+$/, { message: "must be an 
 export const istioRevisionsSchema = z.strictObject({
     /** Revision name → Istio version, e.g. `{ default: "1.30.3", 1-31-0: "1.31.0" }`. `default` is the revision-less install (`istiod`). */
     installed: z.record(z.string(), istioRelease),
-    /** Revision tag → revision, e.g. `{ stable: default, canary: 1-31-0 }`. Namespaces select tags (`istio.io/rev=<tag>`). */
+    /**
+     * Revision tag → revision, e.g. `{ stable: default, canary: 1-31-0 }`. Namespaces select tags (`istio.io/rev=<tag>`).
+     * The tag `default`, pointed at a named revision, also takes over `istio-injection=enabled` (docs/upgrade.md, step 2).
+     * @default {}
+     */
     tags: z.record(z.string(), z.string()).default({}),
     /** The tag the gateways and (by default) Bookinfo follow; its revision validates Istio config. @default "stable" */
     defaultTag: z.string().optional(),
@@ -275,12 +279,15 @@ export const securityGroupsSchema = z.strictObject({
  * Unset: nothing changes; every cluster upgrades at once.
  */
 export const upgradeSchema = z.strictObject({
-    /** Upgrade the clusters one after another within one `pulumi up`: remotes first, primaries last. */
+    /** Upgrade the clusters one after another within one `pulumi up`: remotes first, primaries last. @default false */
     oneClusterAtATime: z.boolean().default(false),
-    /** Node pools follow their cluster's pinned `kubernetesVersion` (`upgradePolicy`), this many nodes at a time. */
+    /**
+     * Node pools follow their cluster's pinned `kubernetesVersion` (`upgradePolicy`, sent only while the pin differs
+     * from the running version), this many nodes at a time. @default unset: ACK upgrades the workers with the control plane
+     */
     nodePools: z
         .strictObject({
-            /** Nodes upgraded in parallel per batch (`rollingPolicy.maxParallelism`). */
+            /** Nodes upgraded in parallel per batch (`rollingPolicy.maxParallelism`). @default 1 */
             maxParallelism: z.number().int().min(1).max(100).default(1),
         })
         .optional(),

@@ -6,7 +6,7 @@
  */
 import { ConfigProblem } from "./errors";
 import { isPlainRecord } from "./constants";
-import { revisionSetProblems, tagSelectorProblems } from "./revisions";
+import { revisionSetProblems, tagSelectorProblems, versionBesideRevisionsProblem } from "./revisions";
 import type { ParsedMesh, ParsedUpgrade } from "./schema";
 
 /** The parts of a resolved stack config these rules read (structural, so `load.ts` need not export more). */
@@ -38,12 +38,14 @@ export function revisionConfigProblems(view: Day2View, raw: Record<string, unkno
     }
     const problems = revisionSetProblems(revisions, "mesh.revisions");
     if (isPlainRecord(rawMesh) && rawMesh["istioVersion"] !== undefined) {
-        problems.push({
-            path: "mesh.istioVersion",
-            value: rawMesh["istioVersion"],
-            message: "is set together with mesh.revisions, where each revision carries its version",
-            fix: `remove it; the running control plane is the revision named default (mesh.revisions.installed.default: ${JSON.stringify(String(rawMesh["istioVersion"]))})`,
-        });
+        problems.push(
+            versionBesideRevisionsProblem(
+                "mesh.istioVersion",
+                rawMesh["istioVersion"],
+                "mesh.revisions",
+                `remove it; the running control plane is the revision named default (mesh.revisions.installed.default: ${JSON.stringify(String(rawMesh["istioVersion"]))})`,
+            ),
+        );
     }
     if (view.bookinfo.enabled && view.bookinfo.namespaceTag !== undefined && explicitBookinfoTag !== undefined) {
         problems.push(...tagSelectorProblems(revisions, [{ path: "bookinfo.revisionTag", what: "namespace bookinfo", tag: explicitBookinfoTag }], "mesh.revisions"));
@@ -52,19 +54,22 @@ export function revisionConfigProblems(view: Day2View, raw: Record<string, unkno
 }
 
 /**
- * Nodes of a pool in its emptiest zone, assuming ACK spreads the pool
- * evenly over its vSwitches (a lower bound).
+ * Nodes a pool can have in one of its zones, with ACK spreading it evenly
+ * over its vSwitches: `floor(size / zones)` or, in the zones that get the
+ * remainder, one more; which zones get it is not known in advance.
  */
-function nodesInEmptiestZone(size: number, zones: number): number {
-    return Math.floor(size / Math.max(zones, 1));
+function nodesPerZone(size: number, zones: number): { fewest: number; most: number } {
+    const fewest = Math.floor(size / Math.max(zones, 1));
+    return { fewest, most: size % Math.max(zones, 1) === 0 ? fewest : fewest + 1 };
 }
 
 /**
  * Problems of `ack-mesh:upgrade`: with node pools following the version
- * of a cluster that pins one, a batch of `maxParallelism` nodes of one pool may all sit in one
- * zone; the other pools' nodes in that zone and the rest of the pool must
- * still leave at least one healthy node there (pools of a cluster upgrade
- * one after another, see `AckCluster`).
+ * of a cluster that pins one, a batch of `maxParallelism` nodes of one pool
+ * may be all the pool has in a zone. A zone is at risk when the pool can
+ * hold at least one and at most a batch of nodes there (either count of
+ * {@link nodesPerZone}) and the other pools have no node there for sure
+ * (pools of a cluster upgrade one after another, see `AckCluster`).
  */
 export function upgradeConfigProblems(view: Day2View): ConfigProblem[] {
     const pools = view.upgrade?.nodePools;
@@ -76,18 +81,22 @@ export function upgradeConfigProblems(view: Day2View): ConfigProblem[] {
         for (const zone of c.zones) {
             const inZone = Object.entries(c.nodePools)
                 .filter(([, p]) => p.zones.includes(zone))
-                .map(([name, p]) => ({ name, nodes: nodesInEmptiestZone(p.size, p.zones.length) }));
-            const total = inZone.reduce((n, p) => n + p.nodes, 0);
-            for (const p of inZone.filter((x) => x.nodes > 0 && total - Math.min(x.nodes, pools.maxParallelism) < 1)) {
-                const e = emptied.get(p.name) ?? { nodes: p.nodes, zones: [] };
+                .map(([name, p]) => ({ name, ...nodesPerZone(p.size, p.zones.length) }));
+            const sure = inZone.reduce((n, p) => n + p.fewest, 0);
+            for (const p of inZone) {
+                // The fewest nodes ≥ 1 the pool can have here; at risk when a batch can take them all.
+                const nodes = p.fewest >= 1 ? p.fewest : p.most;
+                if (nodes < 1 || nodes > pools.maxParallelism || sure - p.fewest >= 1) continue;
+                const e = emptied.get(p.name) ?? { nodes, zones: [] };
                 e.zones.push(zone);
                 emptied.set(p.name, e);
             }
         }
         for (const [pool, e] of emptied) {
+            const p = c.nodePools[pool];
             problems.push({
                 path: `clusters.${cluster}.nodePools.${pool}`,
-                message: `upgrading ${pools.maxParallelism} node(s) at a time can leave ${e.zones.length === 1 ? "zone" : "zones"} ${e.zones.join(", ")} without a healthy node: the pool has ${e.nodes} node(s) in each (size spread over ${c.nodePools[pool].zones.length} zone(s)) and no other pool has one there`,
+                message: `upgrading ${pools.maxParallelism} node(s) at a time can leave ${e.zones.length === 1 ? "zone" : "zones"} ${e.zones.join(", ")} without a healthy node: the pool can have ${e.nodes} node(s) in each (${p.size} node(s) over ${p.zones.length} zone(s)) and no other pool has one there`,
                 fix: `raise the pool's size so each zone keeps a node during a batch, add a pool in ${e.zones.join(", ")}, or lower upgrade.nodePools.maxParallelism`,
             });
         }

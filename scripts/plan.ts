@@ -14,12 +14,15 @@
  *   --mermaid             print only a Mermaid flowchart of the deployment (after the diff, if any)
  *   --format <f>          text (default) or markdown (for PR comments)
  *   --allow-replace       do not fail (exit 3) on a replace/delete of a protected or stateful resource
+ *   --allow-remove-revision  do not fail (exit 3) on removing an Istio revision that may still be in use
  *   --images              print only the exact images and charts the stack pulls (to mirror them)
  *   --tree <mode>         grouped (default: repeated leaves as one line with a count) or full
  *
  * Exit status: 0 planned; 1 usage or other error; 2 invalid stack configuration;
  * 3 (with --diff) a protected or stateful resource would be replaced or deleted
- * and --allow-replace was not given.
+ * and --allow-replace was not given, a downgrade (Istio, its CRDs or Kubernetes), or
+ * an Istio revision that may still be in use would be removed and --allow-remove-revision
+ * was not given (sim/upgradeSteps.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -102,6 +105,8 @@ export interface PlanArgs {
     format: RenderFormat;
     /** Accept replacing or deleting protected or stateful resources. */
     allowReplace: boolean;
+    /** Accept removing Istio revisions that may still be in use (set only when given). */
+    allowRevisionRemoval?: boolean;
     /** Print only the images and charts to mirror. */
     images: boolean;
     /** Resource tree: repeated leaves grouped, or every resource. */
@@ -113,7 +118,7 @@ export interface PlanArgs {
 /** The usage text. */
 export const USAGE = [
     "usage: npm run plan -- <stack> [--stack-file <path>] [--json <file>] [--diff <old-plan.json>] [--mermaid] [--images]",
-    "                       [--format text|markdown] [--tree grouped|full] [--allow-replace]",
+    "                       [--format text|markdown] [--tree grouped|full] [--allow-replace] [--allow-remove-revision]",
     "  <stack>              a stack of stacks/Pulumi.<stack>.yaml (optional with --stack-file)",
     "  --stack-file <path>  read the config from this stack file",
     "  --json <file>        write the canonical plan (deterministic JSON, secrets redacted) to <file>",
@@ -122,8 +127,10 @@ export const USAGE = [
     "  --format <f>         text (default; fits 120 columns) or markdown",
     `  --tree <mode>        grouped (default: ${TREE_GROUP_MIN} or more leaves of one type under one parent as one line) or full`,
     "  --allow-replace      accept replacing/deleting protected or stateful resources (else exit 3)",
+    "  --allow-remove-revision  accept removing an Istio revision a tag pointed at, or one replaced in the same change (else exit 3)",
     "  --images             print only the images and charts the stack pulls, one per line (to mirror them; docs/mirror.md)",
-    "exit status: 0 ok; 1 error; 2 invalid stack config; 3 unapproved replacement or deletion",
+    "exit status: 0 ok; 1 error; 2 invalid stack config; 3 (--diff) unapproved replacement or deletion, a downgrade,",
+    "             or the removal of an Istio revision that may still be in use (docs/upgrade.md)",
 ].join("\n");
 
 /** A command-line mistake. */
@@ -175,6 +182,9 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
                 break;
             case "--allow-replace":
                 args.allowReplace = true;
+                break;
+            case "--allow-remove-revision":
+                args.allowRevisionRemoval = true;
                 break;
             case "--images":
                 args.images = true;
@@ -695,8 +705,9 @@ export async function main(argv: readonly string[], io: PlanIO = consoleIO): Pro
         const diff = diffPlans(old, plan);
         io.out(renderDiff(diff, { format: args.format, allowReplace: args.allowReplace }));
         code = diffExitCode(diff, args.allowReplace);
-        // Day-2: which upgrade steps this is (docs/upgrade.md); a downgrade blocks whatever --allow-replace says.
-        const upgrade = classifyUpgrade(diff, old, plan);
+        // Day-2: which upgrade steps this is (docs/upgrade.md); a downgrade or the removal of a revision
+        // still in use blocks whatever --allow-replace says (only --allow-remove-revision lifts the latter).
+        const upgrade = classifyUpgrade(diff, old, plan, { allowRevisionRemoval: args.allowRevisionRemoval ?? false });
         const steps = renderUpgradeSteps(upgrade, args.format);
         if (steps) io.out(steps);
         if (upgrade.blocking) code = 3;

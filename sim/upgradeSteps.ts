@@ -5,7 +5,10 @@
  * Recognised, from the resources' inputs:
  * - `istiod` chart releases (`istiod` is the revision `default`, `istiod-<rev>` the others): created
  *   → **add revision**; deleted → **remove revision**; version raised → **in-place upgrade**;
- *   version lowered → **downgrade** (blocking).
+ *   version lowered → **downgrade** (blocking). A removed revision is blocking while it may still be
+ *   in use: a tag webhook of the old plan pointed at it (namespaces may run pods it injected; a tag
+ *   moved away in the same change had no restart yet), or the same change adds a revision (the
+ *   one-change replacement of a control plane). `--allow-remove-revision` lifts only that block.
  * - `base` chart releases: version raised → **upgrade base** (the CRDs); lowered → **downgrade
  *   base** (blocking: Istio's CRDs are not downgraded, and older CRDs can drop fields that the
  *   newer control plane wrote); `defaultRevision` changed → **validation follows** (the revision
@@ -16,13 +19,16 @@
  * - namespaces whose `istio.io/rev` / `istio-injection` labels changed → **namespace selects**.
  * - ACK clusters whose `version` changed → **upgrade Kubernetes** (a lower one: **downgrade
  *   Kubernetes**, blocking; the preflight rejects it before this), and node pools whose
- *   `upgradePolicy.kubernetesVersion` changed → **node pools follow**.
+ *   `upgradePolicy.kubernetesVersion` changed to a version → **node pools follow**.
  *
  * @module
  */
 import type { CanonicalPlan, CanonicalResource } from "./canonical";
 import type { PlanDiff, RenderFormat } from "./diff";
 import { markdownCell, markdownTable, textTable } from "./diff";
+import { compareVersions } from "../config/versions";
+
+export { compareVersions };
 
 /** Kinds of upgrade step, in the order they are listed. */
 export const UPGRADE_STEP_KINDS = [
@@ -56,6 +62,16 @@ export interface UpgradeStep {
     readonly blocking: boolean;
 }
 
+/** Options of {@link classifyUpgrade}. */
+export interface ClassifyOptions {
+    /**
+     * The reviewer confirms that nothing runs on the revisions the change removes
+     * (`npm run plan -- --allow-remove-revision`): their removal is then not blocking.
+     * @default false
+     */
+    readonly allowRevisionRemoval?: boolean;
+}
+
 /** The result of {@link classifyUpgrade}. */
 export interface UpgradeSummary {
     readonly steps: readonly UpgradeStep[];
@@ -85,28 +101,13 @@ function revisionOf(r: CanonicalResource): string {
     return name === "istiod" ? "default" : name.replace(/^istiod-/, "");
 }
 
-/** Compares dotted versions numerically, with any `-aliyun.N` or pre-release suffix as a last tie-break. */
-export function compareVersions(a: string, b: string): number {
-    const parts = (v: string) => v.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-    const pa = parts(a);
-    const pb = parts(b);
-    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-        const x = pa[i] ?? 0;
-        const y = pb[i] ?? 0;
-        if (x === y) continue;
-        if (typeof x === "number" && typeof y === "number") return x - y;
-        return String(x) < String(y) ? -1 : 1;
-    }
-    return 0;
-}
-
 const labelsOf = (r: CanonicalResource | undefined): Rec => rec(rec(r?.inputs["metadata"])["labels"]);
 
 /**
  * Classifies the upgrade steps of `diff` (of `old` → `next`). Resources that are
  * not part of an upgrade are ignored.
  */
-export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: CanonicalPlan): UpgradeSummary {
+export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: CanonicalPlan, options: ClassifyOptions = {}): UpgradeSummary {
     const olds = new Map(old.resources.filter((r) => r.operation === "register").map((r) => [r.urn, r]));
     const news = new Map(next.resources.filter((r) => r.operation === "register").map((r) => [r.urn, r]));
     const steps = new Map<string, { kind: UpgradeStepKind; subject: string; resources: string[]; blocking: boolean }>();
@@ -117,6 +118,14 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
         steps.set(key, s);
     };
     const version = (r: CanonicalResource | undefined, key = "version") => str(r?.inputs[key]);
+    // Revision → the tags whose webhooks pointed at it before this change (any cluster).
+    const taggedBefore = new Map<string, Set<string>>();
+    for (const r of olds.values()) {
+        const [tag, rev] = [str(labelsOf(r)["istio.io/tag"]), str(labelsOf(r)["istio.io/rev"])];
+        if (r.type === WEBHOOK && tag !== undefined && rev !== undefined) taggedBefore.set(rev, (taggedBefore.get(rev) ?? new Set()).add(tag));
+    }
+    const added = new Set<string>();
+    const removed = new Map<string, { rev: string; version?: string }>();
     for (const c of diff.resources) {
         if (c.kind === "same") continue;
         const o = olds.get(c.urn);
@@ -127,8 +136,10 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
             const [a, b] = [version(o), version(n)];
             if (chart === "istiod") {
                 const rev = revisionOf(r);
-                if (c.kind === "create") add("add revision", `${rev} (${b})`, c.name);
-                else if (c.kind === "delete") add("remove revision", `${rev} (${a})`, c.name);
+                if (c.kind === "create") {
+                    add("add revision", `${rev} (${b})`, c.name);
+                    added.add(rev);
+                } else if (c.kind === "delete") removed.set(c.name, { rev, version: a });
                 else if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "in-place upgrade" : "downgrade", `${rev}: ${a} → ${b}`, c.name, compareVersions(b, a) < 0);
             } else if (chart === "base" && c.kind !== "create" && c.kind !== "delete") {
                 if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade base" : "downgrade base", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
@@ -155,16 +166,52 @@ export function classifyUpgrade(diff: PlanDiff, old: CanonicalPlan, next: Canoni
             if (a && b && a !== b) add(compareVersions(b, a) > 0 ? "upgrade Kubernetes" : "downgrade Kubernetes", `${a} → ${b}`, c.name, compareVersions(b, a) < 0);
         } else if (c.type === NODE_POOL && c.kind === "update") {
             const [a, b] = [str(rec(o?.inputs["upgradePolicy"])["kubernetesVersion"]), str(rec(n?.inputs["upgradePolicy"])["kubernetesVersion"])];
-            if (b && a !== b) add("node pools follow", `${a ?? "(not managed)"} → ${b}`, c.name);
+            // upgradePolicy is sent only while an upgrade is due (AckCluster): else "from" is its cluster's old version.
+            const from = a ?? version([...olds.values()].find((x) => x.type === CLUSTER && x.parent !== undefined && x.parent === o?.parent));
+            if (b && a !== b) add("node pools follow", `${from ?? "(not managed)"} → ${b}`, c.name);
         }
+    }
+    // Removed revisions, once every added one is known: blocking while they may still be in use (the module doc).
+    const notes: string[] = [];
+    const inUse = new Map<string, string>();
+    for (const [resource, { rev, version: a }] of removed) {
+        const tags = [...(taggedBefore.get(rev) ?? [])].sort();
+        const replacing = [...added].sort();
+        const why = tags.length
+            ? `${tags.length === 1 ? "tag" : "tags"} ${tags.join(", ")} pointed at it before this change`
+            : replacing.length
+              ? `this change adds revision ${replacing.join(", ")} to replace it`
+              : undefined;
+        if (why) inUse.set(rev, why);
+        add("remove revision", `${rev} (${a})`, resource, why !== undefined && !options.allowRevisionRemoval);
+    }
+    for (const [rev, why] of [...inUse].sort(([x], [y]) => (x < y ? -1 : 1))) {
+        notes.push(
+            options.allowRevisionRemoval
+                ? `revision ${rev} may still be in use (${why}): removed because --allow-remove-revision says nothing runs on it`
+                : `revision ${rev} is still in use: ${why}; pods it injected lose xDS and certificate renewal when its istiod goes. Move the tags and restart the workloads first, then remove the revision in a change of its own (docs/upgrade.md, step 3), or pass --allow-remove-revision if nothing runs on it`,
+        );
+    }
+    // The revision-less istiod's istio-sidecar-injector serves istio-injection=enabled unless tag default took it over (config/revisions.ts).
+    const defaultTagAfter = [...news.values()].some((r) => r.type === WEBHOOK && labelsOf(r)["istio.io/tag"] === "default");
+    if ([...removed.values()].some((x) => x.rev === "default") && !defaultTagAfter) {
+        notes.push(
+            "removing revision default deletes its webhook istio-sidecar-injector: namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true " +
+                "(without istio.io/rev) get no sidecar any more. Check kubectl get ns -l istio-injection=enabled in every cluster and relabel them istio.io/rev=<tag>, " +
+                "or first point mesh.revisions.tags.default at the new revision (docs/upgrade.md, step 2)",
+        );
     }
     const list = [...steps.values()]
         .map((s) => ({ ...s, resources: [...s.resources].sort() }))
         .sort((x, y) => UPGRADE_STEP_KINDS.indexOf(x.kind) - UPGRADE_STEP_KINDS.indexOf(y.kind) || (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0));
     const kinds = new Set(list.map((s) => s.kind));
-    const notes: string[] = [];
     const canary = (["add revision", "move tag", "remove revision"] as const).filter((k) => kinds.has(k));
     if (canary.length > 1) notes.push(`this change does ${canary.join(" and ")} at once: a canary upgrade is three changes, each applied and checked on its own (docs/upgrade.md)`);
+    if (list.some((x) => (x.kind === "add tag" && x.subject.startsWith("default →")) || (x.kind === "move tag" && x.subject.startsWith("default:")))) {
+        notes.push(
+            "tag default now answers for namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true: restart their workloads too (kubectl get ns -l istio-injection=enabled, in every cluster)",
+        );
+    }
     if (kinds.has("move tag")) {
         notes.push("running pods keep their sidecars: restart the workloads of the namespaces that select a moved tag (kubectl rollout restart deployment -n <namespace>) in every cluster, then check them (docs/upgrade.md, step 2)");
     } else if (kinds.has("namespace selects")) {
@@ -213,6 +260,14 @@ export function renderUpgradeSteps(summary: UpgradeSummary, format: RenderFormat
     }));
     const lines = md ? ["", "#### Upgrade steps", "", markdownTable(rows, ["step", "subject", "resources"])] : ["", "Upgrade steps:", textTable(rows, ["step", "subject", "resources"])];
     for (const n of summary.notes) lines.push(md ? `\n> ${markdownCell(n)}` : `note: ${n}`);
-    if (summary.blocking) lines.push(md ? "\n⛔ A downgrade: BLOCKED (exit 3)." : "A downgrade: BLOCKED (exit 3).");
+    if (summary.blocking) {
+        const blocking = new Set(summary.steps.filter((s) => s.blocking).map((s) => s.kind));
+        const why = [
+            ...(blocking.has("remove revision") && blocking.size === 1 ? [] : ["a downgrade"]),
+            ...(blocking.has("remove revision") ? ["a revision still in use removed"] : []),
+        ].join(", and ");
+        const verdict = `${why[0].toUpperCase()}${why.slice(1)}: BLOCKED (exit 3).`;
+        lines.push(md ? `\n⛔ ${verdict}` : verdict);
+    }
     return lines.join("\n");
 }

@@ -96,7 +96,7 @@ export function stackOwnerTags(config: StackConfig): Record<string, string> {
 /** What {@link ackClusterFor} takes from the network and the preflight (Outputs where they come from resources). */
 export interface AckClusterWiring {
     /** The preflight's version for the cluster: the pin, or the newest offered when unpinned. */
-    kubernetesVersion: { version: string; pinned: boolean };
+    kubernetesVersion: { version: string; pinned: boolean; running?: string };
     /** Node vSwitch ids, in the plan's zone order. */
     vswitchIds: pulumi.Input<string>[];
     /** Terway pod vSwitch ids, in the plan's zone order (undefined for Flannel). */
@@ -158,7 +158,9 @@ export function ackClusterFor(config: StackConfig, network: NetworkPlan, name: s
             ),
             allowFewerThanThreeWorkers: c.allowFewerThanThreeWorkers,
             // upgrade.nodePools: the pools of a pinned cluster follow its version.
-            ...(config.upgrade?.nodePools && w.kubernetesVersion.pinned ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism } } : {}),
+            ...(config.upgrade?.nodePools && w.kubernetesVersion.pinned
+                ? { nodePoolUpgrade: { maxParallelism: config.upgrade.nodePools.maxParallelism, ...(w.kubernetesVersion.running !== undefined ? { runningVersion: w.kubernetesVersion.running } : {}) } }
+                : {}),
             ...(w.upgradeAfter ? { upgradeAfter: w.upgradeAfter } : {}),
             apiServerPublic: c.apiServerPublic,
             deletionProtection: c.deletionProtection,

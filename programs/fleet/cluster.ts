@@ -29,7 +29,6 @@ import { IstioRemote } from "../../components/istioRemote";
 import { preflightPlan, PreflightPlan, runPreflight } from "../../components/preflight";
 import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/remoteSecret";
 import { meshTags } from "../../components/types";
-import { resolveRevisionSet } from "../../config/revisions";
 import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { sharesRoot } from "./ca";
 import { fleetTopology } from "./config";
@@ -94,7 +93,7 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
 
     const settings = istioSettings(config);
     // With revisions (canary upgrades) each revision carries its version; without, one in-place install (as IstioMesh does).
-    const version = settings.revisions ? { revisions: resolveRevisionSet(settings.revisions) } : { istioVersion: settings.istioVersion };
+    const version = settings.revisions ? { revisions: settings.revisions } : { istioVersion: settings.istioVersion };
     const self = identity.clusters[name];
     let readerToken: ReaderToken | undefined;
     let eastWestAddress: pulumi.Output<string> | undefined;

@@ -8,12 +8,14 @@ import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors";
 import { tryParseStackConfig } from "../../config/load";
 import { mirrorList } from "../../plan/images";
-import { compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
+import { IstioRevisionSet, compareIstioVersions, istiodNameOf, newestIstioVersion, resolveRevisionSet, revisionNameOf, revisionSetProblems } from "../../config/revisions";
 import { bookinfoNamespace } from "../../components/bookinfoSplit";
 import { ISTIO_MESH_TYPE, IstioMesh } from "../../components/istioMesh";
+import { planIstioControlPlane } from "../../components/istioControlPlane";
+import { resolveIstioRemoteArgs } from "../../components/istioRemote";
 import { istiodRevisionVirtualService, revisionTagWebhook, revisionTagWebhookName } from "../../components/istioRevisions";
 import { withGatewayRevision } from "../../components/istioValues";
-import { clusterHandleFromKubeconfig } from "../../components/types";
+import { ClusterHandle, clusterHandleFromKubeconfig } from "../../components/types";
 import { K8S, simulate, topology, twoRegionRaw } from "../support";
 import { validateIstio } from "../support/istioSchemas";
 
@@ -47,15 +49,24 @@ describe("Istio revisions: the model", () => {
         assert.equal(
             new ConfigError(problems).message,
             [
-                "Invalid ack-mesh configuration (7 problems):",
+                "Invalid ack-mesh configuration (6 problems):",
                 "  - mesh.revisions.base: is older than revision 1-31-0 (1.31.0): the CRDs must be at least as new as the newest control plane (got \"1.30.3\"). Fix: set it to 1.31.0 or newer, or remove it (default: the newest installed version)",
                 '  - mesh.revisions.defaultTag: names tag "stable", which is not in mesh.revisions.tags (tags: default, 1-31-0, beta); the gateways follow it and its revision validates Istio config (got "stable"). Fix: add mesh.revisions.tags.stable: <revision>, or set mesh.revisions.defaultTag to one of the tags',
                 "  - mesh.revisions.installed.Canary: revision names must be DNS-1123 labels of at most 40 characters (they name the istiod-<rev> release and Service). Fix: name it after its version, e.g. 1-31-0",
                 '  - mesh.revisions.installed.Canary: is not an exact Istio release (got "1.31"). Fix: quote it, e.g. "1.31.0" (an unquoted 1.30 is the YAML number 1.3)',
                 "  - mesh.revisions.tags.1-31-0: has the name of an installed revision: istio.io/rev=1-31-0 would be ambiguous. Fix: rename the tag or the revision",
                 '  - mesh.revisions.tags.beta: points at revision "1-30-3", which is not installed (installed: Canary, 1-31-0); its webhook would inject from an istiod that does not exist (got "1-30-3"). Fix: keep revision 1-30-3 in mesh.revisions.installed until no tag points at it: move the tag first (mesh.revisions.tags.beta: <another revision>), pulumi up, restart the workloads, then remove the revision',
-                '  - mesh.revisions.tags.default: "default" is Istio\'s default tag, which also takes over istio-injection=enabled and the default validation; ack-mesh does not manage it. Fix: use another tag name, such as stable',
             ].join("\n"),
+        );
+    });
+
+    it("tag default hands istio-injection=enabled (and the revision-less istio.io/rev=default) to another revision; pointed at the revision-less install it is an error", () => {
+        assert.deepEqual(revisionSetProblems({ installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "1-31-0", default: "1-31-0" } }, "revisions"), []);
+        assert.equal(
+            new ConfigError(revisionSetProblems({ installed: { default: "1.30.3" }, tags: { stable: "default", default: "default" } }, "mesh.revisions")).message,
+            "Invalid ack-mesh configuration (1 problem):\n" +
+                '  - mesh.revisions.tags.default: points at the revision-less control plane, which already injects namespaces labelled istio-injection=enabled (got "default"). ' +
+                "Fix: remove it; set tags.default to another revision to hand istio-injection=enabled over to that revision (docs/upgrade.md, step 2)",
         );
     });
 });
@@ -125,6 +136,21 @@ describe("Istio revisions: objects", () => {
                 },
             ],
         });
+        // Tag default also takes over the revision-less selectors (revision-tags-mwc.yaml `if (eq $tagName "default")`).
+        const takeover = revisionTagWebhook("default", "1-31-0");
+        assert.deepEqual((takeover.webhooks as any[]).slice(2), [
+            {
+                ...core("namespace.", "/inject"),
+                namespaceSelector: { matchExpressions: [{ key: "istio-injection", operator: "In", values: ["enabled"] }] },
+                objectSelector: { matchExpressions: [notDisabled] },
+            },
+            {
+                ...core("object.", "/inject"),
+                namespaceSelector: { matchExpressions: [{ key: "istio-injection", operator: "DoesNotExist" }, { key: "istio.io/rev", operator: "DoesNotExist" }] },
+                objectSelector: { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, { key: "istio.io/rev", operator: "DoesNotExist" }] },
+            },
+        ]);
+        assert.deepEqual((takeover.webhooks as any[]).map((w) => w.namespaceSelector.matchExpressions[0].values?.[0] ?? "-").slice(0, 1), ["default"]);
         const legacy = revisionTagWebhook("stable", "default");
         assert.deepEqual((legacy.webhooks as any[]).map((w) => `${w.clientConfig.service.name}${w.clientConfig.service.path}`), ["istiod/inject", "istiod/inject"]);
         assert.equal(revisionTagWebhookName("canary"), "istio-revision-tag-canary");
@@ -200,6 +226,44 @@ describe("Istio revisions: IstioMesh with two revisions on a primary-remote mesh
         const names = res.resources.map((r) => `${r.type} ${r.name}`);
         assert.equal(new Set(names).size, names.length, "no (type, name) collision");
         assert.ok(res.resources.some((r) => r.type === ISTIO_MESH_TYPE));
+    });
+
+    it("with tag default, the revision-less istiods drop their injector (global.operatorManageWebhooks) only after the tag's webhook took over", async () => {
+        const res = await simulate(() => {
+            const handles = Object.fromEntries(
+                Object.values(identity.clusters).map((m) => [m.clusterName, clusterHandleFromKubeconfig(m.clusterName, { name: m.clusterName, region: m.region, network: m.network, kubeconfig: kubeconfig(m.clusterName), apiServerUrl: `https://${m.clusterName}.intranet:6443` })]),
+            );
+            new IstioMesh("m", { identity, clusters: handles, revisions: { ...revisions, tags: { stable: "1-31-0", default: "1-31-0" } } });
+            return {};
+        });
+        const byName = (n: string) => res.resources.find((r) => r.name === n)!;
+        const inputs = (n: string): any => byName(n).inputs;
+        const dep = (from: string, on: string) => byName(from).dependencies.includes(byName(on).urn);
+        for (const c of ["hz", "sh"]) {
+            assert.equal(inputs(`m-${c}-istiod`).values.global.operatorManageWebhooks, true, c);
+            assert.equal(inputs(`m-${c}-istiod-1-31-0`).values.global.operatorManageWebhooks, undefined, c);
+            assert.equal(inputs(`m-${c}-tag-default`).webhooks.length, 4, c);
+            assert.ok(dep(`m-${c}-istiod`, `m-${c}-tag-default`), c);
+            assert.ok(dep(`m-${c}-tag-default`, `m-${c}-istiod-1-31-0`), c);
+        }
+        assert.equal(inputs("m-sh-tag-default").webhooks[2].clientConfig.service.path, "/inject/cluster/sh/net/network1");
+    });
+
+    it("IstioControlPlane and IstioRemote resolve the set themselves: a stale defaultRevision is ignored, an inconsistent set is a ConfigError", () => {
+        const handle = (c: string) => ({ name: c, region: identity.clusters[c].region, network: identity.clusters[c].network }) as unknown as ClusterHandle;
+        // A caller's ResolvedRevisionSet whose defaultRevision disagrees with its tags.
+        const stale = { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "1-31-0" }, defaultTag: "stable", defaultRevision: "default", base: "1.31.0" };
+        const plan = planIstioControlPlane("m-hz", { identity, cluster: handle("hz"), revisions: stale });
+        assert.deepEqual([plan.istioVersion, plan.revisions?.defaultRevision], ["1.31.0", "1-31-0"]);
+        const remote = (revisions: IstioRevisionSet) => resolveIstioRemoteArgs({ identity, cluster: handle("sh"), controlPlane: { cluster: handle("hz"), eastWestAddress: "10.0.0.1" }, revisions });
+        assert.deepEqual([remote(stale).resolved.istioVersion, remote(stale).resolved.revisionSet?.defaultRevision], ["1.31.0", "1-31-0"]);
+        const bad = { installed: { "1-31-0": "1.31.0" }, tags: { stable: "default" } };
+        assert.throws(
+            () => planIstioControlPlane("m-hz", { identity, cluster: handle("hz"), revisions: bad }),
+            (e: unknown) => ConfigError.is(e) && e.problems.map((p) => p.path).join() === "revisions.tags.stable",
+        );
+        assert.deepEqual(remote(bad).problems.map((p) => p.path), ["revisions.tags.stable"]);
+        assert.equal(remote(bad).resolved.revisionSet, undefined);
     });
 
     it("rejects istioVersion beside revisions, and a bad set, before registering anything", () => {

@@ -8,9 +8,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
-import { CanonicalPlan, PlanDiff, ROOT, SimulationError, UpgradeSummary, canonicalPlan, classifyUpgrade, diffExitCode, diffPlans, readStackConfig, simulate } from "../support";
+import { CanonicalPlan, PlanDiff, ROOT, UpgradeSummary, canonicalPlan, classifyUpgrade, diffExitCode, diffPlans, expectConfigError, readStackConfig, simulate } from "../support";
 
 type Revisions = { installed: Record<string, string>; tags: Record<string, string>; defaultTag?: string; base?: string };
 
@@ -21,6 +20,12 @@ export const CANARY_STEPS: Readonly<Record<"step0" | "step1" | "step2" | "step3"
     step2: { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "1-31-0", canary: "1-31-0" } },
     step3: { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0", canary: "1-31-0" } },
 };
+
+/** What the diff says when step 3 removes the revision-less control plane without a tag default. */
+const INJECTOR_NOTE =
+    "removing revision default deletes its webhook istio-sidecar-injector: namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true " +
+    "(without istio.io/rev) get no sidecar any more. Check kubectl get ns -l istio-injection=enabled in every cluster and relabel them istio.io/rev=<tag>, " +
+    "or first point mesh.revisions.tags.default at the new revision (docs/upgrade.md, step 2)";
 
 /** Runs a stack file with changes to its config (namespaced keys). */
 async function run(stack: string, change: (config: Record<string, any>) => void = () => undefined) {
@@ -56,18 +61,6 @@ function inputsOf(plan: CanonicalPlan, name: string): Record<string, any> {
     const r = plan.resources.find((x) => x.name === name && x.operation === "register");
     assert.ok(r, `no resource ${name}`);
     return r.inputs as Record<string, any>;
-}
-
-async function expectConfigError(p: Promise<unknown>): Promise<ConfigError> {
-    const err = await p.then(
-        () => assert.fail("the run should have failed"),
-        (e: unknown) => e,
-    );
-    assert.ok(err instanceof SimulationError, String(err));
-    const ce = err.errors.find((e): e is ConfigError => ConfigError.is(e));
-    assert.ok(ce, err.message);
-    assert.deepEqual(err.result.resources.filter((r) => r.type.startsWith("alicloud:") || r.type.startsWith("kubernetes:")), [], "nothing is registered");
-    return ce;
 }
 
 describe("programs: Istio canary upgrade by revision", function () {
@@ -155,8 +148,41 @@ describe("programs: Istio canary upgrade by revision", function () {
         it("step 3 removes the old revision: the only deletes of the whole upgrade", () => {
             const d = diff("step2", "step3");
             assert.deepEqual(changes(d), ["delete mesh-beijing-istiod", "delete mesh-shanghai-istiod"]);
-            assert.deepEqual(steps(classifyUpgrade(d, plans.step2, plans.step3)), ["remove revision: default (1.30.3)"]);
+            const s = classifyUpgrade(d, plans.step2, plans.step3);
+            assert.deepEqual(steps(s), ["remove revision: default (1.30.3)"]);
+            assert.deepEqual(s.notes, [INJECTOR_NOTE]);
             for (const [a, b] of [["before", "step0"], ["step0", "step1"], ["step1", "step2"]]) assert.equal(diff(a, b).counts.delete, 0, `${a} → ${b}`);
+        });
+    });
+
+    describe("prod with tag default (istio-injection=enabled follows the upgrade)", () => {
+        it("step 2 also points tag default at 1-31-0: its webhooks take over, then the revision-less istiod drops its injector; step 3 then loses no selector", async () => {
+            const step2: Revisions = { ...CANARY_STEPS.step2, tags: { ...CANARY_STEPS.step2.tags, default: "1-31-0" } };
+            const step3: Revisions = { ...CANARY_STEPS.step3, tags: { ...CANARY_STEPS.step3.tags, default: "1-31-0" } };
+            const [p1, p2, p3] = [await planWith("prod", CANARY_STEPS.step1), await planWith("prod", step2), await planWith("prod", step3)];
+            const d = diffPlans(p1, p2);
+            assert.deepEqual(changes(d).filter((c) => /istiod|tag/.test(c)), [
+                "create mesh-beijing-tag-default",
+                "create mesh-shanghai-tag-default",
+                "update mesh-beijing-istiod",
+                "update mesh-beijing-tag-stable",
+                "update mesh-shanghai-istiod",
+                "update mesh-shanghai-tag-stable",
+            ]);
+            assert.equal(inputsOf(p2, "mesh-beijing-istiod").values.global.operatorManageWebhooks, true);
+            const istiod = p2.resources.find((r) => r.name === "mesh-beijing-istiod")!;
+            assert.ok(istiod.dependencies.some((u) => u.endsWith("::mesh-beijing-tag-default")), "the injector goes only once tag default injects");
+            const s2 = classifyUpgrade(d, p1, p2);
+            assert.ok(steps(s2).includes("add tag: default → 1-31-0"));
+            assert.ok(
+                s2.notes.includes(
+                    "tag default now answers for namespaces labelled istio-injection=enabled and pods labelled sidecar.istio.io/inject=true: restart their workloads too (kubectl get ns -l istio-injection=enabled, in every cluster)",
+                ),
+                s2.notes.join("\n"),
+            );
+            const last = classifyUpgrade(diffPlans(p2, p3), p2, p3);
+            assert.deepEqual(steps(last), ["remove revision: default (1.30.3)"]);
+            assert.deepEqual(last.notes, []);
         });
     });
 
@@ -243,16 +269,46 @@ describe("programs: Istio canary upgrade by revision", function () {
             assert.equal(e.problems[1].message, "is older than revision 1-31-0 (1.31.0): the CRDs must be at least as new as the newest control plane");
         });
 
-        it("rolling back step 1 without pinning base would downgrade the CRDs: the diff blocks it (exit 3); pinning base keeps them", async () => {
+        it("rolling back step 1 without pinning base would downgrade the CRDs: the diff blocks it (exit 3); pinning base and removing the tag first keeps them", async () => {
             const step1 = await planWith("prod", CANARY_STEPS.step1);
             const back = await planWith("prod", CANARY_STEPS.step0);
             const s = classifyUpgrade(diffPlans(step1, back), step1, back);
-            assert.deepEqual(steps(s), ["downgrade base: 1.31.0 → 1.30.3 (blocking)", "remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0)"]);
+            assert.deepEqual(steps(s), ["downgrade base: 1.31.0 → 1.30.3 (blocking)", "remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0) (blocking)"]);
             assert.equal(s.blocking, true);
+            // The tag canary first (its namespaces' new pods get no sidecar), then the revision, with base pinned.
+            const untagged = await planWith("prod", { ...CANARY_STEPS.step1, tags: { stable: "default" } });
+            const first = classifyUpgrade(diffPlans(step1, untagged), step1, untagged);
+            assert.deepEqual(steps(first), ["remove tag: canary (was 1-31-0)"]);
             const pinned = await planWith("prod", { ...CANARY_STEPS.step0, base: "1.31.0" });
-            const ok = classifyUpgrade(diffPlans(step1, pinned), step1, pinned);
-            assert.deepEqual(steps(ok), ["remove tag: canary (was 1-31-0)", "remove revision: 1-31-0 (1.31.0)"]);
+            const ok = classifyUpgrade(diffPlans(untagged, pinned), untagged, pinned);
+            assert.deepEqual(steps(ok), ["remove revision: 1-31-0 (1.31.0)"]);
             assert.equal(ok.blocking, false);
+        });
+
+        it("removing a revision a tag pointed at in the old plan, in the same change that moves the tag (staging step 1 → step 3), is blocking", async () => {
+            const a = await planWith("staging", CANARY_STEPS.step1);
+            const b = await planWith("staging", CANARY_STEPS.step3);
+            const s = classifyUpgrade(diffPlans(a, b), a, b);
+            assert.deepEqual(steps(s), ["move tag: stable: default → 1-31-0", "validation follows: default → 1-31-0", "gateways follow: 1.30.3 → 1.31.0", "remove revision: default (1.30.3) (blocking)"]);
+            assert.equal(s.blocking, true);
+            assert.ok(
+                s.notes.includes(
+                    "revision default is still in use: tag stable pointed at it before this change; pods it injected lose xDS and certificate renewal when its istiod goes. Move the tags and restart the workloads first, then remove the revision in a change of its own (docs/upgrade.md, step 3), or pass --allow-remove-revision if nothing runs on it",
+                ),
+                s.notes.join("\n"),
+            );
+            const allowed = classifyUpgrade(diffPlans(a, b), a, b, { allowRevisionRemoval: true });
+            assert.equal(allowed.blocking, false);
+        });
+
+        it("replacing the revision-less control plane by a revision in one change (staging without revisions → {1-31-0}) is blocking", async () => {
+            const a = await planWith("staging");
+            const b = await planWith("staging", { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0" } });
+            const s = classifyUpgrade(diffPlans(a, b), a, b);
+            assert.ok(steps(s).includes("add revision: 1-31-0 (1.31.0)"), steps(s).join("\n"));
+            assert.ok(steps(s).includes("remove revision: default (1.30.3) (blocking)"), steps(s).join("\n"));
+            assert.equal(s.blocking, true);
+            assert.ok(s.notes.some((n) => n.startsWith("revision default is still in use: this change adds revision 1-31-0 to replace it;")), s.notes.join("\n"));
         });
 
         it("lowering a revision's version in place is a blocking downgrade", async () => {

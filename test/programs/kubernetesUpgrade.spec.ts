@@ -8,18 +8,17 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { ConfigError } from "../../config/errors";
-import { clusterUpgradeOrder } from "../../config/upgrade";
+import { Day2View, clusterUpgradeOrder, upgradeConfigProblems } from "../../config/upgrade";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import {
     ALICLOUD_FORCE_NEW,
     CanonicalPlan,
     ROOT,
-    SimulationError,
     SimulationOptions,
     canonicalPlan,
     classifyUpgrade,
     diffPlans,
+    expectConfigError,
     readStackConfig,
     simulate,
     stackNames,
@@ -53,18 +52,6 @@ async function planOf(...args: Parameters<typeof run>): Promise<CanonicalPlan> {
     return canonicalPlan(await run(...args), { stack: args[0], project: "ack-mesh" });
 }
 
-async function expectStopped(p: Promise<unknown>): Promise<ConfigError> {
-    const err = await p.then(
-        () => assert.fail("the run should have failed"),
-        (e: unknown) => e,
-    );
-    assert.ok(err instanceof SimulationError, String(err));
-    const ce = err.errors.find((e): e is ConfigError => ConfigError.is(e));
-    assert.ok(ce, err.message);
-    assert.deepEqual(err.result.resources.filter((r) => r.type.startsWith("alicloud:") && !r.type.startsWith("pulumi:providers:")).map((r) => r.type), [], "no cloud resource");
-    return ce;
-}
-
 const both = (v: string) => ({ beijing: v, shanghai: v });
 
 describe("programs: Kubernetes minor upgrade", function () {
@@ -89,11 +76,11 @@ describe("programs: Kubernetes minor upgrade", function () {
                 .sort(),
             [
                 "update beijing-cluster version",
-                "update beijing-np-apps upgradePolicy.kubernetesVersion",
-                "update beijing-np-system upgradePolicy.kubernetesVersion",
+                "update beijing-np-apps upgradePolicy",
+                "update beijing-np-system upgradePolicy",
                 "update shanghai-cluster version",
-                "update shanghai-np-apps upgradePolicy.kubernetesVersion",
-                "update shanghai-np-system upgradePolicy.kubernetesVersion",
+                "update shanghai-np-apps upgradePolicy",
+                "update shanghai-np-system upgradePolicy",
             ],
         );
         assert.equal(d.blocking.length, 0);
@@ -110,6 +97,28 @@ describe("programs: Kubernetes minor upgrade", function () {
         assert.ok(get("beijing-np-system").dependencies.includes(urn("beijing-np-apps")));
         assert.deepEqual(get("beijing-cluster").inputs["upgradePolicy"], { controlPlaneOnly: true });
         assert.deepEqual(get("beijing-np-apps").inputs["rollingPolicy"], { maxParallelism: 1 });
+    });
+
+    it("pools send upgradePolicy only while the pin differs from the running version: once upgraded, a later pool update calls no upgrade API", async () => {
+        // terraform-provider-alicloud resource_alicloud_cs_kubernetes_node_pool.go Update: POST …/upgrade whenever upgrade_policy is set.
+        const pools = (p: CanonicalPlan) => p.resources.filter((r) => r.type === POOL).map((r) => [r.name, r.inputs["upgradePolicy"], r.inputs["rollingPolicy"]]);
+        const upgrading = await planOf("prod", both(TO), UPGRADE, { existingClusters: existing(FROM) });
+        assert.deepEqual(pools(upgrading).map(([n, u]) => [n, u]), [
+            ["beijing-np-apps", { kubernetesVersion: TO }],
+            ["beijing-np-system", { kubernetesVersion: TO }],
+            ["shanghai-np-apps", { kubernetesVersion: TO }],
+            ["shanghai-np-system", { kubernetesVersion: TO }],
+        ]);
+        const done = await planOf("prod", both(TO), UPGRADE, { existingClusters: existing(TO) });
+        assert.deepEqual(pools(done), [
+            ["beijing-np-apps", undefined, { maxParallelism: 1 }],
+            ["beijing-np-system", undefined, { maxParallelism: 1 }],
+            ["shanghai-np-apps", undefined, { maxParallelism: 1 }],
+            ["shanghai-np-system", undefined, { maxParallelism: 1 }],
+        ]);
+        const d = diffPlans(upgrading, done);
+        assert.deepEqual(classifyUpgrade(d, upgrading, done).steps, []);
+        assert.equal(d.counts.replace, 0);
     });
 
     it("remotes upgrade before their primaries", () => {
@@ -145,7 +154,7 @@ describe("programs: Kubernetes minor upgrade", function () {
 
     describe("bad sequences stop the run before anything is created", () => {
         it("a skipped minor version (1.34 → 1.36)", async () => {
-            const e = await expectStopped(run("prod", both(TO), UPGRADE, { existingClusters: existing("1.34.2-aliyun.1") }));
+            const e = await expectConfigError(run("prod", both(TO), UPGRADE, { existingClusters: existing("1.34.2-aliyun.1") }));
             assert.deepEqual(
                 e.problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`),
                 ["beijing", "shanghai"].map(
@@ -156,21 +165,43 @@ describe("programs: Kubernetes minor upgrade", function () {
         });
 
         it("a downgrade (1.36 → 1.35)", async () => {
-            const e = await expectStopped(run("prod", both(FROM), UPGRADE, { existingClusters: existing(TO) }));
+            const e = await expectConfigError(run("prod", both(FROM), UPGRADE, { existingClusters: existing(TO) }));
             assert.deepEqual(e.problems.map((p) => [p.path, p.message]), [
                 ["clusters.beijing.kubernetesVersion", `is older than the ${TO} the existing cluster "prod-beijing" runs; ACK cannot downgrade`],
                 ["clusters.shanghai.kubernetesVersion", `is older than the ${TO} the existing cluster "prod-shanghai" runs; ACK cannot downgrade`],
             ]);
         });
 
+        it("a zone holding as few pool nodes as a batch, counting both ways ACK can spread a pool (floor and ceil per zone)", () => {
+            const view = (pools: Record<string, { size: number; zones: string[] }>, maxParallelism = 1): Day2View => ({
+                mesh: {} as Day2View["mesh"],
+                bookinfo: { enabled: false },
+                clusters: { c: { kubernetesVersion: TO, zones: ["a", "b", "c"], nodePools: pools } },
+                upgrade: { oneClusterAtATime: false, nodePools: { maxParallelism } },
+            });
+            const paths = (v: Day2View) => upgradeConfigProblems(v).map((p) => `${p.path}: ${p.message}`);
+            // 2 nodes over 3 zones: two zones hold exactly 1 (floor 0 was skipped before).
+            assert.deepEqual(paths(view({ p: { size: 2, zones: ["a", "b", "c"] } })), [
+                "clusters.c.nodePools.p: upgrading 1 node(s) at a time can leave zones a, b, c without a healthy node: the pool can have 1 node(s) in each (2 node(s) over 3 zone(s)) and no other pool has one there",
+            ]);
+            // 4 over 3: some zone holds 1.
+            assert.equal(paths(view({ p: { size: 4, zones: ["a", "b", "c"] } })).length, 1);
+            // 6 over 3: 2 in each, a batch of 1 leaves 1; a batch of 2 does not.
+            assert.deepEqual(paths(view({ p: { size: 6, zones: ["a", "b", "c"] } })), []);
+            assert.equal(paths(view({ p: { size: 6, zones: ["a", "b", "c"] } }, 2)).length, 1);
+            // Another pool with two nodes in every zone keeps each zone served; with one, its own batch can empty a zone where p has none.
+            assert.deepEqual(paths(view({ p: { size: 2, zones: ["a", "b", "c"] }, q: { size: 6, zones: ["a", "b", "c"] } })), []);
+            assert.deepEqual(upgradeConfigProblems(view({ p: { size: 2, zones: ["a", "b", "c"] }, q: { size: 3, zones: ["a", "b", "c"] } })).map((x) => x.path), ["clusters.c.nodePools.q"]);
+        });
+
         it("node pool batches that could empty a zone (staging: 3 nodes over 2 zones, one pool)", async () => {
             // Only pinned clusters' pools follow the version: unpinned, the same config passes.
             await run("staging", {}, UPGRADE);
-            const e = await expectStopped(run("staging", { hangzhou: TO, shanghai: TO }, UPGRADE));
+            const e = await expectConfigError(run("staging", { hangzhou: TO, shanghai: TO }, UPGRADE));
             assert.deepEqual(e.problems.map((p) => p.path), ["clusters.hangzhou.nodePools.default", "clusters.shanghai.nodePools.default"]);
             assert.equal(
                 e.problems[0].message,
-                "upgrading 1 node(s) at a time can leave zones cn-hangzhou-h, cn-hangzhou-i without a healthy node: the pool has 1 node(s) in each (size spread over 2 zone(s)) and no other pool has one there",
+                "upgrading 1 node(s) at a time can leave zones cn-hangzhou-h, cn-hangzhou-i without a healthy node: the pool can have 1 node(s) in each (3 node(s) over 2 zone(s)) and no other pool has one there",
             );
         });
     });

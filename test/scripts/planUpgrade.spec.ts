@@ -1,6 +1,7 @@
 /**
  * `npm run plan -- <stack> --diff <old>` on upgrade steps: the CLI prints the "Upgrade steps" table
- * after the diff, and exits 3 on a downgrade even with --allow-replace (docs/upgrade.md).
+ * after the diff, and exits 3 on a downgrade even with --allow-replace, and on removing a revision still in use
+ * unless --allow-remove-revision (docs/upgrade.md).
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -49,7 +50,21 @@ describe("scripts/plan: upgrade steps in --diff", function () {
         assert.deepEqual(table.split("\n").slice(3).map((l) => l.split(/\s{2,}/)[0]), ["upgrade base", "add revision", "add tag"]);
         const back = await run("prod", "--stack-file", step0, "--diff", p1, "--allow-replace");
         assert.equal(back.code, 3);
-        assert.ok(back.out.includes("downgrade base (blocking)  1.31.0 → 1.30.3"), back.out);
-        assert.ok(back.out.endsWith("A downgrade: BLOCKED (exit 3)."), back.out);
+        assert.match(back.out, /^downgrade base \(blocking\) +1\.31\.0 → 1\.30\.3 /m);
+        assert.ok(back.out.endsWith("A downgrade, and a revision still in use removed: BLOCKED (exit 3)."), back.out);
+    });
+
+    it("blocks removing a revision a tag pointed at (exit 3) unless --allow-remove-revision; --allow-replace does not lift it", async () => {
+        const step1 = stackFile(dir, "r1", { installed: { default: "1.30.3", "1-31-0": "1.31.0" }, tags: { stable: "default", canary: "1-31-0" } });
+        const step3 = stackFile(dir, "r3", { installed: { "1-31-0": "1.31.0" }, tags: { stable: "1-31-0", canary: "1-31-0" } });
+        const p1 = path.join(dir, "r1.json");
+        assert.equal((await run("prod", "--stack-file", step1, "--json", p1, "--mermaid")).code, 0);
+        const blocked = await run("prod", "--stack-file", step3, "--diff", p1, "--allow-replace");
+        assert.equal(blocked.code, 3);
+        assert.match(blocked.out, /^remove revision \(blocking\) +default \(1\.30\.3\) /m);
+        assert.ok(blocked.out.endsWith("A revision still in use removed: BLOCKED (exit 3)."), blocked.out);
+        const allowed = await run("prod", "--stack-file", step3, "--diff", p1, "--allow-remove-revision");
+        assert.equal(allowed.code, 0, allowed.out);
+        assert.ok(allowed.out.includes("note: revision default may still be in use (tag stable pointed at it before this change)"), allowed.out);
     });
 });

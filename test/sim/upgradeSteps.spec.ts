@@ -44,6 +44,34 @@ describe("sim/upgradeSteps", () => {
         assert.equal(renderUpgradeSteps(s), "");
     });
 
+    it("a removed revision a tag webhook pointed at is blocking, and says why; --allow-remove-revision lifts only that", () => {
+        const WEBHOOK = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
+        const tag = (rev: string) =>
+            makeCanonicalResource({ urn: urn(WEBHOOK, "t"), type: WEBHOOK, name: "t", inputs: { metadata: { name: "istio-revision-tag-stable", labels: { "istio.io/tag": "stable", "istio.io/rev": rev } } } });
+        const old = release("i", { chart: "istiod", name: "istiod-1-30-3", version: "1.30.3" });
+        const s = steps([old, tag("1-30-3")], [tag("1-30-3")]);
+        assert.deepEqual(s.steps.map((x) => [x.kind, x.subject, x.blocking]), [["remove revision", "1-30-3 (1.30.3)", true]]);
+        assert.equal(
+            renderUpgradeSteps(s),
+            [
+                "",
+                "Upgrade steps:",
+                "step                        subject          resources",
+                "--------------------------  ---------------  ---------",
+                "remove revision (blocking)  1-30-3 (1.30.3)  i",
+                "note: revision 1-30-3 is still in use: tag stable pointed at it before this change; pods it injected lose xDS and certificate renewal when its istiod goes. " +
+                    "Move the tags and restart the workloads first, then remove the revision in a change of its own (docs/upgrade.md, step 3), or pass --allow-remove-revision if nothing runs on it",
+                "A revision still in use removed: BLOCKED (exit 3).",
+            ].join("\n"),
+        );
+        const [o, n] = [plan(old, tag("1-30-3")), plan(tag("1-30-3"))];
+        const allowed = classifyUpgrade(diffPlans(o, n), o, n, { allowRevisionRemoval: true });
+        assert.equal(allowed.blocking, false);
+        assert.deepEqual(allowed.notes, ["revision 1-30-3 may still be in use (tag stable pointed at it before this change): removed because --allow-remove-revision says nothing runs on it"]);
+        // Not in use: no tag pointed at it, nothing added.
+        assert.equal(steps([old, tag("1-31-0")], [tag("1-31-0")]).blocking, false);
+    });
+
     it("renders markdown for a PR comment, with the blocking verdict", () => {
         const s = steps([release("b", { chart: "base", name: "istio-base", version: "1.31.0" })], [release("b", { chart: "base", name: "istio-base", version: "1.30.3" })]);
         assert.equal(

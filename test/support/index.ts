@@ -5,7 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
+import { ConfigError } from "../../config/errors";
 import type { StackConfig } from "../../config/load";
 import { namespaceValues } from "../../config/pulumiConfig";
 import { NetworkPlan, parseAndPlanNetwork } from "../../plan/network";
@@ -13,6 +15,7 @@ import { meshIdentityFromConfig } from "../../plan/mesh";
 import type { MeshIdentity } from "../../components/types";
 
 export * from "../../sim";
+import { SimulationError } from "../../sim";
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -64,4 +67,24 @@ export function twoRegionRaw(): Record<string, unknown> {
             sh: { region: "cn-shanghai", zones: ["cn-shanghai-l"], role: "remote", cni: "terway", slot: 2 },
         },
     };
+}
+
+/**
+ * Awaits a simulated run that must stop on a ConfigError before any cloud or Kubernetes
+ * resource is registered, and returns that error (to assert its exact problems).
+ */
+export async function expectConfigError(run: Promise<unknown>): Promise<ConfigError> {
+    const err = await run.then(
+        () => assert.fail("the run should have failed"),
+        (e: unknown) => e,
+    );
+    assert.ok(err instanceof SimulationError, String(err));
+    const ce = err.errors.find((e): e is ConfigError => ConfigError.is(e));
+    assert.ok(ce, err.message);
+    assert.deepEqual(
+        err.result.resources.filter((r) => r.type.startsWith("alicloud:") || r.type.startsWith("kubernetes:")).map((r) => `${r.type} ${r.name}`),
+        [],
+        "nothing is registered",
+    );
+    return ce;
 }
