@@ -166,10 +166,10 @@ describe("bench: fleet mode", function () {
         const r = await runFleetCase("multi-primary-remote", 3, 1);
         assert.equal(r.key, "fleet:multi-primary-remote:3");
         assert.equal(r.layout, "1 × 2");
-        // In the orchestrator's order: network, the primary, its remotes, one mesh stack per primary, Bookinfo.
+        // In the orchestrator's order: network and ca, the primary, its remotes, one mesh stack per primary, Bookinfo.
         assert.deepEqual(
             r.stacks.map((s) => s.stack),
-            ["network", "cluster-hz-00", "cluster-bj-02", "cluster-sh-01", "mesh-hz-00", "app-bookinfo"],
+            ["network", "ca", "cluster-hz-00", "cluster-bj-02", "cluster-sh-01", "mesh-hz-00", "app-bookinfo"],
         );
         assert.equal(r.largest.registrations, Math.max(...r.stacks.map((s) => s.registrations)));
         assert.equal(r.sum.registrations, r.stacks.reduce((a, s) => a + s.registrations, 0));
