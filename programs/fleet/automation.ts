@@ -25,6 +25,7 @@
  *   unreadable here: each must be given in an environment variable
  *   ({@link secretEnvVar}) and is set as secret config of the stacks that read it.
  */
+import { ConfigError } from "../../config/errors";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, InlineProgramArgs, LocalWorkspaceOptions, OutputMap, Stack, StackNotFoundError, StackSettings } from "@pulumi/pulumi/automation";
@@ -71,15 +72,18 @@ export function secretEnvVar(key: string): string {
 
 /**
  * The plaintext of every secure key, from the environment.
- * @throws Error naming every missing variable
+ * @throws ConfigError naming every missing variable (the orchestrator exits 2)
  */
 export function secretsFromEnv(keys: ReadonlyArray<string>, env: NodeJS.ProcessEnv, file: string): Record<string, string> {
     const missing = keys.filter((k) => env[secretEnvVar(k)] === undefined);
     if (missing.length) {
-        throw new Error(
-            `${file} has secure values encrypted for the monolithic stack, which the fleet's stacks cannot decrypt: ` +
-                missing.map((k) => `${k} (set ${secretEnvVar(k)})`).join(", ") +
-                "; export each as an environment variable and the orchestrator sets it as secret config of the fleet stacks that read it",
+        throw new ConfigError(
+            missing.map((k) => ({
+                path: k,
+                message: `is a secure value of ${file}, encrypted for the monolithic stack, which the fleet's stacks cannot decrypt`,
+                fix: `export it as ${secretEnvVar(k)}; the orchestrator sets it as secret config of the fleet stacks that read it`,
+            })),
+            "The fleet needs the environment file's secure values from the environment",
         );
     }
     return Object.fromEntries(keys.map((k) => [k, env[secretEnvVar(k)]!]));

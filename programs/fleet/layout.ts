@@ -20,7 +20,7 @@ import type { PlannedTopology } from "../ack-mesh/program";
 import { istioRemoteOwnsPair } from "../../components/istioRemote";
 import { remoteSecretPairs, RemoteSecretPair } from "../../components/remoteSecret";
 import type { MeshIdentity } from "../../components/types";
-import { ConfigError } from "../../config/errors";
+import { ConfigError, ConfigProblem } from "../../config/errors";
 import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../../config/load";
 
 /** The layers, in the order `up` runs them (`destroy` runs them backwards). */
@@ -168,23 +168,32 @@ export const FLEET_UNSUPPORTED_HEADING = "The fleet cannot deploy this config";
 /**
  * Stops a `plan`, `preview` or `up` of the fleet on config it does not
  * deploy, rather than ignoring it: `verify.enabled` (the verification Jobs,
- * `MeshVerification`, are built by the monolith only). Pure.
+ * `MeshVerification`, are built by the monolith only) and
+ * `upgrade.oneClusterAtATime` (pacing within one `pulumi up`). Pure.
  * @throws ConfigError naming the key and the fix
  */
 export function checkFleetSupports(planned: Pick<PlannedTopology, "config">): void {
+    const problems: ConfigProblem[] = [];
+    if (planned.config.upgrade?.oneClusterAtATime === true) {
+        problems.push({
+            path: `${CONFIG_NAMESPACE}:upgrade.oneClusterAtATime`,
+            value: true,
+            message:
+                "paces the clusters of one pulumi up (remotes first, primaries last), which only the monolithic program does; the fleet runs primaries before remotes, up to --pool cluster stacks at once",
+            fix: "remove it for the fleet and pace the upgrade by hand: npm run fleet -- up <env> --pool 1 runs one cluster stack at a time (primaries first), or raise kubernetesVersion on one cluster per change",
+        });
+    }
     if (planned.config.verify.enabled) {
-        throw new ConfigError(
-            [
+        problems.push(
                 {
                     path: `${CONFIG_NAMESPACE}:verify.enabled`,
                     value: true,
                     message: "asks for the verification Jobs (MeshVerification), which only the monolithic program builds; the fleet would silently leave them out",
                     fix: "set it to false for the fleet and, once the fleet is up, run npm run verify -- <env> --outputs <file>, the file holding the cluster stacks' kubeconfig, ingressAddress and eastWestAddress outputs as kubeconfigs, ingressAddresses and eastWestAddresses by cluster; or deploy this environment with the monolith (programs/ack-mesh)",
                 },
-            ],
-            FLEET_UNSUPPORTED_HEADING,
         );
     }
+    if (problems.length) throw new ConfigError(problems, FLEET_UNSUPPORTED_HEADING);
 }
 
 /**

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { InlineProgramArgs, LocalWorkspaceOptions, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { ConfigError } from "../../config/errors";
+import { ConfigError, formatProblem } from "../../config/errors";
 import { planTopology } from "../../programs/ack-mesh/program";
 import {
     CA_ROOT_CONFIG_KEYS,
@@ -151,6 +151,26 @@ describe("fleet layout", () => {
                         "Fix: set it to false for the fleet and, once the fleet is up, run npm run verify -- <env> --outputs <file>, the file holding the cluster stacks' kubeconfig, ingressAddress and eastWestAddress outputs as kubeconfigs, ingressAddresses and eastWestAddresses by cluster; or deploy this environment with the monolith (programs/ack-mesh)",
         );
         assert.doesNotThrow(() => checkFleetSupports(planned("staging")));
+    });
+
+    it("stops plan, preview and up on upgrade.oneClusterAtATime, which only the monolith paces; both problems at once", () => {
+        const raw = stackRaw("staging");
+        let caught: unknown;
+        try {
+            checkFleetSupports(planTopology({ ...raw, verify: { enabled: true }, upgrade: { oneClusterAtATime: true } }));
+        } catch (e) {
+            caught = e;
+        }
+        assert.ok(caught instanceof ConfigError);
+        assert.deepEqual(
+            caught.problems.map((p) => p.path),
+            ["ack-mesh:upgrade.oneClusterAtATime", "ack-mesh:verify.enabled"],
+        );
+        assert.equal(
+            formatProblem(caught.problems[0]),
+            "ack-mesh:upgrade.oneClusterAtATime: paces the clusters of one pulumi up (remotes first, primaries last), which only the monolithic program does; the fleet runs primaries before remotes, up to --pool cluster stacks at once (got true). " +
+                "Fix: remove it for the fleet and pace the upgrade by hand: npm run fleet -- up <env> --pool 1 runs one cluster stack at a time (primaries first), or raise kubernetesVersion on one cluster per change",
+        );
     });
 
     it("gives the mesh stacks every primary × other cluster pair except a remote's own secret in its primary", () => {
@@ -571,11 +591,12 @@ describe("Automation API runner (fake openStack)", () => {
         assert.deepEqual(secretsFromEnv(["ack-mesh:caRootKey"], { ACK_MESH_CAROOTKEY: "k" }, "f.yaml"), { "ack-mesh:caRootKey": "k" });
         assert.throws(
             () => secretsFromEnv(["ack-mesh:caRootCert", "ack-mesh:caRootKey"], { ACK_MESH_CAROOTKEY: "k" }, "stacks/Pulumi.prod.yaml"),
-            {
-                message:
-                    "stacks/Pulumi.prod.yaml has secure values encrypted for the monolithic stack, which the fleet's stacks cannot decrypt: ack-mesh:caRootCert (set ACK_MESH_CAROOTCERT); " +
-                    "export each as an environment variable and the orchestrator sets it as secret config of the fleet stacks that read it",
-            },
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                e.message ===
+                    "The fleet needs the environment file's secure values from the environment (1 problem):\n" +
+                        "  - ack-mesh:caRootCert: is a secure value of stacks/Pulumi.prod.yaml, encrypted for the monolithic stack, which the fleet's stacks cannot decrypt. " +
+                        "Fix: export it as ACK_MESH_CAROOTCERT; the orchestrator sets it as secret config of the fleet stacks that read it",
         );
     });
 });
