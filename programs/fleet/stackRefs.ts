@@ -89,7 +89,7 @@ export interface ExportedReaderToken {
     readonly caData: string;
 }
 
-/** Plug-in CA material of one control plane, as the `network` stack exports it (inside the secret `cacerts`). */
+/** Plug-in CA material of one control plane, as the `ca` stack exports it (inside the secret `cacerts`). */
 export type ExportedCacerts = { readonly [K in keyof MeshClusterCacerts]: string };
 
 /**
