@@ -227,6 +227,10 @@ export async function fleetMain(
     io: PlanIO = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
     openStack: OpenStack = openLiveStack,
 ): Promise<number> {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(FLEET_USAGE);
+        return 0;
+    }
     let args: FleetArgs;
     try {
         args = parseFleetArgs(argv);

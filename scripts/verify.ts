@@ -271,6 +271,10 @@ export function commandLineLive(dir: string): Live {
  * @param now a run id for the Job names (they must not clash with the component's)
  */
 export async function main(argv: readonly string[], io: VerifyIO, live?: Live, now: number = Date.now()): Promise<number> {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(USAGE);
+        return 0;
+    }
     let args: VerifyArgs;
     let plan: VerificationPlan;
     let podRanges: Record<string, string[]>;

@@ -22,6 +22,6 @@ export { readStackConfig } from "../sim/stackConfig";
 export type { StackConfig as StackFileConfig } from "../sim/stackConfig";
 export { Secret, UNKNOWN, containsSecret, containsUnknown, isSecretAt, redact, unwrapSecrets } from "../sim/values";
 export type { Unknown } from "../sim/values";
-export type { InvokeHandler, ResourceHandler, SimExistingCluster } from "../sim/cloud";
+export type { InvokeHandler, ResourceHandler, SimExistingCluster, SimJobFailure } from "../sim/cloud";
 export { CATALOG } from "../sim/catalogData";
 export type { CatalogKubernetesVersion, CatalogRegion, CatalogSource, CatalogZone, SimCatalog } from "../sim/catalog";

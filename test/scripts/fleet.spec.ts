@@ -8,7 +8,7 @@ import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { OpenStack } from "../../programs/fleet/automation";
-import { fleetMain } from "../../scripts/fleet";
+import { FLEET_USAGE, fleetMain } from "../../scripts/fleet";
 import { ROOT } from "../support";
 
 function capture() {
@@ -50,6 +50,13 @@ describe("npm run fleet -- plan", function () {
         const c = capture();
         assert.equal(await fleetMain(["plan"], c.io), 2);
         assert.ok(c.err[0].startsWith("missing <env>\nusage: npm run fleet -- plan|preview|up|destroy <env>"), c.err[0]);
+    });
+
+    it("--help prints the usage and exits 0, whatever else is on the line", async () => {
+        const c = capture();
+        assert.equal(await fleetMain(["--help"], c.io), 0);
+        assert.deepEqual([c.out, c.err], [[FLEET_USAGE], []]);
+        assert.equal(await fleetMain(["up", "-h"], capture().io), 0);
     });
 });
 

@@ -141,6 +141,12 @@ describe("npm run verify", () => {
         assert.deepEqual(applied.filter((a) => a.manifest.kind === "Role").map((a) => a.cluster), ["hangzhou", "shanghai"]);
     });
 
+    it("--help prints the usage and exits 0 without reading a stack", async () => {
+        const o = io();
+        assert.equal(await main(["--help"], o.io, fakeLive({}).live), 0);
+        assert.deepEqual([o.out, o.err], [[USAGE], []]);
+    });
+
     it("exits 2 on a usage error, a bad stack or unusable outputs", async () => {
         const o = io();
         assert.equal(await main(["prod", "--bogus"], o.io, fakeLive({}).live), 2);
