@@ -143,7 +143,8 @@ async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(out, JSON.stringify(result));
 }
 
-if (require.main === module) {
+/** Runs a case script's `main` as the process: exit 0 when it resolves, 1 with the stack when it throws. */
+export function runAsProcess(main: (argv: string[]) => Promise<void>): void {
     main(process.argv.slice(2)).then(
         () => process.exit(0),
         (e: unknown) => {
@@ -152,3 +153,5 @@ if (require.main === module) {
         },
     );
 }
+
+if (require.main === module) runAsProcess(main);

@@ -13,7 +13,7 @@
  */
 import * as fs from "fs";
 import { simulateFleet } from "../programs/fleet/simulate";
-import { median, timeFloor } from "./case";
+import { median, runAsProcess, timeFloor } from "./case";
 import { generateTopology, layoutLabel, Mode, MODES, validateTopology } from "./topology";
 
 /** One stack of a fleet case. */
@@ -104,12 +104,4 @@ async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(out, JSON.stringify(await runFleetCase(mode as Mode, Number(n), Number(runs))));
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        () => process.exit(0),
-        (e: unknown) => {
-            console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runAsProcess(main);
