@@ -11,8 +11,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../config/defaults";
 import { ConfigError, ConfigProblem } from "../config/errors";
-import { IstioControlPlane, MeshMtlsMode } from "./istioControlPlane";
-import { IstioRemote, istioRemoteOwnsPair } from "./istioRemote";
+import { IstioControlPlane, IstioControlPlaneArgs, MeshMtlsMode } from "./istioControlPlane";
+import { IstioRemote, IstioRemoteArgs, istioRemoteOwnsPair } from "./istioRemote";
 import { HelmValues, istioHubProblem } from "./istioValues";
 import { MeshCaAlgorithm, MeshCaRoot, MeshCertificateAuthority } from "./meshCertificateAuthority";
 import { ReaderToken, readerTokenFromSecret, RemoteSecret, remoteSecretPairs } from "./remoteSecret";
@@ -147,6 +147,63 @@ function networkReadiness(identity: MeshIdentity, given: NetworkReadyFor = () =>
     };
 }
 
+/**
+ * The settings every Istio component of a mesh gets the same way: the
+ * version (or revision set), chart source, image hub, mTLS, DNS capture and
+ * values overrides. {@link IstioMesh} takes them from its args; the fleet's
+ * per-cluster stacks (programs/fleet) from the stack config.
+ */
+export type IstioMeshSettings = Pick<IstioMeshArgs, "istioVersion" | "revisions" | "chartRepository" | "hub" | "mtls" | "dnsCapture" | "valuesOverride">;
+
+/** One in-place version, or the revision set that carries its versions. */
+function versionOf(s: IstioMeshSettings): Pick<IstioControlPlaneArgs, "istioVersion" | "revisions"> {
+    return s.revisions ? { revisions: s.revisions } : { istioVersion: s.istioVersion ?? DEFAULTS.istioVersion };
+}
+
+/**
+ * The `IstioControlPlane` args of one control plane of a mesh: the mesh's
+ * {@link IstioMeshSettings} plus what is the cluster's own. Pure. Used by
+ * {@link IstioMesh} and by the fleet's cluster stacks, so both install a
+ * control plane the same way.
+ */
+export function controlPlaneArgs(
+    settings: IstioMeshSettings,
+    own: Pick<IstioControlPlaneArgs, "identity" | "cluster" | "cacerts" | "sharedRoot" | "ingressGateway">,
+): IstioControlPlaneArgs {
+    return {
+        identity: own.identity,
+        cluster: own.cluster,
+        ...versionOf(settings),
+        ...(own.cacerts !== undefined ? { cacerts: own.cacerts } : {}),
+        sharedRoot: own.sharedRoot,
+        mtls: settings.mtls,
+        dnsCapture: settings.dnsCapture,
+        ingressGateway: own.ingressGateway,
+        valuesOverride: settings.valuesOverride ?? {},
+        chartRepository: settings.chartRepository,
+        hub: settings.hub,
+    };
+}
+
+/**
+ * The `IstioRemote` args of one remote of a mesh: the mesh's
+ * {@link IstioMeshSettings} (the overrides of the charts a remote installs)
+ * plus its cluster and its control plane. Pure. Used by {@link IstioMesh}
+ * and by the fleet's cluster stacks.
+ */
+export function remoteArgs(settings: IstioMeshSettings, own: Pick<IstioRemoteArgs, "identity" | "cluster" | "controlPlane">): IstioRemoteArgs {
+    const overrides = settings.valuesOverride ?? {};
+    return {
+        identity: own.identity,
+        cluster: own.cluster,
+        controlPlane: own.controlPlane,
+        ...versionOf(settings),
+        chartRepository: settings.chartRepository,
+        hub: settings.hub,
+        valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
+    };
+}
+
 /** Istio installed across the mesh's clusters. */
 export class IstioMesh extends pulumi.ComponentResource {
     /** Control planes by cluster name. */
@@ -177,8 +234,6 @@ export class IstioMesh extends pulumi.ComponentResource {
         super(ISTIO_MESH_TYPE, name, {}, opts);
         const { identity, clusters: handles } = args;
         // One or the other: a revision set carries its versions (each component checks and resolves it).
-        const version = args.revisions ? { revisions: args.revisions } : { istioVersion: args.istioVersion ?? DEFAULTS.istioVersion };
-        const overrides = args.valuesOverride ?? {};
         const sharedRoot = args.sharedRoot ?? identity.controlPlanes.length > 1;
         const ingress = new Set(args.ingressGateways ?? identity.controlPlanes);
 
@@ -190,19 +245,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         for (const cluster of identity.controlPlanes) {
             controlPlanes[cluster] = new IstioControlPlane(
                 `${name}-${cluster}`,
-                {
-                    identity,
-                    cluster: handles[cluster],
-                    ...version,
-                    cacerts: this.ca?.cacerts[cluster],
-                    sharedRoot,
-                    mtls: args.mtls,
-                    dnsCapture: args.dnsCapture,
-                    ingressGateway: ingress.has(cluster),
-                    valuesOverride: overrides,
-                    chartRepository: args.chartRepository,
-                    hub: args.hub,
-                },
+                controlPlaneArgs(args, { identity, cluster: handles[cluster], cacerts: this.ca?.cacerts[cluster], sharedRoot, ingressGateway: ingress.has(cluster) }),
                 { parent: this },
             );
         }
@@ -212,7 +255,7 @@ export class IstioMesh extends pulumi.ComponentResource {
             const primary = controlPlanes[c.controlledBy];
             remotes[c.clusterName] = new IstioRemote(
                 `${name}-${c.clusterName}`,
-                {
+                remoteArgs(args, {
                     identity,
                     cluster: handles[c.clusterName],
                     controlPlane: {
@@ -222,11 +265,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                         dependsOn: [...Object.values(primary.istiods), ...networkReady(c.controlledBy, c.clusterName)],
                         istiodExposure: primary.istiodExposure,
                     },
-                    ...version,
-                    chartRepository: args.chartRepository,
-                    hub: args.hub,
-                    valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
-                },
+                }),
                 { parent: this },
             );
         }

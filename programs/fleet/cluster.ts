@@ -26,6 +26,7 @@ import { ConfigError } from "../../config/errors";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { IstioControlPlane } from "../../components/istioControlPlane";
 import { IstioRemote } from "../../components/istioRemote";
+import { controlPlaneArgs, remoteArgs } from "../../components/istioMesh";
 import { preflightPlan, PreflightPlan, runPreflight } from "../../components/preflight";
 import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/remoteSecret";
 import { meshTags } from "../../components/types";
@@ -92,8 +93,6 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     });
 
     const settings = istioSettings(config);
-    // With revisions (canary upgrades) each revision carries its version; without, one in-place install (as IstioMesh does).
-    const version = settings.revisions ? { revisions: settings.revisions } : { istioVersion: settings.istioVersion };
     const self = identity.clusters[name];
     let readerToken: ReaderToken | undefined;
     let eastWestAddress: pulumi.Output<string> | undefined;
@@ -107,40 +106,37 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
                   if (!mine) throw new Error(`the ca stack exports no CA material for control plane "${name}": run the network layer first`);
                   return mine;
               });
-        const cp = new IstioControlPlane(`mesh-${name}`, {
-            identity,
-            cluster: cluster.handle,
-            ...version,
-            ...(cacerts ? { cacerts: { caCertPem: cacerts.caCertPem, caKeyPem: cacerts.caKeyPem, rootCertPem: cacerts.rootCertPem, certChainPem: cacerts.certChainPem } } : {}),
-            sharedRoot: sharesRoot(planned),
-            mtls: settings.mtls,
-            dnsCapture: settings.dnsCapture,
-            ingressGateway: ingressClusters(config, identity).includes(name),
-            valuesOverride: settings.valuesOverride,
-            chartRepository: settings.chartRepository,
-            hub: settings.hub,
-        });
+        // The same args as IstioMesh gives a control plane (controlPlaneArgs).
+        const cp = new IstioControlPlane(
+            `mesh-${name}`,
+            controlPlaneArgs(settings, {
+                identity,
+                cluster: cluster.handle,
+                ...(cacerts ? { cacerts: { caCertPem: cacerts.caCertPem, caKeyPem: cacerts.caKeyPem, rootCertPem: cacerts.rootCertPem, certChainPem: cacerts.certChainPem } } : {}),
+                sharedRoot: sharesRoot(planned),
+                ingressGateway: ingressClusters(config, identity).includes(name),
+            }),
+        );
         readerToken = cp.readerToken;
         eastWestAddress = cp.eastWestAddress;
         ingressAddress = cp.ingressAddress;
     } else {
         const primary = self.controlledBy;
-        const overrides = settings.valuesOverride ?? {};
-        const remote = new IstioRemote(`mesh-${name}`, {
-            identity,
-            cluster: cluster.handle,
-            controlPlane: {
-                cluster: refs.handle(identity, primary, config.clusters[primary].cni),
-                eastWestAddress: refs.cluster(primary).requireOutput(OUTPUTS.eastWestAddress) as pulumi.Output<string>,
-                // The primary's istiod reads this cluster's API server: the secret waits for the rules of this
-                // cluster's group that admit the primary (the primary's own group, in its stack, already admits this one).
-                dependsOn: sg.rulesAdmitting(name, primary),
-            },
-            ...version,
-            chartRepository: settings.chartRepository,
-            hub: settings.hub,
-            valuesOverride: { base: overrides.base, istiod: overrides.istiod, eastWestGateway: overrides.eastWestGateway },
-        });
+        // The same args as IstioMesh gives a remote (remoteArgs).
+        const remote = new IstioRemote(
+            `mesh-${name}`,
+            remoteArgs(settings, {
+                identity,
+                cluster: cluster.handle,
+                controlPlane: {
+                    cluster: refs.handle(identity, primary, config.clusters[primary].cni),
+                    eastWestAddress: refs.cluster(primary).requireOutput(OUTPUTS.eastWestAddress) as pulumi.Output<string>,
+                    // The primary's istiod reads this cluster's API server: the secret waits for the rules of this
+                    // cluster's group that admit the primary (the primary's own group, in its stack, already admits this one).
+                    dependsOn: sg.rulesAdmitting(name, primary),
+                },
+            }),
+        );
         // Every remote is read by its primary at least, so it always has a reader token.
         readerToken = readersOf(identity, name).length > 0 ? readerTokenFromSecret(remote.readerToken) : undefined;
         eastWestAddress = remote.eastWestAddress;

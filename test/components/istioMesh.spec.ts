@@ -3,7 +3,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as random from "@pulumi/random";
-import { IstioMesh } from "../../components/istioMesh";
+import { controlPlaneArgs, IstioMesh, remoteArgs } from "../../components/istioMesh";
+import { DEFAULTS } from "../../config/defaults";
 import { clusterHandleFromKubeconfig, ClusterHandle, createMeshIdentity, MeshIdentity } from "../../components/types";
 import { ConfigError } from "../../config/errors";
 import { promiseOf, Secret, simulate, SimulationResult } from "../support";
@@ -262,5 +263,46 @@ describe("IstioMesh", () => {
                 return true;
             },
         );
+    });
+});
+
+describe("controlPlaneArgs / remoteArgs: the args IstioMesh and the fleet's cluster stacks give each component", () => {
+    const identity = createMeshIdentity({
+        meshId: "m",
+        clusters: [
+            { clusterName: "p", network: "n1", region: "cn-hangzhou", controlPlane: true },
+            { clusterName: "r", network: "n1", region: "cn-hangzhou", controlPlane: false, controlledBy: "p" },
+        ],
+    });
+    const cluster = {} as ClusterHandle;
+    const overrides = { base: { a: 1 }, istiod: { b: 2 }, ingressGateway: { c: 3 }, eastWestGateway: { d: 4 } };
+
+    it("a control plane: the mesh settings plus its own; the in-place version defaults to the pinned one", () => {
+        assert.deepEqual(controlPlaneArgs({ mtls: "STRICT", dnsCapture: true, valuesOverride: overrides, chartRepository: "oci://r/c", hub: "r/h" }, { identity, cluster, sharedRoot: false, ingressGateway: true }), {
+            identity,
+            cluster,
+            istioVersion: DEFAULTS.istioVersion,
+            sharedRoot: false,
+            mtls: "STRICT",
+            dnsCapture: true,
+            ingressGateway: true,
+            valuesOverride: overrides,
+            chartRepository: "oci://r/c",
+            hub: "r/h",
+        });
+    });
+
+    it("a remote: the overrides of the charts a remote installs only, and the revision set instead of a version", () => {
+        const revisions = { installed: { "1-30-3": "1.30.3" }, tags: { stable: "1-30-3" } };
+        const controlPlane = { cluster, eastWestAddress: "10.0.0.1" };
+        assert.deepEqual(remoteArgs({ revisions, istioVersion: "1.30.3", valuesOverride: overrides }, { identity, cluster, controlPlane }), {
+            identity,
+            cluster,
+            controlPlane,
+            revisions,
+            chartRepository: undefined,
+            hub: undefined,
+            valuesOverride: { base: { a: 1 }, istiod: { b: 2 }, eastWestGateway: { d: 4 } },
+        });
     });
 });
