@@ -453,7 +453,8 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                     `put ${key} on network ${primary.network}, or set mesh.networks: multi-network (every cluster then gets an east-west gateway)`,
                     c.network,
                 );
-            } else if (c.network !== undefined && explicit.length > 1) {
+            } else if (c.network !== undefined && explicit.length > 1 && c.network !== majorityNetwork(clusterEntries)) {
+                // Only the clusters off the network most of them name (all of them when none has a majority).
                 problems.add(
                     `${base}.network`,
                     `a flat mesh has one network, but the clusters name ${explicit.length} (${explicit.join(", ")})`,
@@ -655,6 +656,14 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         verify: { ...parsed.verify },
         protect: parsed.protect,
     };
+}
+
+/** The network that more clusters name than any other, if one does (`clusters.<name>.network`). */
+function majorityNetwork(clusterEntries: ReadonlyArray<[string, ParsedCluster]>): string | undefined {
+    const counts = new Map<string, number>();
+    for (const [, c] of clusterEntries) if (c.network !== undefined) counts.set(c.network, (counts.get(c.network) ?? 0) + 1);
+    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    return ranked.length > 0 && (ranked.length === 1 || ranked[0][1] > ranked[1][1]) ? ranked[0][0] : undefined;
 }
 
 function resolveBookinfo(parsed: ParsedStackConfig, clusters: Record<string, ClusterConfig>, problems: ProblemCollector): BookinfoConfig {

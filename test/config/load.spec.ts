@@ -778,20 +778,26 @@ describe("config/load: exact error messages", () => {
             ]);
         });
 
-        it("a remote on another network than its primary in a flat mesh (no east-west path)", () => {
+        it("a remote on another network than its primary in a flat mesh (no east-west path): only the odd one out is named", () => {
             const raw = fleet();
             raw.mesh.networks = "flat";
             for (const c of Object.values<any>(raw.clusters)) c.network = "net-hz";
             raw.clusters["sh-apps"].network = "net-sh";
-            const flat = (c: string) =>
-                `  - clusters.${c}.network: a flat mesh has one network, but the clusters name 2 (net-hz, net-sh) (got "net-hz"). Fix: use the same network name everywhere, or set mesh.networks: multi-network`;
             expectMessage(raw, [
-                "Invalid ack-mesh configuration (4 problems):",
-                flat("hz-apps"),
-                flat("hz"),
+                "Invalid ack-mesh configuration (1 problem):",
                 "  - clusters.sh-apps.network: the remote is on network net-sh but its primary sh is on net-hz, and a flat mesh has no east-west gateways to join two networks (the remote's pods could not reach the primary's workloads, nor the primary's the remote's) (got \"net-sh\"). Fix: put sh-apps on network net-hz, or set mesh.networks: multi-network (every cluster then gets an east-west gateway)",
-                flat("sh"),
             ]);
+        });
+
+        it("a flat mesh whose clusters name two networks equally often: every cluster that names one is shown", () => {
+            const raw = fleet();
+            raw.mesh.networks = "flat";
+            for (const c of Object.values<any>(raw.clusters)) c.network = "net-hz";
+            raw.clusters.sh.network = "net-sh";
+            raw.clusters["sh-apps"].network = "net-sh";
+            const flat = (c: string, n: string) =>
+                `  - clusters.${c}.network: a flat mesh has one network, but the clusters name 2 (net-hz, net-sh) (got "${n}"). Fix: use the same network name everywhere, or set mesh.networks: multi-network`;
+            expectMessage(raw, ["Invalid ack-mesh configuration (4 problems):", flat("hz-apps", "net-hz"), flat("hz", "net-hz"), flat("sh-apps", "net-sh"), flat("sh", "net-sh")]);
         });
 
         it("no primary at all", () => {
