@@ -25,6 +25,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../config/errors";
+import { isPlainRecord } from "../config/constants";
 import { namespaceValues } from "../config/pulumiConfig";
 import { readStackConfig } from "../sim/stackConfig";
 import { planTopology } from "../programs/ack-mesh/program";
@@ -122,9 +123,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     return args as VerifyArgs;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const strings = (v: unknown): Record<string, string> =>
-    isRecord(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+    isPlainRecord(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
 
 /**
  * Reads what the checks need from the stack outputs (the program's
@@ -133,7 +133,7 @@ const strings = (v: unknown): Record<string, string> =>
  * @throws VerifyUsageError naming every missing output
  */
 export function parseStackOutputs(raw: unknown, plan: VerificationPlan): VerifyOutputs {
-    const o = isRecord(raw) ? raw : {};
+    const o = isPlainRecord(raw) ? raw : {};
     const out: VerifyOutputs = { kubeconfigs: strings(o.kubeconfigs), ingressAddresses: strings(o.ingressAddresses), eastWestAddresses: strings(o.eastWestAddresses) };
     const missing = new Set<string>();
     for (const c of plan.checks) {

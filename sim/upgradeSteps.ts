@@ -27,6 +27,7 @@ import type { CanonicalPlan, CanonicalResource } from "./canonical";
 import type { PlanDiff, RenderFormat } from "./diff";
 import { markdownCell, markdownTable, textTable } from "./diff";
 import { compareVersions } from "../config/versions";
+import { isPlainRecord } from "../config/constants";
 
 export { compareVersions };
 
@@ -87,7 +88,7 @@ const CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes";
 const NODE_POOL = "alicloud:cs/nodePool:NodePool";
 
 type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Rec) : {});
+const rec = (v: unknown): Rec => (isPlainRecord(v) ? v : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** Chart name of a release's inputs: the last path segment of `chart` (an OCI reference ends in it). */
