@@ -410,6 +410,9 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         }
     }
 
+    // The network names the clusters give (a flat mesh has one), and the one most of them give, if any.
+    const explicit = [...new Set(clusterEntries.map(([, x]) => x.network).filter((n): n is string => n !== undefined))];
+    const majority = majorityNetwork(clusterEntries);
     const resolvedClusters: [string, ClusterConfig][] = [];
     const displayNames = new Map<string, string>();
     for (const [key, c] of clusterEntries) {
@@ -443,7 +446,6 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
         let network: string;
         if (mesh.networks === "flat") {
             network = DEFAULTS.flatNetworkName;
-            const explicit = [...new Set(clusterEntries.map(([, x]) => x.network).filter((n): n is string => n !== undefined))];
             if (explicit.length === 1) network = explicit[0];
             const primary = c.role === "remote" ? parsed.clusters[controlPlane] : undefined;
             if (c.network !== undefined && explicit.length > 1 && primary?.network !== undefined && primary.network !== c.network) {
@@ -453,7 +455,7 @@ function resolve(parsed: ParsedStackConfig, raw: Record<string, unknown>, proble
                     `put ${key} on network ${primary.network}, or set mesh.networks: multi-network (every cluster then gets an east-west gateway)`,
                     c.network,
                 );
-            } else if (c.network !== undefined && explicit.length > 1 && c.network !== majorityNetwork(clusterEntries)) {
+            } else if (c.network !== undefined && explicit.length > 1 && c.network !== majority) {
                 // Only the clusters off the network most of them name (all of them when none has a majority).
                 problems.add(
                     `${base}.network`,
