@@ -2,20 +2,13 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PRICING_PAGES, main, parseArgs, PlanIO } from "../../scripts/plan";
+import { PRICING_PAGES, parseArgs } from "../../scripts/plan";
 import { ALIBABA_LB_ADDRESS_TYPE, CanonicalPlan, CanonicalResource, dependencyGraph } from "../../sim";
 import { upTimes } from "../../bench/analysis";
+import { runPlan as run } from "../support/planCli";
 import { ROOT, stackNames } from "../support";
 import { VERIFY_CLIENT_IMAGE } from "../../plan/verify";
 
-/** Runs the CLI in-process and captures its output. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: PlanIO = { out: (t) => out.push(t), err: (t) => err.push(t) };
-  const code = await main(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 describe("npm run plan (scripts/plan.ts)", () => {
   let tmp: string;

@@ -8,16 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { PlanIO, main } from "../../scripts/plan";
+import { runPlan as run } from "../support/planCli";
 import { ROOT } from "../support";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: PlanIO = { out: (t) => out.push(t), err: (t) => err.push(t) };
-    const code = await main(argv, io);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 /** prod's stack file with `mesh.revisions` set, written to `<dir>/<step>/Pulumi.prod.yaml`. */
 function stackFile(dir: string, step: string, revisions: unknown): string {
