@@ -61,7 +61,7 @@ function parseArgs(argv: string[]): Options {
         if (a === "--json") opts.json = value();
         else if (a === "--sizes") opts.sizes = value().split(",").map(Number);
         else if (a === "--modes") opts.modes = value().split(",").filter(Boolean) as Mode[];
-        else if (a === "--sizes-fleet" || a === "--fleet-sizes") opts.fleetSizes = value().split(",").filter(Boolean).map(Number);
+        else if (a === "--fleet-sizes") opts.fleetSizes = value().split(",").filter(Boolean).map(Number);
         else if (a === "--fleet-modes") opts.fleetModes = value().split(",").filter(Boolean) as Mode[];
         else if (a === "--runs") opts.runs = Number(value());
         else if (a === "--heap-mb") opts.heapMb = Number(value());
