@@ -6,7 +6,7 @@
  *             per stack the resource counts and the critical path, for the
  *             fleet the simulated `up` time with the pool
  *   preview   live: preview every stack in order (Automation API; needs the Pulumi CLI)
- *   up        live: update every stack in order (network → primaries → remotes → mesh → apps)
+ *   up        live: update every stack in order (network → security groups → primaries → remotes → mesh → apps)
  *   destroy   live: destroy every stack in reverse order
  *
  * Options:
@@ -67,8 +67,8 @@ export const FLEET_USAGE = [
     "                       [--backend <url>] [--secrets-provider <p>] [--work-dir <dir>] [--json <dir>] [--diff <dir>]",
     "  plan       offline: simulate every stack in order; resource counts, critical paths, fleet time with the pool",
     "  preview    preview every stack in order (Pulumi Automation API; needs the pulumi CLI)",
-    "  up         update every stack: network → primaries → remotes → mesh → apps",
-    "  destroy    destroy every stack: apps → mesh → remotes → primaries → network",
+    "  up         update every stack: network → security groups → primaries → remotes → mesh → apps",
+    "  destroy    destroy every stack: apps → mesh → remotes → primaries → security groups → network",
     `  --pool <n>              stacks at once per layer (default ${DEFAULT_POOL})`,
     "  --stack-file <path>     config file instead of stacks/Pulumi.<env>.yaml",
     "  --backend <url>         state backend (default $PULUMI_BACKEND_URL, else file://<work dir>/state; s3://… for OSS)",

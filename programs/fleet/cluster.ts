@@ -6,12 +6,12 @@
  *    is declared when it was not (a preview goes on, with what it reads
  *    from the network stack unknown).
  * 2. Preflight of this cluster (its Kubernetes version decision).
- * 3. Its security group and every ingress rule into it
- *    (`SecurityGroupPeering` with `clusters: [name]`): the peers' ranges
- *    come from the plan, never from the peers' stacks.
- * 4. The ACK cluster and its node pools (`ackClusterFor`, as the monolith),
- *    in the VPC and vSwitches the `network` stack exports.
- * 5. Istio: a primary gets `IstioControlPlane` (with its intermediate CA
+ * 3. The ACK cluster and its node pools (`ackClusterFor`, as the monolith),
+ *    in the VPC and vSwitches the `network` stack exports and the security
+ *    group its `sg-<name>` stack exports (`securityGroups.ts`: the group and
+ *    every ingress rule into it, created in the layer before this one, so
+ *    the rules between this cluster and its primary exist before its Istio).
+ * 4. Istio: a primary gets `IstioControlPlane` (with its intermediate CA
  *    from the `ca` stack when the mesh shares a root); a remote gets
  *    `IstioRemote`, whose remote secret goes into its primary through a
  *    Kubernetes provider built from the primary stack's exported kubeconfig,
@@ -23,7 +23,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
-import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { IstioControlPlane } from "../../components/istioControlPlane";
 import { IstioRemote } from "../../components/istioRemote";
 import { controlPlaneArgs, remoteArgs } from "../../components/istioMesh";
@@ -33,8 +32,8 @@ import { meshTags } from "../../components/types";
 import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { sharesRoot } from "./ca";
 import { fleetTopology } from "./config";
-import { CA_STACK_ID, clusterStackId } from "./layout";
-import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, NetworkClusterOutputs, OUTPUTS, unknownOutput } from "./stackRefs";
+import { CA_STACK_ID, clusterStackId, securityGroupStackId } from "./layout";
+import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, networkClusterOutputs, OUTPUTS } from "./stackRefs";
 
 /** The preflight of one cluster: its region and its own checks only (the `network` stack checked the attachments and NAT gateways). Pure. */
 export function clusterPreflight(plan: PreflightPlan, cluster: string): PreflightPlan {
@@ -63,29 +62,14 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     const preflight = await runPreflight(clusterPreflight(preflightPlan(config, network, ownerTags), name), providers);
 
     const plan = network.clusters[name];
-    const fromNetwork = current
-        ? (net.requireOutput(OUTPUTS.clusters) as pulumi.Output<Record<string, NetworkClusterOutputs>>).apply((all) => {
-              const mine = all[name];
-              if (!mine) throw new Error(`the network stack exports no cluster "${name}": run the network layer first`);
-              return mine;
-          })
-        : unknownOutput<NetworkClusterOutputs>();
+    const fromNetwork = networkClusterOutputs(net, name, current);
+    const securityGroupId = refs.stack(securityGroupStackId(name)).requireOutput(OUTPUTS.securityGroupId) as pulumi.Output<string>;
     const zones = Object.keys(plan.zones);
-    const sg = new SecurityGroupPeering("sg", {
-        identity,
-        network,
-        vpcIds: { [plan.vpc]: fromNetwork.vpcId },
-        providers,
-        clusters: [name],
-        ingressClusters: ingressClusters(config, identity),
-        maxRulesPerGroup: config.securityGroups.maxRulesPerGroup,
-        tags,
-    });
     const cluster = ackClusterFor(config, network, name, {
         kubernetesVersion: preflight.versions[name],
         vswitchIds: zones.map((z) => fromNetwork.vswitchIds[z]),
         podVswitchIds: c.cni === "terway" ? zones.map((z) => fromNetwork.podVswitchIds[z]) : undefined,
-        securityGroupId: sg.securityGroupIds[name],
+        securityGroupId,
         // The network stack has finished (egress included) before any cluster stack runs.
         egressReady: [],
         tags,
@@ -131,9 +115,8 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
                 controlPlane: {
                     cluster: refs.handle(identity, primary, config.clusters[primary].cni),
                     eastWestAddress: refs.cluster(primary).requireOutput(OUTPUTS.eastWestAddress) as pulumi.Output<string>,
-                    // The primary's istiod reads this cluster's API server: the secret waits for the rules of this
-                    // cluster's group that admit the primary (the primary's own group, in its stack, already admits this one).
-                    dependsOn: sg.rulesAdmitting(name, primary),
+                    // No dependsOn on rules: the rules between this cluster and its primary are in the
+                    // security-group layer (sg-<name>, sg-<primary>), which has finished before this stack runs.
                 },
             }),
         );
@@ -154,7 +137,7 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
         clusterId: cluster.clusterId,
         apiServerUrl: cluster.handle.apiServerUrl,
         apiServerInternet: cluster.apiServerInternet,
-        securityGroupId: sg.securityGroupIds[name],
+        securityGroupId,
     });
     return {
         [OUTPUTS.cluster]: handleData,

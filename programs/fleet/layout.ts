@@ -9,7 +9,8 @@
  * |---|---|---|
  * | `network` | `network` | CIDR plan, VPCs, vSwitches, egress, CEN |
  * | `network` | `ca` | the mesh's CA when it shares a root (root and one intermediate per control plane); read by the primaries only, so no other stack's state holds CA keys |
- * | `primaries` | `cluster-<name>` per primary | the ACK cluster, node pools, its security group and the rules into it, Istio (control plane) |
+ * | `security-groups` | `sg-<name>` per cluster | the cluster's security group and every ingress rule into it (peer ranges from the plan) |
+ * | `primaries` | `cluster-<name>` per primary | the ACK cluster (in its `sg-<name>` group) and node pools, Istio (control plane) |
  * | `remotes` | `cluster-<name>` per remote | the same, Istio (remote) and the remote's own remote secret in its primary |
  * | `mesh` | `mesh-<primary>` per primary | the remote secrets in that primary: it reads every other cluster, minus the secrets its own remotes push themselves |
  * | `apps` | `app-bookinfo` (when `bookinfo.enabled`) | Bookinfo over the cluster stacks' outputs |
@@ -24,7 +25,7 @@ import { ConfigError, ConfigProblem } from "../../config/errors";
 import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../../config/load";
 
 /** The layers, in the order `up` runs them (`destroy` runs them backwards). */
-export const FLEET_LAYERS = ["network", "primaries", "remotes", "mesh", "apps"] as const;
+export const FLEET_LAYERS = ["network", "security-groups", "primaries", "remotes", "mesh", "apps"] as const;
 
 /** One layer of the fleet. */
 export type FleetLayer = (typeof FLEET_LAYERS)[number];
@@ -34,7 +35,7 @@ export const FLEET_PROJECT_PREFIX = "ack-mesh-";
 
 /** What every fleet stack has. */
 interface FleetStackBase {
-    /** Stack id: `network`, `ca`, `cluster-<name>`, `mesh-<primary>` or `app-bookinfo`. */
+    /** Stack id: `network`, `ca`, `sg-<name>`, `cluster-<name>`, `mesh-<primary>` or `app-bookinfo`. */
     readonly id: string;
     /** Pulumi project of the stack: `ack-mesh-<id>`. */
     readonly project: string;
@@ -45,6 +46,13 @@ interface FleetStackBase {
 /** The `network` and `ca` stacks, and `app-bookinfo`. */
 export interface FleetSharedStack extends FleetStackBase {
     readonly layer: "network" | "apps";
+}
+
+/** An `sg-<name>` stack: the security group of one cluster and every ingress rule into it. */
+export interface FleetSecurityGroupStack extends FleetStackBase {
+    readonly layer: "security-groups";
+    /** The cluster whose group it holds. */
+    readonly cluster: string;
 }
 
 /** A `cluster-<name>` stack. */
@@ -64,7 +72,7 @@ export interface FleetMeshStack extends FleetStackBase {
 }
 
 /** One stack of the fleet, by layer. Its Pulumi stack name is the environment's name. */
-export type FleetStack = FleetSharedStack | FleetClusterStack | FleetMeshStack;
+export type FleetStack = FleetSharedStack | FleetSecurityGroupStack | FleetClusterStack | FleetMeshStack;
 
 /** Whether a stack is a `cluster-<name>` stack. */
 export function isClusterStack(s: FleetStack): s is FleetClusterStack {
@@ -108,6 +116,11 @@ export function meshStackId(primary: string): string {
     return `mesh-${primary}`;
 }
 
+/** Id of the stack that holds a cluster's security group and the rules into it: `sg-<name>`. */
+export function securityGroupStackId(cluster: string): string {
+    return `sg-${cluster}`;
+}
+
 /** Id of the stack of a cluster: `cluster-<name>`. */
 export function clusterStackId(cluster: string): string {
     return `cluster-${cluster}`;
@@ -131,15 +144,22 @@ function shared(id: string, layer: "network" | "apps", reads: ReadonlyArray<stri
 const sorted = (reads: ReadonlyArray<string>) => [...new Set(reads)].sort(SORT);
 
 /**
- * Every stack of an environment, in `up` order: `network` and `ca`, the primaries'
- * cluster stacks (sorted), the remotes' (sorted), one `mesh-<primary>` per
- * primary (sorted), then `app-bookinfo` when Bookinfo is enabled. A
- * primary's mesh stack exists even when it holds nothing yet (a single
- * primary: its remotes push their own secrets), so adding a cluster never
- * creates a mesh stack for an existing primary. The `ca` stack exists even
- * when the mesh shares no root (it is then empty), so switching the shared
- * root off destroys the CA in that stack instead of orphaning a stack that
- * holds the root key; a primary reads it only when the mesh shares a root.
+ * Every stack of an environment, in `up` order: `network` and `ca`, one
+ * `sg-<name>` per cluster (sorted), the primaries' cluster stacks (sorted),
+ * the remotes' (sorted), one `mesh-<primary>` per primary (sorted), then
+ * `app-bookinfo` when Bookinfo is enabled. A primary's mesh stack exists
+ * even when it holds nothing yet (a single primary: its remotes push their
+ * own secrets), so adding a cluster never creates a mesh stack for an
+ * existing primary. The `ca` stack exists even when the mesh shares no root
+ * (it is then empty), so switching the shared root off destroys the CA in
+ * that stack instead of orphaning a stack that holds the root key; a primary
+ * reads it only when the mesh shares a root.
+ *
+ * The security groups sit in a layer of their own, before every cluster
+ * stack, so that adding a cluster creates the rules that admit it into the
+ * existing groups in their `sg-<name>` stacks, never in the existing
+ * clusters' stacks (which hold the ACK clusters and Istio), and every rule
+ * exists before any cluster's Istio starts talking across clusters.
  *
  * The remote-secret matrix is split by watcher, not kept in one stack: with
  * P primaries each mesh stack holds at most N − 1 secrets, so no stack grows
@@ -150,13 +170,23 @@ export function fleetStacks(planned: Pick<PlannedTopology, "config" | "identity"
     const primaries = clusters.filter((c) => c.controlPlane).map((c) => c.clusterName);
     const meshReads = (watcher: string) => [clusterStackId(watcher), ...meshStackPairs(planned.identity, watcher).map((p) => clusterStackId(p.target))];
     const caReads = planned.config.mesh.ca.shared ? [CA_STACK_ID] : [];
+    const clusterStack = (cluster: string, primary: string, reads: string[]): FleetClusterStack => ({
+        id: clusterStackId(cluster),
+        layer: cluster === primary ? "primaries" : "remotes",
+        project: fleetProject(clusterStackId(cluster)),
+        cluster,
+        primary,
+        reads: sorted(["network", securityGroupStackId(cluster), ...reads]),
+    });
     return [
         shared("network", "network", []),
         shared(CA_STACK_ID, "network", []),
-        ...primaries.map((c): FleetClusterStack => ({ id: clusterStackId(c), layer: "primaries", project: fleetProject(clusterStackId(c)), cluster: c, primary: c, reads: sorted(["network", ...caReads]) })),
-        ...clusters
-            .filter((c) => !c.controlPlane)
-            .map((c): FleetClusterStack => ({ id: clusterStackId(c.clusterName), layer: "remotes", project: fleetProject(clusterStackId(c.clusterName)), cluster: c.clusterName, primary: c.controlledBy, reads: sorted(["network", clusterStackId(c.controlledBy)]) })),
+        ...clusters.map((c): FleetSecurityGroupStack => {
+            const id = securityGroupStackId(c.clusterName);
+            return { id, layer: "security-groups", project: fleetProject(id), cluster: c.clusterName, reads: ["network"] };
+        }),
+        ...primaries.map((c) => clusterStack(c, c, caReads)),
+        ...clusters.filter((c) => !c.controlPlane).map((c) => clusterStack(c.clusterName, c.controlledBy, [clusterStackId(c.controlledBy)])),
         ...primaries.map((p): FleetMeshStack => ({ id: meshStackId(p), layer: "mesh", project: fleetProject(meshStackId(p)), watcher: p, reads: sorted(meshReads(p)) })),
         ...(planned.config.bookinfo.enabled ? [shared("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
     ];

@@ -6,19 +6,32 @@
  * simulated cloud (`simulate.ts`) offline, a fake in tests.
  *
  * Order:
- * - `up` / `preview`: network → primaries → remotes → mesh → apps. A layer
- *   starts only when the previous one succeeded.
+ * - `up` / `preview`: network → security groups → primaries → remotes →
+ *   mesh → apps. A layer starts only when the previous one succeeded.
  * - `up` after clusters were removed from the config, or primaries became
  *   remotes: first the stacks that read every cluster are updated without
  *   them (apps, then the mesh stacks), then the removed stacks are destroyed
- *   (the mesh stack of a removed or demoted primary, remotes, then
- *   primaries), then the normal order runs (the network drops their VPCs;
- *   the remaining cluster stacks drop the rules that admitted them).
+ *   (the mesh stack of a removed or demoted primary, remotes, primaries,
+ *   then the removed clusters' security groups), then the normal order runs
+ *   (the network drops their VPCs; the remaining `sg-<name>` stacks drop the
+ *   rules that admitted them).
  * - Changes that cannot be ordered in one `up` are refused before any stack
  *   runs ({@link refusedChanges}).
- * - `destroy`: apps → mesh → remotes → primaries → network.
+ * - `destroy`: apps → mesh → remotes → primaries → security groups → network.
  */
-import { clusterStackId, FleetClusterStack, FLEET_LAYERS, FleetLayer, FleetMeshStack, fleetProject, FleetStack, isClusterStack, meshStackId } from "./layout";
+import {
+    clusterStackId,
+    FleetClusterStack,
+    FLEET_LAYERS,
+    FleetLayer,
+    FleetMeshStack,
+    fleetProject,
+    FleetSecurityGroupStack,
+    FleetStack,
+    isClusterStack,
+    meshStackId,
+    securityGroupStackId,
+} from "./layout";
 
 /** A command of the orchestrator. */
 export type FleetVerb = "preview" | "up" | "destroy";
@@ -59,8 +72,9 @@ export interface PrimaryChange {
 export interface ClusterChanges {
     /**
      * Stacks to destroy: the cluster stacks of clusters gone from the config
-     * (in the layer of their deployed role), then the `mesh-<name>` stacks of
-     * deployed primaries that are no longer primaries (gone or now remotes).
+     * (in the layer of their deployed role), their `sg-<name>` stacks, then
+     * the `mesh-<name>` stacks of deployed primaries that are no longer
+     * primaries (gone or now remotes).
      */
     readonly removed: FleetStack[];
     /** Configured clusters the network has not deployed yet, sorted. */
@@ -97,6 +111,10 @@ export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: Read
         ...gone.map((c): FleetClusterStack => {
             const id = clusterStackId(c.name);
             return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, primary: c.controlledBy ?? c.name, reads: [] };
+        }),
+        ...gone.map((c): FleetSecurityGroupStack => {
+            const id = securityGroupStackId(c.name);
+            return { id, layer: "security-groups", project: fleetProject(id), cluster: c.name, reads: [] };
         }),
         ...[...gone, ...demoted]
             .filter((c) => c.role === "primary")
@@ -178,6 +196,7 @@ export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, 
         push("mesh", destroy, byLayer(removed, "mesh"));
         push("remotes", destroy, byLayer(removed, "remotes"));
         push("primaries", destroy, byLayer(removed, "primaries"));
+        push("security-groups", destroy, byLayer(removed, "security-groups"));
     }
     for (const layer of FLEET_LAYERS) {
         // After a removal, the mesh and apps already ran above; they run again only to pick up nothing new.

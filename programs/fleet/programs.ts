@@ -8,6 +8,7 @@ import { runFleetCluster } from "./cluster";
 import { CA_STACK_ID, FleetStack } from "./layout";
 import { runFleetMesh } from "./mesh";
 import { runFleetNetwork } from "./network";
+import { runFleetSecurityGroups } from "./securityGroups";
 
 /** A Pulumi program: declares resources, returns the stack outputs. */
 export type FleetProgram = () => Promise<Record<string, unknown>>;
@@ -17,6 +18,8 @@ export function fleetProgram(stack: FleetStack): FleetProgram {
     switch (stack.layer) {
         case "network":
             return stack.id === CA_STACK_ID ? runFleetCa : runFleetNetwork;
+        case "security-groups":
+            return () => runFleetSecurityGroups(stack.cluster);
         case "primaries":
         case "remotes":
             return () => runFleetCluster(stack.cluster);

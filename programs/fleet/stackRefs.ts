@@ -57,7 +57,7 @@ export interface ClusterStackOutputs {
     readonly apiServerUrl: string;
     /** API server URL on the internet (empty when the cluster has no public endpoint). */
     readonly apiServerInternet: string;
-    /** Id of the cluster's security group (`SecurityGroupPeering` in its stack). */
+    /** Id of the cluster's security group (`SecurityGroupPeering` in its `sg-<name>` stack). */
     readonly securityGroupId: string;
 }
 
@@ -67,6 +67,8 @@ export const OUTPUTS = {
     planHash: "planHash",
     /** network: {@link NetworkClusterOutputs} by cluster name. */
     clusters: "clusters",
+    /** sg-<name>: id of the cluster's security group. */
+    securityGroupId: "securityGroupId",
     /** ca: plug-in CA material by control plane (secret). */
     cacerts: "cacerts",
     /** cluster: {@link ClusterStackOutputs}. */
@@ -175,6 +177,21 @@ export async function checkNetworkPlan(ref: pulumi.StackReference, network: Netw
         return false;
     }
     throw new ConfigError([problem], PLAN_MISMATCH_HEADING);
+}
+
+/**
+ * What the `network` stack exports for cluster `name`, or an unknown value
+ * when `current` is false (a preview over a network plan that changed, see
+ * {@link checkNetworkPlan}).
+ * @throws Error (when the output resolves) if the network stack exports no such cluster
+ */
+export function networkClusterOutputs(net: pulumi.StackReference, name: string, current: boolean): pulumi.Output<NetworkClusterOutputs> {
+    if (!current) return unknownOutput<NetworkClusterOutputs>();
+    return (net.requireOutput(OUTPUTS.clusters) as pulumi.Output<Record<string, NetworkClusterOutputs>>).apply((all) => {
+        const mine = all[name];
+        if (!mine) throw new Error(`the network stack exports no cluster "${name}": run the network layer first`);
+        return mine;
+    });
 }
 
 /** An Output that is unknown in a preview (what a value of a not yet updated stack is). */

@@ -169,7 +169,7 @@ describe("bench: fleet mode", function () {
         // In the orchestrator's order: network and ca, the primary, its remotes, one mesh stack per primary, Bookinfo.
         assert.deepEqual(
             r.stacks.map((s) => s.stack),
-            ["network", "ca", "cluster-hz-00", "cluster-bj-02", "cluster-sh-01", "mesh-hz-00", "app-bookinfo"],
+            ["network", "ca", "sg-bj-02", "sg-hz-00", "sg-sh-01", "cluster-hz-00", "cluster-bj-02", "cluster-sh-01", "mesh-hz-00", "app-bookinfo"],
         );
         assert.equal(r.largest.registrations, Math.max(...r.stacks.map((s) => s.registrations)));
         assert.equal(r.sum.registrations, r.stacks.reduce((a, s) => a + s.registrations, 0));

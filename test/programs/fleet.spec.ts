@@ -11,6 +11,7 @@ import * as path from "path";
 import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { runFleetCluster } from "../../programs/fleet/cluster";
+import { runFleetSecurityGroups } from "../../programs/fleet/securityGroups";
 import { fleetStackRef } from "../../programs/fleet/layout";
 import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../../programs/fleet/simulate";
@@ -61,12 +62,18 @@ describe("fleet: every stack simulated in order", function () {
 
     it("runs the stacks of each environment in layer order and reports each one", async () => {
         const expected: Record<string, string[]> = {
-            dev: ["network", "ca", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
-            staging: ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
-            prod: ["network", "ca", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
+            dev: ["network", "ca", "sg-istio-control-plane", "sg-istio-remote1", "cluster-istio-control-plane", "cluster-istio-remote1", "mesh-istio-control-plane", "app-bookinfo"],
+            staging: ["network", "ca", "sg-hangzhou", "sg-shanghai", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"],
+            prod: ["network", "ca", "sg-beijing", "sg-shanghai", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"],
             fleet: [
                 "network",
                 "ca",
+                "sg-bj-apps-1",
+                "sg-bj-apps-2",
+                "sg-bj-primary",
+                "sg-sh-apps-1",
+                "sg-sh-apps-2",
+                "sg-sh-primary",
                 "cluster-bj-primary",
                 "cluster-sh-primary",
                 "cluster-bj-apps-1",
@@ -98,31 +105,23 @@ describe("fleet: every stack simulated in order", function () {
             f.phases.map((p) => [p.layer, p.stacks, p.minutes]),
             [
                 ["network", ["network", "ca"], Math.max(cp("network"), cp("ca"))],
+                ["security-groups", ["sg-beijing", "sg-shanghai"], Math.max(cp("sg-beijing"), cp("sg-shanghai"))],
                 ["primaries", ["cluster-beijing", "cluster-shanghai"], Math.max(cp("cluster-beijing"), cp("cluster-shanghai"))],
                 ["mesh", ["mesh-beijing", "mesh-shanghai"], Math.max(cp("mesh-beijing"), cp("mesh-shanghai"))],
                 ["apps", ["app-bookinfo"], cp("app-bookinfo")],
             ],
         );
         const serial = await simulateFleet("prod", { pool: 1 });
-        assert.equal(serial.phases[1].minutes, Math.round((serial.stacks[2].criticalPathMinutes + serial.stacks[3].criticalPathMinutes) * 1000) / 1000);
+        assert.equal(serial.phases[2].minutes, Math.round((serial.stacks[4].criticalPathMinutes + serial.stacks[5].criticalPathMinutes) * 1000) / 1000);
     });
 
-    it("a remote's stack: its group and rules, its cluster, IstioRemote, and its remote secret in its primary through the primary's kubeconfig", async () => {
+    it("a remote's stack: its cluster in the group of its sg stack, IstioRemote, and its remote secret in its primary through the primary's kubeconfig", async () => {
         const r = await stackOf("staging", "cluster-shanghai");
         assert.deepEqual(
             r.resources.filter((x) => x.custom).map((x) => `${x.type} ${x.name} @${providerName(x) ?? "-"}`).sort(),
             [
                 "alicloud:cs/managedKubernetes:ManagedKubernetes shanghai-cluster @alicloud-cn-shanghai",
                 "alicloud:cs/nodePool:NodePool shanghai-np-default @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroup:SecurityGroup sg-sg-shanghai @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-h @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-i @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-h @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-i @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-h @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-i @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-l @alicloud-cn-shanghai",
-                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-m @alicloud-cn-shanghai",
                 "kubernetes:core/v1:Namespace mesh-shanghai-ns @shanghai-k8s",
                 "kubernetes:core/v1:Secret mesh-shanghai-reader-token @shanghai-k8s",
                 "kubernetes:core/v1:Secret mesh-shanghai-remote-secret-secret @hangzhou-k8s",
@@ -136,16 +135,47 @@ describe("fleet: every stack simulated in order", function () {
         assert.deepEqual(r.reads.map((x) => `${x.type} ${x.name} ${String(x.inputs.name)}`).sort(), [
             "pulumi:pulumi:StackReference ref-cluster-hangzhou organization/ack-mesh-cluster-hangzhou/staging",
             "pulumi:pulumi:StackReference ref-network organization/ack-mesh-network/staging",
+            "pulumi:pulumi:StackReference ref-sg-shanghai organization/ack-mesh-sg-shanghai/staging",
         ]);
+        const sg = (await stackOf("staging", "sg-shanghai")).outputs.securityGroupId;
+        const ack = r.resources.find((x) => x.type === T.cluster)!;
+        assert.equal(ack.inputs.securityGroupId, sg);
+        assert.deepEqual(r.resources.find((x) => x.type === "alicloud:cs/nodePool:NodePool")!.inputs.securityGroupIds, [sg]);
     });
 
-    it("a remote pushes its secret into its primary only after its own group admits the primary (the rules from the primary into the remote)", async () => {
+    it("an sg stack: the cluster's group and every ingress rule into it, in its region, reading only the network stack", async () => {
+        const r = await stackOf("staging", "sg-shanghai");
+        assert.deepEqual(
+            r.resources.filter((x) => x.custom).map((x) => `${x.type} ${x.name} @${providerName(x) ?? "-"}`).sort(),
+            [
+                "alicloud:ecs/securityGroup:SecurityGroup sg-sg-shanghai @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-apiserver-pods-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-app9080-pods-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-h @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-from-hangzhou-icmp-nodes-cn-hangzhou-i @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-l @alicloud-cn-shanghai",
+                "alicloud:ecs/securityGroupRule:SecurityGroupRule sg-shanghai-self-pods-cn-shanghai-m @alicloud-cn-shanghai",
+                "pulumi:providers:alicloud alicloud-cn-shanghai @-",
+            ],
+        );
+        assert.deepEqual(r.reads.map((x) => `${x.type} ${x.name} ${String(x.inputs.name)}`), ["pulumi:pulumi:StackReference ref-network organization/ack-mesh-network/staging"]);
+        assert.deepEqual(Object.keys(r.outputs), ["securityGroupId"]);
+        assert.equal(r.outputs.securityGroupId, r.resources.find((x) => x.type === T.sg)!.id);
+    });
+
+    it("the rules between a remote and its primary are in the security-group layer, which finishes before any cluster stack starts", async () => {
         for (const [env, remote, primary] of [["staging", "shanghai", "hangzhou"], ["fleet", "sh-apps-1", "sh-primary"]]) {
-            const r = await stackOf(env, `cluster-${remote}`);
-            const admitting = r.resources.filter((x) => x.type === T.rule && x.name.startsWith(`sg-${remote}-from-${primary}-`)).map((x) => x.urn).sort();
-            assert.ok(admitting.length > 0, `${env}: rules admitting ${primary}`);
-            const pushed = r.resources.find((x) => x.name === `mesh-${remote}-remote-secret-secret`)!;
-            assert.deepEqual(pushed.dependencies.filter((d) => d.includes("SecurityGroupRule")).sort(), admitting, `${env}: ${pushed.name} waits for exactly those rules`);
+            const f = await fleet(env);
+            const rulesIn = (id: string, prefix: string) => f.stacks.find((s) => s.stack === id)!.result.resources.filter((x) => x.type === T.rule && x.name.startsWith(prefix));
+            assert.ok(rulesIn(`sg-${remote}`, `sg-${remote}-from-${primary}-`).length > 0, `${env}: ${remote}'s group admits ${primary}`);
+            assert.ok(rulesIn(`sg-${primary}`, `sg-${primary}-from-${remote}-istiod-xds-`).length > 0, `${env}: ${primary}'s group admits ${remote}'s xDS`);
+            const layers = f.phases.map((p) => p.layer);
+            assert.ok(layers.indexOf("security-groups") < layers.indexOf("primaries") && layers.indexOf("primaries") < layers.indexOf("remotes"), layers.join(" "));
+            for (const s of f.stacks.filter((x) => x.layer === "primaries" || x.layer === "remotes")) {
+                assert.deepEqual(s.result.resources.filter((x) => x.type === T.rule || x.type === T.sg).map((x) => x.name), [], `${env}/${s.stack} holds no group or rule`);
+            }
         }
     });
 
@@ -218,7 +248,7 @@ describe("fleet: every stack simulated in order", function () {
         assert.deepEqual(ack.inputs.vswitchIds, Object.values(clusters.hangzhou.vswitchIds));
         assert.deepEqual(ack.inputs.podVswitchIds, Object.values(clusters.hangzhou.podVswitchIds));
         assert.deepEqual([clusters.hangzhou.role, clusters.hangzhou.controlledBy, clusters.shanghai.role, clusters.shanghai.controlledBy], ["primary", "hangzhou", "remote", "hangzhou"]);
-        assert.equal(hz.resources.find((x) => x.type === T.sg)!.inputs.vpcId, clusters.hangzhou.vpcId);
+        assert.equal((await stackOf("staging", "sg-hangzhou")).resources.find((x) => x.type === T.sg)!.inputs.vpcId, clusters.hangzhou.vpcId);
         const remote = await stackOf("staging", "cluster-shanghai");
         const istiod = remote.resources.find((x) => x.type === T.release && x.name === "mesh-shanghai-istiod")!;
         const values = unsecret(istiod.inputs.values) as { global: { remotePilotAddress: string } };
@@ -300,19 +330,54 @@ describe("fleet: every stack simulated in order", function () {
     it("on a preview the mismatch is a warning, and what the network stack exports is unknown", async () => {
         const source = fleetSourceOf("staging");
         const network = (await stackOf("staging", "network")).outputs;
-        const r = await simulate(() => runFleetCluster("hangzhou"), {
-            project: "ack-mesh-cluster-hangzhou",
+        const stackReferences = {
+            [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" },
+            [fleetStackRef("organization", "sg-hangzhou", "staging")]: (await stackOf("staging", "sg-hangzhou")).outputs,
+        };
+        const preview = (program: () => Promise<Record<string, unknown>>, project: string) => simulate(program, { project, stack: "staging", preview: true, config: source.config, stackReferences });
+        for (const r of [await preview(() => runFleetCluster("hangzhou"), "ack-mesh-cluster-hangzhou"), await preview(() => runFleetSecurityGroups("hangzhou"), "ack-mesh-sg-hangzhou")]) {
+            const warning = r.logs.find((l) => l.severity === "warning" && l.message.startsWith(PLAN_MISMATCH_HEADING));
+            assert.ok(warning, JSON.stringify(r.logs));
+            assert.ok(warning.message.endsWith("This preview shows what the network stack exports as unknown."), warning.message);
+        }
+        const ack = (await preview(() => runFleetCluster("hangzhou"), "ack-mesh-cluster-hangzhou")).resources.find((x) => x.type === T.cluster)!;
+        assert.ok(containsUnknown(ack.inputs.vswitchIds), JSON.stringify(ack.inputs.vswitchIds));
+        const sg = (await preview(() => runFleetSecurityGroups("hangzhou"), "ack-mesh-sg-hangzhou")).resources.find((x) => x.type === T.sg)!;
+        assert.ok(containsUnknown(sg.inputs.vpcId));
+    });
+
+    it("an sg stack refuses to run on a network built from another plan, before any resource", async () => {
+        const source = fleetSourceOf("staging");
+        const network = (await stackOf("staging", "network")).outputs;
+        const err = await simulate(() => runFleetSecurityGroups("shanghai"), {
+            project: "ack-mesh-sg-shanghai",
             stack: "staging",
-            preview: true,
             config: source.config,
             stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
-        });
-        const warning = r.logs.find((l) => l.severity === "warning" && l.message.startsWith(PLAN_MISMATCH_HEADING));
-        assert.ok(warning, JSON.stringify(r.logs));
-        assert.ok(warning.message.endsWith("This preview shows what the network stack exports as unknown."), warning.message);
-        const ack = r.resources.find((x) => x.type === T.cluster)!;
-        assert.ok(containsUnknown(ack.inputs.vswitchIds), JSON.stringify(ack.inputs.vswitchIds));
-        assert.ok(containsUnknown(r.resources.find((x) => x.type === T.sg)!.inputs.vpcId));
+        }).then(
+            () => assert.fail("expected a failure"),
+            (e: unknown) => e as SimulationError,
+        );
+        assert.ok(err instanceof SimulationError);
+        assert.ok(err.errors.some((e) => ConfigError.is(e) && e.message.startsWith(`${PLAN_MISMATCH_HEADING} (1 problem):`)), err.message);
+        assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
+    });
+
+    it("an sg stack of a cluster gone from the config says so, before any resource", async () => {
+        const source = fleetSourceOf("staging");
+        const err = await simulate(() => runFleetSecurityGroups("gone"), { project: "ack-mesh-sg-gone", stack: "staging", config: source.config }).then(
+            () => assert.fail("expected a failure"),
+            (e: unknown) => e as SimulationError,
+        );
+        const error = err.errors.find((e): e is ConfigError => ConfigError.is(e));
+        assert.ok(error, err.message);
+        assert.equal(
+            error.message,
+            'No cluster "gone" (1 problem):\n' +
+                "  - clusters.gone: is not a cluster of this environment's config. " +
+                "Fix: destroy the security-group stack of a removed cluster (npm run fleet -- up staging does, after the cluster's own stack), or add the cluster back",
+        );
+        assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
     });
 });
 
@@ -344,7 +409,7 @@ describe("fleet: adding a cluster", function () {
         };
     }
 
-    it("a remote added to the fleet example: network and mesh create, its primary's stack only admits it, the other primary reads it", async () => {
+    it("a remote added to the fleet example: network, the sg stacks and mesh create, no existing cluster stack changes, the other primary reads it", async () => {
         const source = fleetSourceOf("fleet");
         const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
         const next = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
@@ -352,29 +417,32 @@ describe("fleet: adding a cluster", function () {
         const diffs = diffFleet(before, fleetCanonicalPlans(await simulateFleet(next)));
         const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
         for (const [id, d] of changed) assert.deepEqual([d.counts.update, d.counts.replace, d.counts.delete], [0, 0, 0], `${id} only creates`);
-        // mesh-bj-primary does not change: bj-apps-3 pushes its own secret into bj-primary.
+        // No existing cluster stack changes: the rules admitting bj-apps-3 go into the sg stacks.
+        // mesh-bj-primary does not change either: bj-apps-3 pushes its own secret into bj-primary.
         assert.deepEqual(changed.map(([id]) => id), [
             "app-bookinfo",
-            "cluster-bj-apps-1",
-            "cluster-bj-apps-2",
             "cluster-bj-apps-3",
-            "cluster-bj-primary",
-            "cluster-sh-apps-1",
-            "cluster-sh-apps-2",
-            "cluster-sh-primary",
             "mesh-sh-primary",
             "network",
+            "sg-bj-apps-1",
+            "sg-bj-apps-2",
+            "sg-bj-apps-3",
+            "sg-bj-primary",
+            "sg-sh-apps-1",
+            "sg-sh-apps-2",
+            "sg-sh-primary",
         ]);
         const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
         assert.deepEqual(created("mesh-sh-primary").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
         assert.ok(created("cluster-bj-apps-3").some((r) => r.name === "mesh-bj-apps-3-remote-secret"), "the remote pushes its own secret into bj-primary");
-        for (const id of ["cluster-bj-primary", "cluster-sh-primary", "cluster-bj-apps-1", "cluster-bj-apps-2", "cluster-sh-apps-1", "cluster-sh-apps-2"]) {
-            const own = id.slice("cluster-".length);
-            for (const r of created(id)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `${id}: ${r.name}`);
+        assert.ok(created("sg-bj-apps-3").some((r) => r.type === T.sg), "the new cluster's group");
+        for (const own of ["bj-primary", "sh-primary", "bj-apps-1", "bj-apps-2", "sh-apps-1", "sh-apps-2"]) {
+            assert.ok(created(`sg-${own}`).length > 0, own);
+            for (const r of created(`sg-${own}`)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `sg-${own}: ${r.name}`);
         }
     });
 
-    it("creates only: network, the new cluster's stack and mesh; existing cluster stacks only admit the new cluster", async () => {
+    it("creates only: network, the new cluster's stacks and mesh; existing clusters' groups only admit the new cluster, their cluster stacks do not change", async () => {
         const before = fleetCanonicalPlans(await fleet("prod"));
         const after = fleetCanonicalPlans(await simulateFleet(prodPlusHangzhou()));
         const diffs = diffFleet(before, after);
@@ -382,7 +450,8 @@ describe("fleet: adding a cluster", function () {
         for (const [id, c] of Object.entries(counts)) {
             assert.deepEqual({ update: c.update, replace: c.replace, delete: c.delete }, { update: 0, replace: 0, delete: 0 }, `${id} only creates`);
         }
-        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "ca", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network"]);
+        assert.deepEqual(Object.keys(counts), ["app-bookinfo", "ca", "cluster-beijing", "cluster-hangzhou", "cluster-shanghai", "mesh-beijing", "mesh-hangzhou", "mesh-shanghai", "network", "sg-beijing", "sg-hangzhou", "sg-shanghai"]);
+        for (const id of ["cluster-beijing", "cluster-shanghai"]) assert.deepEqual(counts[id], { create: 0, update: 0, replace: 0, delete: 0 }, `${id} does not change`);
         assert.ok(counts.network.create > 0);
         // The ca stack creates the new primary's intermediate, nothing else.
         assert.ok(counts.ca.create > 0);
@@ -397,13 +466,13 @@ describe("fleet: adding a cluster", function () {
             "mesh-hangzhou-reads-shanghai",
             "mesh-shanghai-reads-hangzhou",
         ]);
-        // An existing cluster stack only gains the rules of its own group that admit the new cluster.
-        for (const id of ["cluster-beijing", "cluster-shanghai"]) {
-            const own = id.slice("cluster-".length);
-            assert.ok(created(id).length > 0);
-            for (const r of created(id)) {
-                assert.equal(r.type, T.rule, `${id}: ${r.name}`);
-                assert.ok(r.name.startsWith(`sg-${own}-from-hangzhou-`), `${id}: ${r.name}`);
+        // An existing group only gains the rules that admit the new cluster, in its sg stack.
+        assert.equal(counts["sg-hangzhou"].create, after["sg-hangzhou"].resources.filter((r) => r.operation === "register").length);
+        for (const own of ["beijing", "shanghai"]) {
+            assert.ok(created(`sg-${own}`).length > 0);
+            for (const r of created(`sg-${own}`)) {
+                assert.equal(r.type, T.rule, `sg-${own}: ${r.name}`);
+                assert.ok(r.name.startsWith(`sg-${own}-from-hangzhou-`), `sg-${own}: ${r.name}`);
             }
         }
         // Bookinfo's namespace and Services in the new cluster (BookinfoSplit puts them on every cluster).

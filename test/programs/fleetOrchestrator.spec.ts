@@ -55,19 +55,27 @@ describe("fleet layout", () => {
             [
                 "network/network/ack-mesh-network",
                 "network/ca/ack-mesh-ca",
+                "security-groups/sg-istio-control-plane/ack-mesh-sg-istio-control-plane",
+                "security-groups/sg-istio-remote1/ack-mesh-sg-istio-remote1",
                 "primaries/cluster-istio-control-plane/ack-mesh-cluster-istio-control-plane",
                 "remotes/cluster-istio-remote1/ack-mesh-cluster-istio-remote1",
                 "mesh/mesh-istio-control-plane/ack-mesh-mesh-istio-control-plane",
                 "apps/app-bookinfo/ack-mesh-app-bookinfo",
             ],
         );
-        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]);
-        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "ca", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("staging"))), ["network", "ca", "sg-hangzhou", "sg-shanghai", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]);
+        assert.deepEqual(ids(fleetStacks(planned("prod"))), ["network", "ca", "sg-beijing", "sg-shanghai", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]);
         assert.deepEqual(
-            fleetStacks(planned("fleet")).map((s) => [s.layer, isClusterStack(s) ? `${s.cluster}<${s.primary}` : undefined, s.layer === "mesh" ? s.watcher : undefined]),
+            fleetStacks(planned("fleet")).map((s) => [s.layer, isClusterStack(s) ? `${s.cluster}<${s.primary}` : s.layer === "security-groups" ? s.cluster : undefined, s.layer === "mesh" ? s.watcher : undefined]),
             [
                 ["network", undefined, undefined],
                 ["network", undefined, undefined],
+                ["security-groups", "bj-apps-1", undefined],
+                ["security-groups", "bj-apps-2", undefined],
+                ["security-groups", "bj-primary", undefined],
+                ["security-groups", "sh-apps-1", undefined],
+                ["security-groups", "sh-apps-2", undefined],
+                ["security-groups", "sh-primary", undefined],
                 ["primaries", "bj-primary<bj-primary", undefined],
                 ["primaries", "sh-primary<sh-primary", undefined],
                 ["remotes", "bj-apps-1<bj-primary", undefined],
@@ -84,7 +92,16 @@ describe("fleet layout", () => {
     it("records which stacks each stack reads", () => {
         assert.deepEqual(
             Object.fromEntries(fleetStacks(planned("staging")).map((s) => [s.id, s.reads])),
-            { network: [], ca: [], "cluster-hangzhou": ["network"], "cluster-shanghai": ["cluster-hangzhou", "network"], "mesh-hangzhou": ["cluster-hangzhou"], "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"] },
+            {
+                network: [],
+                ca: [],
+                "sg-hangzhou": ["network"],
+                "sg-shanghai": ["network"],
+                "cluster-hangzhou": ["network", "sg-hangzhou"],
+                "cluster-shanghai": ["cluster-hangzhou", "network", "sg-shanghai"],
+                "mesh-hangzhou": ["cluster-hangzhou"],
+                "app-bookinfo": ["cluster-hangzhou", "cluster-shanghai"],
+            },
         );
         // With a shared root (several primaries) the primaries, and only they, read the ca stack.
         assert.deepEqual(fleetStacks(planned("prod")).filter((s) => s.reads.includes("ca")).map((s) => s.id), ["cluster-beijing", "cluster-shanghai"]);
@@ -95,12 +112,18 @@ describe("fleet layout", () => {
             [
                 "network network <- ",
                 "network ca <- ",
-                "primaries cluster-bj-primary <- ca,network",
-                "primaries cluster-sh-primary <- ca,network",
-                "remotes cluster-bj-apps-1 <- cluster-bj-primary,network",
-                "remotes cluster-bj-apps-2 <- cluster-bj-primary,network",
-                "remotes cluster-sh-apps-1 <- cluster-sh-primary,network",
-                "remotes cluster-sh-apps-2 <- cluster-sh-primary,network",
+                "security-groups sg-bj-apps-1 <- network",
+                "security-groups sg-bj-apps-2 <- network",
+                "security-groups sg-bj-primary <- network",
+                "security-groups sg-sh-apps-1 <- network",
+                "security-groups sg-sh-apps-2 <- network",
+                "security-groups sg-sh-primary <- network",
+                "primaries cluster-bj-primary <- ca,network,sg-bj-primary",
+                "primaries cluster-sh-primary <- ca,network,sg-sh-primary",
+                "remotes cluster-bj-apps-1 <- cluster-bj-primary,network,sg-bj-apps-1",
+                "remotes cluster-bj-apps-2 <- cluster-bj-primary,network,sg-bj-apps-2",
+                "remotes cluster-sh-apps-1 <- cluster-sh-primary,network,sg-sh-apps-1",
+                "remotes cluster-sh-apps-2 <- cluster-sh-primary,network,sg-sh-apps-2",
                 "mesh mesh-bj-primary <- cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
                 "mesh mesh-sh-primary <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-primary",
                 "apps app-bookinfo <- cluster-bj-apps-1,cluster-bj-apps-2,cluster-bj-primary,cluster-sh-apps-1,cluster-sh-apps-2,cluster-sh-primary",
@@ -114,17 +137,20 @@ describe("fleet layout", () => {
         const prod = fleetStacks(planned("prod"));
         assert.deepEqual(
             [previewable(prod, new Set()).run, previewable(prod, new Set()).waiting].map(ids),
-            [["network", "ca"], ["cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]],
+            [["network", "ca"], ["sg-beijing", "sg-shanghai", "cluster-beijing", "cluster-shanghai", "mesh-beijing", "mesh-shanghai", "app-bookinfo"]],
         );
-        const some = previewable(prod, new Set(["network", "ca", "cluster-beijing"]));
-        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "ca", "cluster-beijing", "cluster-shanghai"], ["mesh-beijing", "mesh-shanghai", "app-bookinfo"]]);
-        assert.deepEqual(ids(previewable(prod, new Set(["network", "cluster-beijing"])).waiting).slice(0, 2), ["cluster-beijing", "cluster-shanghai"], "a primary waits for the ca stack");
-        assert.deepEqual(ids(previewable(prod, new Set(["network", "ca", "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
+        const groups = ["sg-beijing", "sg-shanghai"];
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "ca"])).run), ["network", "ca", ...groups], "the groups wait for the network only");
+        const some = previewable(prod, new Set(["network", "ca", ...groups, "cluster-beijing"]));
+        assert.deepEqual([ids(some.run), ids(some.waiting)], [["network", "ca", ...groups, "cluster-beijing", "cluster-shanghai"], ["mesh-beijing", "mesh-shanghai", "app-bookinfo"]]);
+        assert.deepEqual(ids(previewable(prod, new Set(["network", ...groups, "cluster-beijing"])).waiting).slice(0, 2), ["cluster-beijing", "cluster-shanghai"], "a primary waits for the ca stack");
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "ca", "sg-beijing"])).waiting).slice(0, 2), ["cluster-shanghai", "mesh-beijing"], "a cluster waits for its group's stack");
+        assert.deepEqual(ids(previewable(prod, new Set(["network", "ca", ...groups, "cluster-beijing", "cluster-shanghai"])).run), ids(prod));
     });
 
     it("has no app stack when Bookinfo is disabled", () => {
         const raw = stackRaw("staging");
-        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou"]);
+        assert.deepEqual(ids(fleetStacks(planTopology({ ...raw, bookinfo: { enabled: false } }))), ["network", "ca", "sg-hangzhou", "sg-shanghai", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou"]);
     });
 
     it("gives the root CA's secret config to the ca stack only", () => {
@@ -201,23 +227,31 @@ describe("fleet phases", () => {
     const prod = fleetStacks(planned("prod"));
     const staging = fleetStacks(planned("staging"));
 
-    it("up and preview: network → primaries → remotes → mesh → apps", () => {
+    it("up and preview: network → security groups → primaries → remotes → mesh → apps", () => {
         assert.deepEqual(phaseText(fleetPhases("up", staging)), [
             "up network: network ca",
+            "up security-groups: sg-hangzhou sg-shanghai",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
             "up mesh: mesh-hangzhou",
             "up apps: app-bookinfo",
         ]);
-        assert.deepEqual(phaseText(fleetPhases("preview", prod)), ["preview network: network ca", "preview primaries: cluster-beijing cluster-shanghai", "preview mesh: mesh-beijing mesh-shanghai", "preview apps: app-bookinfo"]);
+        assert.deepEqual(phaseText(fleetPhases("preview", prod)), [
+            "preview network: network ca",
+            "preview security-groups: sg-beijing sg-shanghai",
+            "preview primaries: cluster-beijing cluster-shanghai",
+            "preview mesh: mesh-beijing mesh-shanghai",
+            "preview apps: app-bookinfo",
+        ]);
     });
 
-    it("destroy: apps → mesh → remotes → primaries → network", () => {
+    it("destroy: apps → mesh → remotes → primaries → security groups → network", () => {
         assert.deepEqual(phaseText(fleetPhases("destroy", staging)), [
             "destroy apps: app-bookinfo",
             "destroy mesh: mesh-hangzhou",
             "destroy remotes: cluster-shanghai",
             "destroy primaries: cluster-hangzhou",
+            "destroy security-groups: sg-hangzhou sg-shanghai",
             "destroy network: network ca",
         ]);
     });
@@ -247,6 +281,7 @@ describe("fleet phases", () => {
             "up mesh: mesh-beijing",
             "destroy mesh: mesh-shanghai",
             "up network: network ca",
+            "up security-groups: sg-beijing sg-shanghai",
             "up primaries: cluster-beijing",
             "up remotes: cluster-shanghai",
         ]);
@@ -294,7 +329,7 @@ describe("fleet phases", () => {
         assert.doesNotThrow(() => fleetPhases("up", stacks, { moved: [{ name: "shanghai", from: "other", to: "beijing" }] }));
     });
 
-    it("up after a removal: apps and mesh drop the cluster before its stack is destroyed, then the network", () => {
+    it("up after a removal: apps and mesh drop the cluster before its stacks are destroyed (cluster, then group), then the network and the other groups", () => {
         const changes = clusterChanges(staging, [
             { name: "hangzhou", role: "primary" },
             { name: "shanghai", role: "remote" },
@@ -306,6 +341,8 @@ describe("fleet phases", () => {
         assert.deepEqual(removed.map((s) => `${s.layer}/${s.id}/${s.project}/${s.reads.length}`), [
             "primaries/cluster-old-primary/ack-mesh-cluster-old-primary/0",
             "remotes/cluster-old-remote/ack-mesh-cluster-old-remote/0",
+            "security-groups/sg-old-primary/ack-mesh-sg-old-primary/0",
+            "security-groups/sg-old-remote/ack-mesh-sg-old-remote/0",
             "mesh/mesh-old-primary/ack-mesh-mesh-old-primary/0",
         ]);
         assert.deepEqual(phaseText(fleetPhases("up", staging, changes)), [
@@ -314,7 +351,9 @@ describe("fleet phases", () => {
             "destroy mesh: mesh-old-primary",
             "destroy remotes: cluster-old-remote",
             "destroy primaries: cluster-old-primary",
+            "destroy security-groups: sg-old-primary sg-old-remote",
             "up network: network ca",
+            "up security-groups: sg-hangzhou sg-shanghai",
             "up primaries: cluster-hangzhou",
             "up remotes: cluster-shanghai",
         ]);
@@ -325,6 +364,7 @@ describe("fleet phases", () => {
             "preview-destroy remotes: cluster-old-remote",
             "preview-destroy primaries: cluster-old-primary",
         ]);
+        assert.equal(phaseText(fleetPhases("preview", staging, changes))[5], "preview-destroy security-groups: sg-old-primary sg-old-remote");
         assert.deepEqual(phaseText(fleetPhases("destroy", staging, { removed })).slice(1, 4), [
             "destroy mesh: mesh-hangzhou mesh-old-primary",
             "destroy remotes: cluster-shanghai cluster-old-remote",
@@ -411,12 +451,21 @@ describe("fleet runs (fake stack runner)", () => {
         assert.equal(r.outcomes[2].error, "cluster-c1 failed\nsecond line");
     });
 
-    it("destroys in reverse, the mesh before the clusters it reads", async () => {
+    it("destroys in reverse, the mesh before the clusters it reads, the groups after their clusters", async () => {
         const f = fakeRunner();
         await runFleet(fleetPhases("destroy", fleetStacks(planned("staging"))), f.runner);
         assert.deepEqual(
             f.log.filter((l) => l.startsWith("start")),
-            ["start destroy app-bookinfo", "start destroy mesh-hangzhou", "start destroy cluster-shanghai", "start destroy cluster-hangzhou", "start destroy network", "start destroy ca"],
+            [
+                "start destroy app-bookinfo",
+                "start destroy mesh-hangzhou",
+                "start destroy cluster-shanghai",
+                "start destroy cluster-hangzhou",
+                "start destroy sg-hangzhou",
+                "start destroy sg-shanghai",
+                "start destroy network",
+                "start destroy ca",
+            ],
         );
     });
 

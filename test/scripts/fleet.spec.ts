@@ -25,13 +25,13 @@ describe("npm run fleet -- plan", function () {
         assert.equal(await fleetMain(["plan", "staging", "--pool", "2"], c.io), 0);
         const text = c.out.join("\n");
         const lines = text.split("\n");
-        assert.equal(lines[0], "Fleet staging: 6 stacks");
+        assert.equal(lines[0], "Fleet staging: 8 stacks");
         assert.match(lines[2], /^stack +layer +resources +components +reads +registrations +eval ms +critical path$/);
         assert.deepEqual(
-            lines.slice(4, 10).map((l) => l.split(/ +/).slice(0, 2).join(" ")),
-            ["network network", "ca network", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh-hangzhou mesh", "app-bookinfo apps"],
+            lines.slice(4, 12).map((l) => l.split(/ +/).slice(0, 2).join(" ")),
+            ["network network", "ca network", "sg-hangzhou security-groups", "sg-shanghai security-groups", "cluster-hangzhou primaries", "cluster-shanghai remotes", "mesh-hangzhou mesh", "app-bookinfo apps"],
         );
-        for (const id of ["network", "ca", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
+        for (const id of ["network", "ca", "sg-hangzhou", "sg-shanghai", "cluster-hangzhou", "cluster-shanghai", "mesh-hangzhou", "app-bookinfo"]) assert.ok(text.includes(`critical path of ${id}: `), id);
         assert.ok(text.includes("Simulated up with a pool of 2 (layers one after another; in a layer, stacks start in order on the first free slot):"));
         assert.match(lines[lines.length - 1], /^fleet: \d+(\.\d)? min$/);
         assert.deepEqual(c.err, []);
@@ -40,7 +40,16 @@ describe("npm run fleet -- plan", function () {
     it("--json writes one canonical plan per stack; --diff against them finds no change", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-plan-"));
         assert.equal(await fleetMain(["plan", "dev", "--json", dir], capture().io), 0);
-        assert.deepEqual(fs.readdirSync(dir).sort(), ["app-bookinfo.json", "ca.json", "cluster-istio-control-plane.json", "cluster-istio-remote1.json", "mesh-istio-control-plane.json", "network.json"]);
+        assert.deepEqual(fs.readdirSync(dir).sort(), [
+            "app-bookinfo.json",
+            "ca.json",
+            "cluster-istio-control-plane.json",
+            "cluster-istio-remote1.json",
+            "mesh-istio-control-plane.json",
+            "network.json",
+            "sg-istio-control-plane.json",
+            "sg-istio-remote1.json",
+        ]);
         const c = capture();
         assert.equal(await fleetMain(["plan", "dev", "--diff", dir], c.io), 0);
         assert.deepEqual(c.out, ["no stack changes"]);
@@ -92,7 +101,8 @@ function fakeBackend(stacks: Record<string, Record<string, unknown>>) {
 }
 
 describe("npm run fleet -- preview|destroy (fake backend)", () => {
-    const staging = ["ack-mesh-network", "ack-mesh-ca", "ack-mesh-cluster-hangzhou", "ack-mesh-cluster-shanghai", "ack-mesh-mesh-hangzhou", "ack-mesh-app-bookinfo"];
+    const staging = ["ack-mesh-network", "ack-mesh-ca", "ack-mesh-sg-hangzhou", "ack-mesh-sg-shanghai", "ack-mesh-cluster-hangzhou", "ack-mesh-cluster-shanghai", "ack-mesh-mesh-hangzhou", "ack-mesh-app-bookinfo"];
+    const groups = { "ack-mesh-sg-hangzhou": { securityGroupId: "sg-1" }, "ack-mesh-sg-shanghai": { securityGroupId: "sg-2" } };
     const networkOutputs = { planHash: "sha256:x", clusters: { hangzhou: { role: "primary", controlledBy: "hangzhou" }, shanghai: { role: "remote", controlledBy: "hangzhou" } } };
     const workDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "fleet-live-"));
 
@@ -101,13 +111,14 @@ describe("npm run fleet -- preview|destroy (fake backend)", () => {
         const c = capture();
         assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
         assert.deepEqual(b.log, ["select ack-mesh-network", ...staging.map((p) => `select ${p}`)]);
-        assert.ok(c.err.includes("not in the backend (up creates them; npm run fleet -- plan shows them offline): network, ca, cluster-hangzhou, cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
+        assert.ok(c.err.includes("not in the backend (up creates them; npm run fleet -- plan shows them offline): network, ca, sg-hangzhou, sg-shanghai, cluster-hangzhou, cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
     });
 
     it("a preview after a failed first up: the stack without outputs is previewed, its readers wait", async () => {
         const b = fakeBackend({
             "ack-mesh-network": networkOutputs,
             "ack-mesh-ca": {},
+            ...groups,
             "ack-mesh-cluster-hangzhou": { cluster: { name: "hangzhou" } },
             "ack-mesh-cluster-shanghai": {},
             "ack-mesh-mesh-hangzhou": { remoteSecrets: {} },
@@ -115,14 +126,22 @@ describe("npm run fleet -- preview|destroy (fake backend)", () => {
         const c = capture();
         assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
         assert.ok(b.log.every((l) => !l.startsWith("create-or-select")), b.log.join("\n"));
-        assert.deepEqual(b.log.filter((l) => l.startsWith("preview")), staging.slice(0, 5).map((p) => `preview ${p}`));
+        assert.deepEqual(b.log.filter((l) => l.startsWith("preview")), staging.slice(0, 7).map((p) => `preview ${p}`));
         assert.ok(c.err.includes("not in the backend (up creates them; npm run fleet -- plan shows them offline): app-bookinfo"), c.err.join("\n"));
         // app-bookinfo would also wait for cluster-shanghai; with it absent it is reported once, as absent.
         assert.ok(!c.err.some((l) => l.startsWith("not previewed")), c.err.join("\n"));
     });
 
     it("a preview waits for the stacks whose readers need outputs that do not exist yet", async () => {
-        const b = fakeBackend({ "ack-mesh-network": networkOutputs, "ack-mesh-ca": {}, "ack-mesh-cluster-hangzhou": { cluster: {} }, "ack-mesh-cluster-shanghai": {}, "ack-mesh-mesh-hangzhou": { remoteSecrets: {} }, "ack-mesh-app-bookinfo": {} });
+        const b = fakeBackend({
+            "ack-mesh-network": networkOutputs,
+            "ack-mesh-ca": {},
+            ...groups,
+            "ack-mesh-cluster-hangzhou": { cluster: {} },
+            "ack-mesh-cluster-shanghai": {},
+            "ack-mesh-mesh-hangzhou": { remoteSecrets: {} },
+            "ack-mesh-app-bookinfo": {},
+        });
         const c = capture();
         assert.equal(await fleetMain(["preview", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
         assert.ok(c.err.includes("not previewed (they read stacks that have no outputs yet; run up first): app-bookinfo"), c.err.join("\n"));
@@ -130,12 +149,12 @@ describe("npm run fleet -- preview|destroy (fake backend)", () => {
     });
 
     it("a destroy skips the stacks the backend does not hold, and creates none", async () => {
-        const b = fakeBackend({ "ack-mesh-network": networkOutputs, "ack-mesh-ca": {}, "ack-mesh-cluster-hangzhou": { cluster: {} } });
+        const b = fakeBackend({ "ack-mesh-network": networkOutputs, "ack-mesh-ca": {}, "ack-mesh-sg-hangzhou": { securityGroupId: "sg-1" }, "ack-mesh-cluster-hangzhou": { cluster: {} } });
         const c = capture();
         assert.equal(await fleetMain(["destroy", "staging", "--work-dir", workDir()], c.io, b.openStack), 0);
         assert.ok(b.log.every((l) => !l.startsWith("create-or-select")), b.log.join("\n"));
-        assert.deepEqual(b.log.filter((l) => l.startsWith("destroy")), ["destroy ack-mesh-cluster-hangzhou", "destroy ack-mesh-network", "destroy ack-mesh-ca"]);
-        assert.ok(c.err.includes("not in the backend (nothing to destroy): cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
+        assert.deepEqual(b.log.filter((l) => l.startsWith("destroy")), ["destroy ack-mesh-cluster-hangzhou", "destroy ack-mesh-sg-hangzhou", "destroy ack-mesh-network", "destroy ack-mesh-ca"]);
+        assert.ok(c.err.includes("not in the backend (nothing to destroy): sg-shanghai, cluster-shanghai, mesh-hangzhou, app-bookinfo"), c.err.join("\n"));
     });
 
     it("exits 2 before any stack on verify.enabled (plan and up), and still destroys", async () => {
