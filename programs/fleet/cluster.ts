@@ -1,10 +1,10 @@
 /**
  * The fleet's `cluster-<name>` stack: one cluster of the environment.
  *
- * 1. Checks that the `network` stack was built from the plan this stack
- *    computes from the same config ({@link checkNetworkPlan}); nothing else
- *    is declared when it was not (a preview goes on, with what it reads
- *    from the network stack unknown).
+ * 1. Checks that the `network` stack was built from this cluster's part of
+ *    the plan this stack computes from the same config
+ *    ({@link checkNetworkPlan}); nothing else is declared when it was not (a
+ *    preview goes on, with what it reads from the network stack unknown).
  * 2. Preflight of this cluster (its Kubernetes version decision).
  * 3. The ACK cluster and its node pools (`ackClusterFor`, as the monolith),
  *    in the VPC and vSwitches the `network` stack exports and the security
@@ -54,7 +54,7 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     }
     const refs = new FleetRefs();
     const net = refs.stack("network");
-    const current = await checkNetworkPlan(net, network, pulumi.getStack());
+    const current = await checkNetworkPlan(net, network, name, pulumi.getStack());
 
     const ownerTags = stackOwnerTags(config);
     const tags = meshTags(ownerTags);

@@ -238,13 +238,30 @@ export function meshStackPairs(identity: MeshIdentity, watcher?: string): Remote
 }
 
 /**
- * A hash of the network plan (every VPC, vSwitch, pod and service range):
- * the `network` stack exports it, and each cluster stack compares it with
- * the hash of the plan it computes from its own copy of the config. Keys are
- * sorted, so the hash depends on the plan only. `sha256:<hex>`.
+ * A hash of the whole network plan (every VPC, vSwitch, pod and service
+ * range): the `network` stack exports it, so two runs' plans can be told
+ * apart at a glance; each cluster's stacks check only their own part
+ * ({@link clusterNetworkPlanHash}). Keys are sorted, so the hash depends on
+ * the plan only. `sha256:<hex>`.
  */
 export function networkPlanHash(network: NetworkPlan): string {
     return `sha256:${createHash("sha256").update(canonicalJson(network)).digest("hex")}`;
+}
+
+/**
+ * A hash of one cluster's part of the network plan: its own entry (zones,
+ * vSwitches, pod and service ranges, VPC key and CIDR) and its VPC's name,
+ * region, CIDR and sharing, but not the VPC's member list, so adding a
+ * cluster to a shared VPC leaves the other members' hashes alone. The
+ * `network` stack exports it per cluster; the cluster's `sg-<name>` and
+ * `cluster-<name>` stacks compare it with their own before reading the ids
+ * the network exports for the cluster. `sha256:<hex>`.
+ */
+export function clusterNetworkPlanHash(network: NetworkPlan, cluster: string): string {
+    const own = network.clusters[cluster];
+    const vpc = own ? network.vpcs[own.vpc] : undefined;
+    const part = { cluster: own, vpc: vpc ? { name: vpc.name, region: vpc.region, cidr: vpc.cidr, shared: vpc.shared } : undefined };
+    return `sha256:${createHash("sha256").update(canonicalJson(part)).digest("hex")}`;
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order). */

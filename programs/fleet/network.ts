@@ -4,8 +4,9 @@
  * Every cluster stack reads it, so it exports no secret (the mesh CA is in
  * the `ca` stack, `ca.ts`).
  *
- * Exports per cluster what its stack needs ({@link NetworkClusterOutputs})
- * and the plan hash each cluster stack checks.
+ * Exports per cluster what its stacks need ({@link NetworkClusterOutputs}),
+ * including the hash of the cluster's part of the plan, which they check,
+ * and the hash of the whole plan.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { VpcWithCen } from "../../components/vpcWithCen";
@@ -15,7 +16,7 @@ import { imageSourceWarnings } from "../../plan/images";
 import { cidrTable } from "../../plan/network";
 import { layoutSummary, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { fleetTopology } from "./config";
-import { networkPlanHash } from "./layout";
+import { clusterNetworkPlanHash, networkPlanHash } from "./layout";
 import { NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
 
 /** The `network` stack's program. Returns its outputs. */
@@ -39,6 +40,7 @@ export async function runFleetNetwork(): Promise<Record<string, unknown>> {
     const clusters: Record<string, pulumi.Output<NetworkClusterOutputs>> = {};
     for (const [name, plan] of Object.entries(network.clusters)) {
         clusters[name] = pulumi.output({
+            planHash: clusterNetworkPlanHash(network, name),
             vpc: plan.vpc,
             vpcId: net.vpcIds[plan.vpc],
             region: plan.region,

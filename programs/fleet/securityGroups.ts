@@ -36,7 +36,7 @@ export async function runFleetSecurityGroups(name: string): Promise<Record<strin
         );
     }
     const net = new FleetRefs().stack("network");
-    const current = await checkNetworkPlan(net, network, pulumi.getStack());
+    const current = await checkNetworkPlan(net, network, name, pulumi.getStack());
     const plan = network.clusters[name];
     const sg = new SecurityGroupPeering("sg", {
         identity,

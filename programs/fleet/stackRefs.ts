@@ -15,10 +15,12 @@ import { ConfigError, formatProblem } from "../../config/errors";
 import type { NetworkPlan } from "../../plan/network";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
-import { clusterStackId, fleetStackRef, networkPlanHash } from "./layout";
+import { clusterNetworkPlanHash, clusterStackId, fleetStackRef } from "./layout";
 
 /** What the `network` stack exports for one cluster (output `clusters.<name>`). Plain. */
 export interface NetworkClusterOutputs {
+    /** Hash of the cluster's part of the plan ({@link clusterNetworkPlanHash}): its stacks check it. */
+    readonly planHash: string;
     /** VPC key of the plan. */
     readonly vpc: string;
     /** Id of that VPC. */
@@ -63,7 +65,7 @@ export interface ClusterStackOutputs {
 
 /** Output names of the fleet stacks, shared by the exporting and the reading side. */
 export const OUTPUTS = {
-    /** network: hash of the network plan ({@link networkPlanHash}). */
+    /** network: hash of the whole network plan (`networkPlanHash`). */
     planHash: "planHash",
     /** network: {@link NetworkClusterOutputs} by cluster name. */
     clusters: "clusters",
@@ -145,32 +147,38 @@ export class FleetRefs {
     }
 }
 
-/** Heading of the error a cluster stack throws when the `network` stack was built from another plan. */
+/** Heading of the error a cluster's stack throws when the `network` stack was built from another plan. */
 export const PLAN_MISMATCH_HEADING = "The network stack was built from a different network plan";
 
 /**
- * Whether the `network` stack's exported plan hash is the hash of `network`
- * (the plan this stack computed from its own copy of the environment's
- * config). Awaited before any resource but the stack reference.
+ * Whether the `network` stack's exported plan hash of `cluster`
+ * (`clusters.<cluster>.planHash`) is the hash of that cluster's part of
+ * `network`, the plan this stack computed from its own copy of the
+ * environment's config ({@link clusterNetworkPlanHash}). Awaited before any
+ * resource but the stack reference.
  *
- * On `up` a mismatch stops the stack: the VPC and vSwitch ids it would read
- * belong to another plan. On a preview it is expected whenever the config's
- * network changed (the network stack is only previewed, not updated), so it
- * is a warning, and the caller treats what it reads from the network stack
- * as unknown.
+ * Only the cluster's own part counts: adding or removing another cluster
+ * changes the whole plan but not the VPC and vSwitch ids this cluster's
+ * stacks read, so their previews show those ids as they are, not unknown.
+ *
+ * On `up` a mismatch stops the stack: the ids it would read belong to
+ * another plan. On a preview it is expected when the cluster is new or its
+ * part of the plan changed (the network stack is only previewed, not
+ * updated), so it is a warning, and the caller treats what it reads from the
+ * network stack as unknown.
  * @returns true when the hashes match; false on a preview with a mismatch
  * @throws ConfigError naming both hashes and the fix (not a preview)
  */
-export async function checkNetworkPlan(ref: pulumi.StackReference, network: NetworkPlan, env: string): Promise<boolean> {
-    const details = await ref.getOutputDetails(OUTPUTS.planHash);
-    const exported = details.value as unknown;
-    const expected = networkPlanHash(network);
+export async function checkNetworkPlan(ref: pulumi.StackReference, network: NetworkPlan, cluster: string, env: string): Promise<boolean> {
+    const details = await ref.getOutputDetails(OUTPUTS.clusters);
+    const exported = (details.value as Record<string, Partial<NetworkClusterOutputs>> | undefined)?.[cluster]?.planHash;
+    const expected = clusterNetworkPlanHash(network, cluster);
     if (exported === expected) return true;
     const problem = {
-        path: "network.planHash",
+        path: `network.clusters.${cluster}.planHash`,
         value: exported ?? "(none)",
-        message: `differs from the plan computed from this config (${expected}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran`,
-        fix: `run the network layer first (npm run fleet -- up ${env} runs it before the cluster stacks)`,
+        message: `differs from the plan of cluster ${cluster} computed from this config (${expected}): the cluster is new, or its zones, VPC or CIDRs changed, since the network stack last ran`,
+        fix: `run the network layer first (npm run fleet -- up ${env} runs it before the cluster's stacks)`,
     };
     if (pulumi.runtime.isDryRun()) {
         pulumi.log.warn(`${PLAN_MISMATCH_HEADING}: ${formatProblem(problem)}. This preview shows what the network stack exports as unknown.`);

@@ -47,6 +47,11 @@ async function stackOf(env: string, id: string): Promise<SimulationResult> {
     return s.result;
 }
 const providerName = (r: RecordedResource) => r.providerUrn?.split("::")[3];
+/** The network stack's outputs with cluster `name`'s plan hash replaced, as if the network had been built from another plan of it. */
+function staleFor(network: Record<string, unknown>, name: string): Record<string, unknown> {
+    const clusters = network.clusters as Record<string, Record<string, unknown>>;
+    return { ...network, clusters: { ...clusters, [name]: { ...clusters[name], planHash: "sha256:0123" } } };
+}
 const unsecret = (v: unknown) => (v instanceof Secret ? v.value : v);
 /** Whether `needle` occurs in a string anywhere in `v`, secrets unwrapped (their JSON is "[secret]"). */
 function holds(v: unknown, needle: string): boolean {
@@ -309,7 +314,7 @@ describe("fleet: every stack simulated in order", function () {
             project: "ack-mesh-cluster-hangzhou",
             stack: "staging",
             config: source.config,
-            stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
+            stackReferences: { [fleetStackRef("organization", "network", "staging")]: staleFor(network, "hangzhou") },
         }).then(
             () => assert.fail("expected a failure"),
             (e: unknown) => e as SimulationError,
@@ -320,8 +325,8 @@ describe("fleet: every stack simulated in order", function () {
         assert.equal(
             error.message,
             `${PLAN_MISMATCH_HEADING} (1 problem):\n` +
-                `  - network.planHash: differs from the plan computed from this config (${network.planHash as string}): the config's clusters, zones, VPCs or CIDRs changed since the network stack last ran, or it never ran (got "sha256:0123"). ` +
-                "Fix: run the network layer first (npm run fleet -- up staging runs it before the cluster stacks)",
+                `  - network.clusters.hangzhou.planHash: differs from the plan of cluster hangzhou computed from this config (${(network.clusters as Record<string, { planHash: string }>).hangzhou.planHash}): the cluster is new, or its zones, VPC or CIDRs changed, since the network stack last ran (got "sha256:0123"). ` +
+                "Fix: run the network layer first (npm run fleet -- up staging runs it before the cluster's stacks)",
         );
         assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
         assert.deepEqual(err.result.reads.map((x) => x.name), ["ref-network"]);
@@ -331,7 +336,7 @@ describe("fleet: every stack simulated in order", function () {
         const source = fleetSourceOf("staging");
         const network = (await stackOf("staging", "network")).outputs;
         const stackReferences = {
-            [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" },
+            [fleetStackRef("organization", "network", "staging")]: staleFor(network, "hangzhou"),
             [fleetStackRef("organization", "sg-hangzhou", "staging")]: (await stackOf("staging", "sg-hangzhou")).outputs,
         };
         const preview = (program: () => Promise<Record<string, unknown>>, project: string) => simulate(program, { project, stack: "staging", preview: true, config: source.config, stackReferences });
@@ -353,7 +358,7 @@ describe("fleet: every stack simulated in order", function () {
             project: "ack-mesh-sg-shanghai",
             stack: "staging",
             config: source.config,
-            stackReferences: { [fleetStackRef("organization", "network", "staging")]: { ...network, planHash: "sha256:0123" } },
+            stackReferences: { [fleetStackRef("organization", "network", "staging")]: staleFor(network, "shanghai") },
         }).then(
             () => assert.fail("expected a failure"),
             (e: unknown) => e as SimulationError,
@@ -475,6 +480,21 @@ describe("fleet: adding a cluster", function () {
                 assert.ok(r.name.startsWith(`sg-${own}-from-hangzhou-`), `sg-${own}: ${r.name}`);
             }
         }
+        // Previewed before the network runs (a pull request's preview), the existing clusters' stacks read
+        // the ids the network exports for them as they are: their part of the plan did not change.
+        const old = await fleet("prod");
+        const stackReferences = Object.fromEntries(old.stacks.map((s) => [fleetStackRef("organization", s.stack, "prod"), s.result.outputs]));
+        const next = prodPlusHangzhou();
+        const preview = (program: () => Promise<Record<string, unknown>>, id: string) =>
+            simulate(program, { project: `ack-mesh-${id}`, stack: "prod", preview: true, config: next.config, secretConfigKeys: next.secretConfigKeys, stackReferences });
+        const sgPreview = await preview(() => runFleetSecurityGroups("beijing"), "sg-beijing");
+        const clusterPreview = await preview(() => runFleetCluster("beijing"), "cluster-beijing");
+        for (const r of [sgPreview, clusterPreview]) assert.deepEqual(r.logs.filter((l) => l.severity === "warning").map((l) => l.message), []);
+        const oldSg = old.stacks.find((s) => s.stack === "sg-beijing")!.result.resources.find((x) => x.type === T.sg)!;
+        assert.equal(sgPreview.resources.find((x) => x.type === T.sg)!.inputs.vpcId, oldSg.inputs.vpcId);
+        const oldAck = old.stacks.find((s) => s.stack === "cluster-beijing")!.result.resources.find((x) => x.type === T.cluster)!;
+        const ack = clusterPreview.resources.find((x) => x.type === T.cluster)!;
+        assert.deepEqual([ack.inputs.vswitchIds, ack.inputs.podVswitchIds, ack.inputs.securityGroupId], [oldAck.inputs.vswitchIds, oldAck.inputs.podVswitchIds, oldAck.inputs.securityGroupId]);
         // Bookinfo's namespace and Services in the new cluster (BookinfoSplit puts them on every cluster).
         for (const r of created("app-bookinfo")) assert.ok(r.name.startsWith("hangzhou") || r.name.includes("-hangzhou-"), r.name);
         const table = renderFleetDiff(before, after).split("\n").map((l) => l.replace(/ +/g, " ").trim());
