@@ -389,6 +389,26 @@ describe("fleet: every stack simulated in order", function () {
 describe("fleet: adding a cluster", function () {
     this.timeout(180_000);
 
+    /**
+     * Previewed before the network runs (a pull request's preview), the stacks of `existing` read the
+     * ids the network exports for it as they are (its part of the plan did not change): no warning,
+     * the same VPC, vSwitches and group as deployed.
+     */
+    async function previewBeforeNetwork(env: string, next: { config: Record<string, unknown>; secretConfigKeys?: string[] }, existing: string) {
+        const old = await fleet(env);
+        const stackReferences = Object.fromEntries(old.stacks.map((s) => [fleetStackRef("organization", s.stack, env), s.result.outputs]));
+        const preview = (program: () => Promise<Record<string, unknown>>, id: string) =>
+            simulate(program, { project: `ack-mesh-${id}`, stack: env, preview: true, config: next.config, secretConfigKeys: next.secretConfigKeys, stackReferences });
+        const sgPreview = await preview(() => runFleetSecurityGroups(existing), `sg-${existing}`);
+        const clusterPreview = await preview(() => runFleetCluster(existing), `cluster-${existing}`);
+        for (const r of [sgPreview, clusterPreview]) assert.deepEqual(r.logs.filter((l) => l.severity === "warning").map((l) => l.message), [], `${env}/${existing}`);
+        const deployed = (id: string, type: string) => old.stacks.find((s) => s.stack === id)!.result.resources.find((x) => x.type === type)!;
+        assert.equal(sgPreview.resources.find((x) => x.type === T.sg)!.inputs.vpcId, deployed(`sg-${existing}`, T.sg).inputs.vpcId);
+        const oldAck = deployed(`cluster-${existing}`, T.cluster);
+        const ack = clusterPreview.resources.find((x) => x.type === T.cluster)!;
+        assert.deepEqual([ack.inputs.vswitchIds, ack.inputs.podVswitchIds, ack.inputs.securityGroupId], [oldAck.inputs.vswitchIds, oldAck.inputs.podVswitchIds, oldAck.inputs.securityGroupId]);
+    }
+
     /** prod with a third primary in its own region and network. */
     function prodPlusHangzhou() {
         const source = fleetSourceOf("prod");
@@ -445,6 +465,8 @@ describe("fleet: adding a cluster", function () {
             assert.ok(created(`sg-${own}`).length > 0, own);
             for (const r of created(`sg-${own}`)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `sg-${own}: ${r.name}`);
         }
+        // A member of the same shared VPC: the VPC's member list changed, its own part of the plan did not.
+        await previewBeforeNetwork("fleet", next, "bj-apps-1");
     });
 
     it("creates only: network, the new cluster's stacks and mesh; existing clusters' groups only admit the new cluster, their cluster stacks do not change", async () => {
@@ -480,21 +502,7 @@ describe("fleet: adding a cluster", function () {
                 assert.ok(r.name.startsWith(`sg-${own}-from-hangzhou-`), `sg-${own}: ${r.name}`);
             }
         }
-        // Previewed before the network runs (a pull request's preview), the existing clusters' stacks read
-        // the ids the network exports for them as they are: their part of the plan did not change.
-        const old = await fleet("prod");
-        const stackReferences = Object.fromEntries(old.stacks.map((s) => [fleetStackRef("organization", s.stack, "prod"), s.result.outputs]));
-        const next = prodPlusHangzhou();
-        const preview = (program: () => Promise<Record<string, unknown>>, id: string) =>
-            simulate(program, { project: `ack-mesh-${id}`, stack: "prod", preview: true, config: next.config, secretConfigKeys: next.secretConfigKeys, stackReferences });
-        const sgPreview = await preview(() => runFleetSecurityGroups("beijing"), "sg-beijing");
-        const clusterPreview = await preview(() => runFleetCluster("beijing"), "cluster-beijing");
-        for (const r of [sgPreview, clusterPreview]) assert.deepEqual(r.logs.filter((l) => l.severity === "warning").map((l) => l.message), []);
-        const oldSg = old.stacks.find((s) => s.stack === "sg-beijing")!.result.resources.find((x) => x.type === T.sg)!;
-        assert.equal(sgPreview.resources.find((x) => x.type === T.sg)!.inputs.vpcId, oldSg.inputs.vpcId);
-        const oldAck = old.stacks.find((s) => s.stack === "cluster-beijing")!.result.resources.find((x) => x.type === T.cluster)!;
-        const ack = clusterPreview.resources.find((x) => x.type === T.cluster)!;
-        assert.deepEqual([ack.inputs.vswitchIds, ack.inputs.podVswitchIds, ack.inputs.securityGroupId], [oldAck.inputs.vswitchIds, oldAck.inputs.podVswitchIds, oldAck.inputs.securityGroupId]);
+        await previewBeforeNetwork("prod", prodPlusHangzhou(), "beijing");
         // Bookinfo's namespace and Services in the new cluster (BookinfoSplit puts them on every cluster).
         for (const r of created("app-bookinfo")) assert.ok(r.name.startsWith("hangzhou") || r.name.includes("-hangzhou-"), r.name);
         const table = renderFleetDiff(before, after).split("\n").map((l) => l.replace(/ +/g, " ").trim());
