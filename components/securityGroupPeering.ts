@@ -251,7 +251,7 @@ export interface SecurityGroupPeeringArgs {
      * Clusters whose group and ingress rules this instance creates (plain);
      * the other clusters of `identity` are only peers, admitted by the ranges
      * the network plan gives them. One instance per cluster (`clusters: [X]`)
-     * is how the fleet's `cluster-X` stack owns exactly the rules into X's
+     * is how the fleet's `sg-X` stack owns exactly the rules into X's
      * group (programs/fleet): the union over all clusters is the plan of one
      * instance with the default. `vpcIds` and `providers` are needed for
      * these clusters only. Adding a cluster to the list adds its group and
@@ -259,6 +259,20 @@ export interface SecurityGroupPeeringArgs {
      * @default every cluster of `identity`
      */
     clusters?: ReadonlyArray<string>;
+    /**
+     * Another layout of the same clusters whose rules are kept next to
+     * `identity`'s (plain): the deployed layout while a change of roles or
+     * primaries is applied in several steps. The fleet (programs/fleet) sets
+     * it on its `sg-<name>` stacks before the cluster stacks switch primaries,
+     * so the rules of the new layout exist and those of the old one are not
+     * yet deleted, and drops it once they have switched, which deletes the
+     * old layout's rules. Merged by {@link mergeRulePlans}: `identity`'s
+     * rules unchanged, plus the kept layout's other rules. Its clusters must
+     * be in `network`; `ingressClusters` are that layout's clusters with an
+     * ingress gateway (default: its control planes).
+     * @default none
+     */
+    keepRulesOf?: { identity: MeshIdentity; ingressClusters?: ReadonlyArray<string> };
 }
 
 // --- Sources ------------------------------------------------------------------
@@ -371,6 +385,15 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
     const max = args.maxRulesPerGroup;
     if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
         problems.push({ path: "maxRulesPerGroup", value: max, message: "must be a positive integer", fix: `leave it unset for Alibaba's limit of ${DEFAULTS.maxRulesPerSecurityGroup}` });
+    }
+    for (const name of Object.keys(args.keepRulesOf?.identity.clusters ?? {})) {
+        if (!args.network.clusters[name]) {
+            problems.push({
+                path: `keepRulesOf.clusters.${name}`,
+                message: "is not in the network plan, so its source ranges are unknown",
+                fix: "keep the rules of a layout of the same clusters (the deployed roles and primaries of the clusters in the config)",
+            });
+        }
     }
     for (const [i, c] of (args.clusters ?? []).entries()) {
         if (!Object.hasOwn(args.identity.clusters, c)) {
@@ -654,6 +677,20 @@ export function planSecurityGroupRules(identity: MeshIdentity, network: NetworkP
 }
 
 /**
+ * Two rule plans merged: every rule of `primary`, in its order, then each
+ * rule of `kept` that `primary` has neither under its key nor as the same
+ * cloud rule (group, protocol, ports, source). A key both plans use keeps
+ * `primary`'s rule, so dropping `kept` later deletes exactly the rules only
+ * it had and updates nothing. Pure.
+ */
+export function mergeRulePlans(primary: ReadonlyArray<PlannedRule>, kept: ReadonlyArray<PlannedRule>): PlannedRule[] {
+    const cloudRule = (r: PlannedRule) => `${r.toCluster}\u0000${r.ipProtocol}\u0000${r.portRange}\u0000${r.cidrIp}`;
+    const keys = new Set(primary.map((r) => r.key));
+    const tuples = new Set(primary.map(cloudRule));
+    return [...primary, ...kept.filter((r) => !keys.has(r.key) && !tuples.has(cloudRule(r)))];
+}
+
+/**
  * One problem per group whose planned rules exceed `max`, naming the cluster
  * (at `pathOf(cluster)`), the count, where the rules come from and the ways
  * out. A flat primary-remote mesh is what reaches the limit first: the
@@ -761,7 +798,11 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
         const problems = validateSecurityGroupPeering(name, args);
         if (problems.length) throw new ConfigError(problems, `Invalid SecurityGroupPeering "${name}"`);
         const own = new Set(ownClusters(args));
-        const rules = planSecurityGroupRules(args.identity, args.network, { appPorts: args.appPorts, ingressClusters: args.ingressClusters }).filter((r) => own.has(r.toCluster));
+        const planned = planSecurityGroupRules(args.identity, args.network, { appPorts: args.appPorts, ingressClusters: args.ingressClusters });
+        const kept = args.keepRulesOf;
+        const rules = (kept ? mergeRulePlans(planned, planSecurityGroupRules(kept.identity, args.network, { appPorts: args.appPorts, ingressClusters: kept.ingressClusters })) : planned).filter((r) =>
+            own.has(r.toCluster),
+        );
         const planProblemList = [
             ...keyCollisions(rules),
             ...ruleQuotaProblems(args.identity, rules, args.maxRulesPerGroup ?? DEFAULTS.maxRulesPerSecurityGroup, (c) => `identity.clusters.${c}`, "maxRulesPerGroup"),
@@ -828,18 +869,6 @@ export class SecurityGroupPeering extends pulumi.ComponentResource {
     public rulesBetween(a: string, b: string): pulumi.Resource[] {
         this.assertCluster(a, b);
         return [...(this.byPair.get(`${a}\u0000${b}`) ?? []), ...(this.byPair.get(`${b}\u0000${a}`) ?? [])];
-    }
-
-    /**
-     * The peer rules of `cluster`'s group that admit `peer` (one direction).
-     * Unlike {@link rulesBetween}, `peer` need not be a cluster of this
-     * instance: a fleet cluster stack (`clusters: [X]`) waits with it for the
-     * rules that let another stack's cluster reach X.
-     * @throws Error when `cluster` is not one of this instance's clusters
-     */
-    public rulesAdmitting(cluster: string, peer: string): pulumi.Resource[] {
-        this.assertCluster(cluster);
-        return [...(this.byPair.get(`${cluster}\u0000${peer}`) ?? [])];
     }
 
     /**

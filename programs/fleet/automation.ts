@@ -144,7 +144,8 @@ export function automationRunner(
         const s = await select(stack, mode);
         if (!s) return undefined;
         const own = configForStack(stack, settings.config);
-        const secrets = configForStack(stack, settings.secrets).config;
+        // The stack's id only: the orchestrator's own keys (KEEP_DEPLOYED_CONFIG_KEY) are plain config.
+        const secrets = configForStack({ id: stack.id }, settings.secrets).config;
         // Keep what the workspace holds (the secrets provider's salt or key), replace the config.
         const current = await settingsOrNone(s, settings.env);
         await s.workspace.saveStackSettings(settings.env, { ...current, config: { ...(own.config as StackSettings["config"]) } });

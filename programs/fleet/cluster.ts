@@ -22,7 +22,6 @@
  * reader token.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../../config/errors";
 import { IstioControlPlane } from "../../components/istioControlPlane";
 import { IstioRemote } from "../../components/istioRemote";
 import { controlPlaneArgs, remoteArgs } from "../../components/istioMesh";
@@ -31,9 +30,8 @@ import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/
 import { meshTags } from "../../components/types";
 import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../ack-mesh/program";
 import { sharesRoot } from "./ca";
-import { fleetTopology } from "./config";
 import { CA_STACK_ID, clusterStackId, securityGroupStackId } from "./layout";
-import { checkNetworkPlan, ClusterStackOutputs, ExportedCacerts, FleetRefs, networkClusterOutputs, OUTPUTS } from "./stackRefs";
+import { ClusterStackOutputs, ExportedCacerts, openClusterStack, OUTPUTS, unknownOutput } from "./stackRefs";
 
 /** The preflight of one cluster: its region and its own checks only (the `network` stack checked the attachments and NAT gateways). Pure. */
 export function clusterPreflight(plan: PreflightPlan, cluster: string): PreflightPlan {
@@ -43,18 +41,12 @@ export function clusterPreflight(plan: PreflightPlan, cluster: string): Prefligh
 
 /** The `cluster-<name>` stack's program. Returns its outputs. */
 export async function runFleetCluster(name: string): Promise<Record<string, unknown>> {
-    const planned = fleetTopology(clusterStackId(name));
+    const { planned, cluster: c, refs, fromNetwork, current } = await openClusterStack(
+        clusterStackId(name),
+        name,
+        `destroy the stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the mesh stops reading it), or add the cluster back`,
+    );
     const { config, network, identity } = planned;
-    const c = config.clusters[name];
-    if (c === undefined) {
-        throw new ConfigError(
-            [{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: `destroy the stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the mesh stops reading it), or add the cluster back` }],
-            `No cluster "${name}"`,
-        );
-    }
-    const refs = new FleetRefs();
-    const net = refs.stack("network");
-    const current = await checkNetworkPlan(net, network, name, pulumi.getStack());
 
     const ownerTags = stackOwnerTags(config);
     const tags = meshTags(ownerTags);
@@ -62,8 +54,8 @@ export async function runFleetCluster(name: string): Promise<Record<string, unkn
     const preflight = await runPreflight(clusterPreflight(preflightPlan(config, network, ownerTags), name), providers);
 
     const plan = network.clusters[name];
-    const fromNetwork = networkClusterOutputs(net, name, current);
-    const securityGroupId = refs.stack(securityGroupStackId(name)).requireOutput(OUTPUTS.securityGroupId) as pulumi.Output<string>;
+    // Unknown with the network's values: over a changed plan of this cluster its group may be replaced too.
+    const securityGroupId = current ? (refs.stack(securityGroupStackId(name)).requireOutput(OUTPUTS.securityGroupId) as pulumi.Output<string>) : unknownOutput<string>();
     const zones = Object.keys(plan.zones);
     const cluster = ackClusterFor(config, network, name, {
         kubernetesVersion: preflight.versions[name],

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SECRET_CONFIG_KEYS } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
 import { PlannedTopology, planTopology } from "../ack-mesh/program";
-import { CA_STACK_ID } from "./layout";
+import { CA_STACK_ID, ClusterRelation, KEEP_DEPLOYED_CONFIG_KEY } from "./layout";
 
 /** What a stack other than `ca` sees in place of the root CA's secret config. */
 export const CA_ROOT_HELD_BY_CA_STACK = "(held by the ca stack)";
@@ -29,4 +29,39 @@ export function fleetRawConfig(stackId: string, raw: Record<string, unknown>): R
 /** The planned topology, from the config of the running stack `stackId`. */
 export function fleetTopology(stackId: string): PlannedTopology {
     return planTopology(fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig())));
+}
+
+/**
+ * The environment's raw config with the clusters' roles and primaries set
+ * back to `relations` (the deployed ones) and `mesh.topology` set to
+ * `multi-primary-remote`, which holds any mix of primaries and remotes.
+ * Clusters not in the config are left out; a deployed remote without a
+ * recorded primary keeps its configured role. Pure.
+ */
+export function withRelations(raw: Record<string, unknown>, relations: ReadonlyArray<ClusterRelation>): Record<string, unknown> {
+    const clusters = { ...(raw.clusters as Record<string, Record<string, unknown>>) };
+    for (const r of relations) {
+        const c = clusters[r.name];
+        if (c === undefined) continue;
+        if (r.role === "primary") {
+            const { controlPlane: _, ...rest } = c;
+            clusters[r.name] = { ...rest, role: "primary" };
+        } else if (r.controlledBy !== undefined) {
+            clusters[r.name] = { ...c, role: "remote", controlPlane: r.controlledBy };
+        }
+    }
+    return { ...raw, mesh: { ...(raw.mesh as Record<string, unknown>), topology: "multi-primary-remote" }, clusters };
+}
+
+/**
+ * The deployed layout an `sg-<name>` stack keeps the rules of while a role
+ * or primary change is applied ({@link KEEP_DEPLOYED_CONFIG_KEY}, set by the
+ * orchestrator), planned from this stack's config with the deployed roles
+ * and primaries; undefined when the key is not set.
+ */
+export function keptLayout(stackId: string): PlannedTopology | undefined {
+    const [namespace, key] = KEEP_DEPLOYED_CONFIG_KEY.split(":");
+    const relations = new pulumi.Config(namespace).getObject<ClusterRelation[]>(key);
+    if (relations === undefined) return undefined;
+    return planTopology(withRelations(fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig())), relations));
 }

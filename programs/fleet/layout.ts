@@ -48,11 +48,35 @@ export interface FleetSharedStack extends FleetStackBase {
     readonly layer: "network" | "apps";
 }
 
+/** A cluster's role and primary as deployed: what the `network` stack last exported for it. */
+export interface ClusterRelation {
+    /** Cluster name. */
+    readonly name: string;
+    /** Its role when the network stack last ran. */
+    readonly role: "primary" | "remote";
+    /** Its primary then (itself for a primary); absent in the outputs of a network stack older than this field. */
+    readonly controlledBy?: string;
+}
+
+/**
+ * Config key under which an `sg-<name>` stack is given the deployed roles
+ * and primaries whose rules it keeps next to the configured layout's while
+ * a role or primary change is applied (`SecurityGroupPeering.keepRulesOf`).
+ * Set by the orchestrator only; never in a stack file.
+ */
+export const KEEP_DEPLOYED_CONFIG_KEY = "ack-mesh-fleet:keepRulesOfDeployed";
+
 /** An `sg-<name>` stack: the security group of one cluster and every ingress rule into it. */
 export interface FleetSecurityGroupStack extends FleetStackBase {
     readonly layer: "security-groups";
     /** The cluster whose group it holds. */
     readonly cluster: string;
+    /**
+     * The deployed roles and primaries whose rules this run keeps (the first
+     * of the two runs of a role or primary change, {@link KEEP_DEPLOYED_CONFIG_KEY}).
+     * @default none: only the configured layout's rules
+     */
+    readonly keepDeployed?: ReadonlyArray<ClusterRelation>;
 }
 
 /** A `cluster-<name>` stack. */
@@ -88,11 +112,19 @@ export const CA_ROOT_CONFIG_KEYS: ReadonlyArray<string> = SECRET_CONFIG_KEYS.map
 /**
  * The config and secret keys one stack is given: the environment's, minus
  * the root CA's secret config ({@link CA_ROOT_CONFIG_KEYS}) for every stack
- * but `ca`, the only one that reads it. Pure.
+ * but `ca`, the only one that reads it; plus, for an `sg-<name>` stack that
+ * keeps the deployed layout's rules, {@link KEEP_DEPLOYED_CONFIG_KEY} (JSON).
+ * Pure.
  */
-export function configForStack<T>(stack: Pick<FleetStack, "id">, config: Readonly<Record<string, T>>, secretKeys: ReadonlyArray<string> = []): { config: Record<string, T>; secretKeys: string[] } {
+export function configForStack<T>(
+    stack: Pick<FleetStack, "id"> & { keepDeployed?: ReadonlyArray<ClusterRelation> },
+    config: Readonly<Record<string, T>>,
+    secretKeys: ReadonlyArray<string> = [],
+): { config: Record<string, T | string>; secretKeys: string[] } {
     const keep = (k: string) => stack.id === CA_STACK_ID || !CA_ROOT_CONFIG_KEYS.includes(k);
-    return { config: Object.fromEntries(Object.entries(config).filter(([k]) => keep(k))), secretKeys: secretKeys.filter(keep) };
+    const own: Record<string, T | string> = Object.fromEntries(Object.entries(config).filter(([k]) => keep(k) && k !== KEEP_DEPLOYED_CONFIG_KEY));
+    if (stack.keepDeployed) own[KEEP_DEPLOYED_CONFIG_KEY] = JSON.stringify(stack.keepDeployed);
+    return { config: own, secretKeys: secretKeys.filter(keep) };
 }
 
 /**
@@ -249,18 +281,22 @@ export function networkPlanHash(network: NetworkPlan): string {
 }
 
 /**
- * A hash of one cluster's part of the network plan: its own entry (zones,
- * vSwitches, pod and service ranges, VPC key and CIDR) and its VPC's name,
- * region, CIDR and sharing, but not the VPC's member list, so adding a
- * cluster to a shared VPC leaves the other members' hashes alone. The
- * `network` stack exports it per cluster; the cluster's `sg-<name>` and
- * `cluster-<name>` stacks compare it with their own before reading the ids
- * the network exports for the cluster. `sha256:<hex>`.
+ * A hash of what the ids the `network` stack exports for one cluster depend
+ * on: its region, its VPC (key and CIDR) and, per zone, its node and pod
+ * vSwitch CIDRs, in the plan's zone order. Nothing else: not the VPC's member
+ * list (adding a cluster to a shared VPC leaves the other members' hashes
+ * alone), not its service or Flannel pod range or its slot (they reach the
+ * ACK cluster from the config, not through the network stack). The `network`
+ * stack exports it per cluster; the cluster's `sg-<name>` and
+ * `cluster-<name>` stacks compare it with their own before reading those
+ * ids. `sha256:<hex>`.
+ * @throws Error when the plan has no cluster `cluster`
  */
 export function clusterNetworkPlanHash(network: NetworkPlan, cluster: string): string {
     const own = network.clusters[cluster];
-    const vpc = own ? network.vpcs[own.vpc] : undefined;
-    const part = { cluster: own, vpc: vpc ? { name: vpc.name, region: vpc.region, cidr: vpc.cidr, shared: vpc.shared } : undefined };
+    if (own === undefined) throw new Error(`the network plan has no cluster "${cluster}"`);
+    const zones = Object.values(own.zones).map((z) => [z.zone, z.vswitch, z.podVswitch ?? null]);
+    const part = { region: own.region, vpc: own.vpc, vpcCidr: network.vpcs[own.vpc]?.cidr ?? own.vpcCidr, zones };
     return `sha256:${createHash("sha256").update(canonicalJson(part)).digest("hex")}`;
 }
 

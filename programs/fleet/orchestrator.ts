@@ -8,6 +8,11 @@
  * Order:
  * - `up` / `preview`: network → security groups → primaries → remotes →
  *   mesh → apps. A layer starts only when the previous one succeeded.
+ * - `up` after remotes changed primary, or primaries became remotes: the
+ *   security groups run twice, first keeping the deployed layout's rules next
+ *   to the new ones (before the cluster stacks switch), and last, after
+ *   every other stack, without them (deleting the rules only the deployed
+ *   layout used).
  * - `up` after clusters were removed from the config, or primaries became
  *   remotes: first the stacks that read every cluster are updated without
  *   them (apps, then the mesh stacks), then the removed stacks are destroyed
@@ -20,6 +25,7 @@
  * - `destroy`: apps → mesh → remotes → primaries → security groups → network.
  */
 import {
+    ClusterRelation,
     clusterStackId,
     FleetClusterStack,
     FLEET_LAYERS,
@@ -49,15 +55,8 @@ export interface FleetPhase {
     readonly stacks: ReadonlyArray<FleetStack>;
 }
 
-/** A cluster the fleet has deployed (from the `network` stack's last outputs). */
-export interface DeployedCluster {
-    /** Cluster name (its stack is `cluster-<name>`). */
-    readonly name: string;
-    /** Its role when the network stack last ran. */
-    readonly role: "primary" | "remote";
-    /** Its primary then (itself for a primary); absent in the outputs of a network stack older than this field. */
-    readonly controlledBy?: string;
-}
+/** A cluster the fleet has deployed (from the `network` stack's last outputs): its stack is `cluster-<name>`. */
+export type DeployedCluster = ClusterRelation;
 
 /** A deployed remote whose primary changes: it moves to another primary, or becomes a primary itself (`to` is then its own name). */
 export interface PrimaryChange {
@@ -83,6 +82,8 @@ export interface ClusterChanges {
     readonly demoted: string[];
     /** Deployed remotes whose primary changes, sorted by name. */
     readonly moved: PrimaryChange[];
+    /** The deployed role and primary of every configured cluster the network has deployed, sorted by name. */
+    readonly deployed: DeployedCluster[];
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -94,7 +95,7 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
  * changes when the network was never deployed (`deployed` undefined). Pure.
  */
 export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: ReadonlyArray<DeployedCluster> | undefined): ClusterChanges {
-    if (deployed === undefined) return { removed: [], added: [], demoted: [], moved: [] };
+    if (deployed === undefined) return { removed: [], added: [], demoted: [], moved: [], deployed: [] };
     const configured = new Map(stacks.filter(isClusterStack).map((s) => [s.cluster, s]));
     const known = new Set(deployed.map((c) => c.name));
     const gone = deployed.filter((c) => !configured.has(c.name)).sort(byName);
@@ -124,7 +125,13 @@ export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: Read
                 return { id, layer: "mesh", project: fleetProject(id), watcher: c.name, reads: [] };
             }),
     ];
-    return { removed, added: [...configured.keys()].filter((c) => !known.has(c)).sort(), demoted: demoted.map((c) => c.name), moved };
+    return {
+        removed,
+        added: [...configured.keys()].filter((c) => !known.has(c)).sort(),
+        demoted: demoted.map((c) => c.name),
+        moved,
+        deployed: deployed.filter((c) => configured.has(c.name)).sort(byName),
+    };
 }
 
 /** Problem with the requested change that stops the orchestrator before any stack runs. */
@@ -141,6 +148,9 @@ const byLayer = (stacks: ReadonlyArray<FleetStack>, layer: FleetLayer) => stacks
  * - A remote leaving a primary that is removed in the same `up`: the
  *   remote's stack owns its remote secret in that primary and deletes it
  *   through the primary's API server, which the removal destroys first.
+ * - Clusters added while remotes change primary: the first run of the
+ *   security groups keeps the deployed layout's rules, which is planned over
+ *   the deployed clusters' roles; apply the primary change first.
  */
 export function refusedChanges(changes: Partial<ClusterChanges>): string[] {
     const { removed = [], added = [], demoted = [], moved = [] } = changes;
@@ -156,6 +166,12 @@ export function refusedChanges(changes: Partial<ClusterChanges>): string[] {
         problems.push(
             `primaries ${demoted.join(", ")} become remotes and ${added.join(", ")} are added in the same change: ` +
                 "their mesh stacks are destroyed before the cluster stacks run, and the mesh reads new clusters only after they exist; apply the role change first, then the addition",
+        );
+    }
+    if (added.length && moved.length) {
+        problems.push(
+            `${moved.map((m) => m.name).join(", ")} change primary and ${added.join(", ")} are added in the same change: ` +
+                "the security groups keep the deployed roles' rules until the clusters have switched, which the new clusters' rules cannot be planned against; apply the primary change first, then the addition",
         );
     }
     for (const m of moved.filter((x) => gone.includes(x.from))) {
@@ -198,11 +214,16 @@ export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, 
         push("primaries", destroy, byLayer(removed, "primaries"));
         push("security-groups", destroy, byLayer(removed, "security-groups"));
     }
+    // A role or primary change: the groups first keep the deployed layout's rules next to the new one's,
+    // so nothing a running cluster uses is deleted before its stack has switched; a last run drops them.
+    const keep = changes.deployed?.length && ((changes.moved?.length ?? 0) > 0 || (changes.demoted?.length ?? 0) > 0) ? changes.deployed : undefined;
     for (const layer of FLEET_LAYERS) {
         // After a removal, the mesh and apps already ran above; they run again only to pick up nothing new.
         if (removed.length && (layer === "mesh" || layer === "apps")) continue;
-        push(layer, verb, byLayer(stacks, layer));
+        const list = byLayer(stacks, layer);
+        push(layer, verb, keep && layer === "security-groups" ? list.map((st) => ({ ...st, keepDeployed: keep })) : list);
     }
+    if (keep) push("security-groups", verb, byLayer(stacks, "security-groups"));
     return phases;
 }
 

@@ -13,40 +13,43 @@
  * Istio starts talking to the other (a remote secret, xDS through the
  * east-west gateway).
  *
+ * While a role or primary change is applied, the orchestrator runs this
+ * stack twice: first keeping the deployed layout's rules next to the new
+ * layout's (`keptLayout`, `SecurityGroupPeering.keepRulesOf`), before the
+ * cluster stacks switch; last without them, which deletes the rules only
+ * the deployed layout used.
+ *
  * Exports the group's id ({@link OUTPUTS}.securityGroupId), which the
  * cluster's stack gives its ACK cluster and node pools.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../../config/errors";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { meshTags } from "../../components/types";
 import { ingressClusters, regionProviders, stackOwnerTags } from "../ack-mesh/program";
-import { fleetTopology } from "./config";
+import { keptLayout } from "./config";
 import { securityGroupStackId } from "./layout";
-import { checkNetworkPlan, FleetRefs, networkClusterOutputs, OUTPUTS } from "./stackRefs";
+import { openClusterStack, OUTPUTS } from "./stackRefs";
 
 /** The `sg-<name>` stack's program. Returns its outputs. */
 export async function runFleetSecurityGroups(name: string): Promise<Record<string, unknown>> {
-    const { config, network, identity } = fleetTopology(securityGroupStackId(name));
-    const c = config.clusters[name];
-    if (c === undefined) {
-        throw new ConfigError(
-            [{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: `destroy the security-group stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the cluster's own stack), or add the cluster back` }],
-            `No cluster "${name}"`,
-        );
-    }
-    const net = new FleetRefs().stack("network");
-    const current = await checkNetworkPlan(net, network, name, pulumi.getStack());
-    const plan = network.clusters[name];
+    const { planned, cluster: c, fromNetwork } = await openClusterStack(
+        securityGroupStackId(name),
+        name,
+        `destroy the security-group stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the cluster's own stack), or add the cluster back`,
+    );
+    const { config, network, identity } = planned;
+    // The first run of a role or primary change also keeps the deployed layout's rules (orchestrator.ts).
+    const kept = keptLayout(securityGroupStackId(name));
     const sg = new SecurityGroupPeering("sg", {
         identity,
         network,
-        vpcIds: { [plan.vpc]: networkClusterOutputs(net, name, current).vpcId },
+        vpcIds: { [network.clusters[name].vpc]: fromNetwork.vpcId },
         providers: regionProviders([c.region]),
         clusters: [name],
         ingressClusters: ingressClusters(config, identity),
         maxRulesPerGroup: config.securityGroups.maxRulesPerGroup,
         tags: meshTags(stackOwnerTags(config)),
+        ...(kept ? { keepRulesOf: { identity: kept.identity, ingressClusters: ingressClusters(kept.config, kept.identity) } } : {}),
     });
     return { [OUTPUTS.securityGroupId]: sg.securityGroupIds[name] };
 }

@@ -13,6 +13,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, formatProblem } from "../../config/errors";
 import type { NetworkPlan } from "../../plan/network";
+import type { StackConfig } from "../../config/load";
+import type { PlannedTopology } from "../ack-mesh/program";
+import { fleetTopology } from "./config";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
 import { clusterNetworkPlanHash, clusterStackId, fleetStackRef } from "./layout";
@@ -185,6 +188,40 @@ export async function checkNetworkPlan(ref: pulumi.StackReference, network: Netw
         return false;
     }
     throw new ConfigError([problem], PLAN_MISMATCH_HEADING);
+}
+
+/** What a cluster's stack (`sg-<name>` or `cluster-<name>`) starts from ({@link openClusterStack}). */
+export interface ClusterStackContext {
+    /** The environment's planned topology, from this stack's config. */
+    readonly planned: PlannedTopology;
+    /** The cluster's config. */
+    readonly cluster: StackConfig["clusters"][string];
+    /** This stack's references. */
+    readonly refs: FleetRefs;
+    /** What the `network` stack exports for the cluster (unknown in a preview over a changed plan of it). */
+    readonly fromNetwork: pulumi.Output<NetworkClusterOutputs>;
+    /** Whether the network stack was built from this cluster's part of the plan ({@link checkNetworkPlan}). */
+    readonly current: boolean;
+}
+
+/**
+ * The start of a cluster's stack: the planned topology from the stack's
+ * config, the cluster (a {@link ConfigError} naming `removedFix` when the
+ * config has no such cluster, before any resource), and the network plan
+ * check ({@link checkNetworkPlan}).
+ * @param stackId the running stack's id (`sg-<name>` or `cluster-<name>`)
+ * @param removedFix the fix for a stack whose cluster is gone from the config
+ */
+export async function openClusterStack(stackId: string, name: string, removedFix: string): Promise<ClusterStackContext> {
+    const planned = fleetTopology(stackId);
+    const cluster = planned.config.clusters[name];
+    if (cluster === undefined) {
+        throw new ConfigError([{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: removedFix }], `No cluster "${name}"`);
+    }
+    const refs = new FleetRefs();
+    const net = refs.stack("network");
+    const current = await checkNetworkPlan(net, planned.network, name, pulumi.getStack());
+    return { planned, cluster, refs, fromNetwork: networkClusterOutputs(net, name, current), current };
 }
 
 /**

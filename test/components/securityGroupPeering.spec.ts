@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IPv4CidrRange } from "ip-num";
 import { ConfigError } from "../../config/errors";
 import {
+    mergeRulePlans,
     PEER_RULE_PRIORITY,
     PeerRule,
     planLoadBalancerRules,
@@ -758,6 +759,48 @@ describe("SecurityGroupPeering", () => {
                 validateSecurityGroupPeering("mesh", { identity: t.identity, network: t.network, vpcIds: { hz: "vpc-a" }, providers: { "cn-hangzhou": {} as alicloud.Provider }, clusters: ["hz", "bj"] }),
                 [{ path: "clusters[1]", value: "bj", message: "is not a cluster of the mesh identity", fix: "use one of: hz, sh" }],
             );
+        });
+
+        it("keepRulesOf: the deployed layout's rules are kept next to the configured layout's, which are unchanged", async () => {
+            const deployed = topology(twoRegionRaw());
+            const raw = twoRegionRaw() as { mesh: Record<string, unknown>; clusters: Record<string, Record<string, unknown>> };
+            // sh becomes a primary: the mesh is multi-primary, every cluster a control plane.
+            const promoted = topology({ ...raw, mesh: { ...raw.mesh, topology: "multi-primary" }, clusters: { ...raw.clusters, sh: { ...raw.clusters.sh, role: "primary", controlPlane: undefined } } });
+            const result = await run(promoted, "mesh", { keepRulesOf: { identity: deployed.identity } });
+            const configured = planSecurityGroupRules(promoted.identity, promoted.network);
+            const old = planSecurityGroupRules(deployed.identity, deployed.network);
+            const extra = old.filter((r) => !configured.some((c) => c.key === r.key));
+            assert.ok(extra.some((r) => r.key.startsWith("hz-from-sh-istiod-xds-")), "the remote's istiod rules into its deployed primary are kept");
+            assert.deepEqual(
+                result.byType(RULE).map((r) => r.name).sort(),
+                [...configured, ...extra].map((r) => `mesh-${r.key}`).sort(),
+            );
+            // A rule of both layouts keeps the configured layout's inputs: dropping keepRulesOf then deletes only the extra rules.
+            for (const r of configured) assert.equal(result.get(RULE, `mesh-${r.key}`)!.inputs["description"], r.description, r.key);
+            assert.deepEqual(
+                validateSecurityGroupPeering("mesh", {
+                    identity: promoted.identity,
+                    network: promoted.network,
+                    providers: { "cn-hangzhou": {} as alicloud.Provider, "cn-shanghai": {} as alicloud.Provider },
+                    vpcIds: { hz: "v1", sh: "v2" },
+                    keepRulesOf: { identity: { ...deployed.identity, clusters: { ...deployed.identity.clusters, gone: deployed.identity.clusters.sh } } },
+                }),
+                [
+                    {
+                        path: "keepRulesOf.clusters.gone",
+                        message: "is not in the network plan, so its source ranges are unknown",
+                        fix: "keep the rules of a layout of the same clusters (the deployed roles and primaries of the clusters in the config)",
+                    },
+                ],
+            );
+        });
+
+        it("mergeRulePlans: the first plan whole, then the other's rules under new keys that are not the same cloud rule", () => {
+            const rule = (key: string, cidrIp: string, description = key): PlannedRule => ({ key, toCluster: "a", fromCluster: "b", purpose: "apiserver", ipProtocol: "tcp", portRange: "6443/6443", cidrIp, description, priority: PEER_RULE_PRIORITY });
+            const primary = [rule("k1", "10.0.0.0/24"), rule("k2", "10.0.1.0/24")];
+            const kept = [rule("k2", "10.0.1.0/24", "older wording"), rule("k3", "10.0.0.0/24"), rule("k4", "10.0.2.0/24")];
+            assert.deepEqual(mergeRulePlans(primary, kept), [...primary, kept[2]]);
+            assert.deepEqual(mergeRulePlans(primary, []), primary);
         });
 
         it("rejects a component name Alibaba would refuse as a group name", () => {

@@ -12,11 +12,11 @@ import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { runFleetCluster } from "../../programs/fleet/cluster";
 import { runFleetSecurityGroups } from "../../programs/fleet/securityGroups";
-import { fleetStackRef } from "../../programs/fleet/layout";
+import { configForStack, fleetStackRef } from "../../programs/fleet/layout";
 import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../../programs/fleet/simulate";
 import { renderFleetDiff } from "../../scripts/fleet";
-import { containsUnknown, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
+import { canonicalPlan, containsUnknown, diffPlans, PlanDiff, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
 
 const T = {
     cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
@@ -510,5 +510,53 @@ describe("fleet: adding a cluster", function () {
         assert.equal(table.length, 2 + Object.values(counts).filter((c) => c.create > 0).length, "one row per changed stack");
         assert.ok(table.includes(`mesh-beijing 0 0 ${counts["mesh-beijing"].create} 0`), table.join("\n"));
         assert.ok(table.includes(`cluster-hangzhou 0 0 ${counts["cluster-hangzhou"].create} 0`), table.join("\n"));
+    });
+});
+
+describe("fleet: a remote changing primary", function () {
+    this.timeout(180_000);
+
+    it("the groups first add the new layout's rules and keep the deployed one's, then delete only the rules the deployed layout alone used", async () => {
+        // sh-apps-1 moves from sh-primary to bj-primary (another network: through bj-primary's east-west gateway).
+        const source = fleetSourceOf("fleet");
+        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
+        const next = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "sh-apps-1": { ...clusters["sh-apps-1"], controlPlane: "bj-primary" } } } };
+        const before = await fleet("fleet");
+        const after = await simulateFleet(next);
+        const deployed = before.stacks.find((st) => st.stack === "network")!.result.outputs.clusters as Record<string, { role: "primary" | "remote"; controlledBy: string }>;
+        const relations = Object.entries(deployed).map(([name, c]) => ({ name, role: c.role, controlledBy: c.controlledBy }));
+        const stackReferences = Object.fromEntries(before.stacks.map((st) => [fleetStackRef("organization", st.stack, "fleet"), st.result.outputs]));
+        const plan = (r: SimulationResult, id: string) => canonicalPlan(r, { stack: "fleet", project: `ack-mesh-${id}` });
+        const changedKinds = (d: PlanDiff) => Object.entries(d.counts).filter(([k, n]) => k !== "same" && n > 0).map(([k]) => k);
+        const touched: Record<string, string[]> = {};
+        for (const id of ["sg-bj-primary", "sg-sh-primary", "sg-sh-apps-1", "sg-bj-apps-1"]) {
+            const cluster = id.slice("sg-".length);
+            const keeping = await simulate(() => runFleetSecurityGroups(cluster), {
+                project: `ack-mesh-${id}`,
+                stack: "fleet",
+                config: configForStack({ id, keepDeployed: relations }, next.config).config,
+                stackReferences,
+            });
+            const old = plan(before.stacks.find((st) => st.stack === id)!.result, id);
+            const mid = plan(keeping, id);
+            const last = plan(after.stacks.find((st) => st.stack === id)!.result, id);
+            const first = diffPlans(old, mid);
+            const second = diffPlans(mid, last);
+            assert.ok(changedKinds(first).every((k) => k === "create"), `${id}, first run: ${changedKinds(first).join(", ")}`);
+            assert.ok(changedKinds(second).every((k) => k === "delete"), `${id}, last run: ${changedKinds(second).join(", ")}`);
+            touched[id] = [
+                ...first.resources.filter((r) => r.kind === "create").map((r) => `+${r.name}`),
+                ...second.resources.filter((r) => r.kind === "delete").map((r) => `-${r.name}`),
+            ];
+        }
+        // bj-primary gains sh-apps-1's istiod ports (its gateway status port already admits sh-apps-1, another network);
+        // sh-primary keeps sh-apps-1's istiod and status ports until the last run (same network: no status rule without
+        // istiod); the remotes' groups do not change (every primary reads every cluster either way).
+        const names = (id: string, sign: string) => touched[id].filter((n) => n.startsWith(sign)).map((n) => n.slice(1).replace(/-(pods|nodes)-cn-[a-z]+-[a-z]$/, "")).filter((n, i, a) => a.indexOf(n) === i);
+        assert.deepEqual(names("sg-bj-primary", "+"), ["sg-bj-primary-from-sh-apps-1-istiod-webhook", "sg-bj-primary-from-sh-apps-1-istiod-xds"]);
+        assert.deepEqual(names("sg-bj-primary", "-"), []);
+        assert.deepEqual(names("sg-sh-primary", "+"), []);
+        assert.deepEqual(names("sg-sh-primary", "-"), ["sg-sh-primary-from-sh-apps-1-gw-status", "sg-sh-primary-from-sh-apps-1-istiod-webhook", "sg-sh-primary-from-sh-apps-1-istiod-xds"]);
+        assert.deepEqual([touched["sg-sh-apps-1"], touched["sg-bj-apps-1"]], [[], []]);
     });
 });

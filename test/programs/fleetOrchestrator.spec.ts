@@ -14,6 +14,7 @@ import { planTopology } from "../../programs/ack-mesh/program";
 import {
     CA_ROOT_CONFIG_KEYS,
     checkFleetSupports,
+    clusterNetworkPlanHash,
     clusterStackId,
     configForStack,
     FLEET_UNSUPPORTED_HEADING,
@@ -22,11 +23,12 @@ import {
     fleetStacks,
     FleetStack,
     isClusterStack,
+    KEEP_DEPLOYED_CONFIG_KEY,
     meshStackPairs,
     networkPlanHash,
     previewable,
 } from "../../programs/fleet/layout";
-import { CA_ROOT_HELD_BY_CA_STACK, fleetRawConfig } from "../../programs/fleet/config";
+import { CA_ROOT_HELD_BY_CA_STACK, fleetRawConfig, withRelations } from "../../programs/fleet/config";
 import {
     changesText,
     clusterChanges,
@@ -161,9 +163,37 @@ describe("fleet layout", () => {
         for (const id of ["network", "cluster-beijing", "mesh-beijing", "app-bookinfo"]) {
             assert.deepEqual(configForStack({ id }, config, keys), { config: { "ack-mesh:mesh": { id: "m" }, "alicloud:accessKey": "A" }, secretKeys: ["alicloud:accessKey"] }, id);
         }
+        // An sg stack that keeps the deployed layout's rules gets them as JSON, under the orchestrator's own key.
+        const keepDeployed = [{ name: "hz", role: "primary" as const, controlledBy: "hz" }];
+        assert.deepEqual(configForStack({ id: "sg-hz", keepDeployed }, config, keys), {
+            config: { "ack-mesh:mesh": { id: "m" }, "alicloud:accessKey": "A", [KEEP_DEPLOYED_CONFIG_KEY]: '[{"name":"hz","role":"primary","controlledBy":"hz"}]' },
+            secretKeys: ["alicloud:accessKey"],
+        });
+        assert.equal(KEEP_DEPLOYED_CONFIG_KEY, "ack-mesh-fleet:keepRulesOfDeployed");
+        assert.deepEqual(configForStack({ id: "sg-hz" }, { ...config, [KEEP_DEPLOYED_CONFIG_KEY]: "stale" }).config, { "ack-mesh:mesh": { id: "m" }, "alicloud:accessKey": "A" }, "never passed through from the file");
         // The other stacks' config check sees a marker, never the keys.
         assert.deepEqual(fleetRawConfig("cluster-beijing", { mesh: {} }), { mesh: {}, caRootCert: CA_ROOT_HELD_BY_CA_STACK, caRootKey: CA_ROOT_HELD_BY_CA_STACK });
         assert.deepEqual(fleetRawConfig("ca", { mesh: {} }), { mesh: {} });
+    });
+
+    it("plans the deployed layout an sg stack keeps: the deployed roles and primaries over the configured clusters", () => {
+        // prod with shanghai demoted to a remote of beijing; deployed: both primaries, and a cluster since removed.
+        const raw = stackRaw("prod");
+        const clusters = raw.clusters as Record<string, Record<string, unknown>>;
+        const demoted = { ...raw, mesh: { ...(raw.mesh as Record<string, unknown>), topology: "primary-remote" }, clusters: { ...clusters, shanghai: { ...clusters.shanghai, role: "remote", controlPlane: "beijing" } } };
+        const back = withRelations(demoted, [
+            { name: "beijing", role: "primary", controlledBy: "beijing" },
+            { name: "shanghai", role: "primary", controlledBy: "shanghai" },
+            { name: "gone", role: "remote", controlledBy: "beijing" },
+        ]);
+        const layout = planTopology(back);
+        assert.deepEqual(layout.identity.controlPlanes, ["beijing", "shanghai"]);
+        assert.deepEqual(Object.keys(back.clusters as object), ["beijing", "shanghai"]);
+        assert.equal((back.mesh as { topology: string }).topology, "multi-primary-remote");
+        // And the other way: a remote back under its deployed primary; a remote without a recorded primary keeps its configured one.
+        const moved = withRelations(stackRaw("fleet"), [{ name: "sh-apps-1", role: "remote", controlledBy: "bj-primary" }, { name: "sh-apps-2", role: "remote" }]);
+        const identity = planTopology(moved).identity;
+        assert.deepEqual([identity.clusters["sh-apps-1"].controlledBy, identity.clusters["sh-apps-2"].controlledBy], ["bj-primary", "sh-primary"]);
     });
 
     it("stops plan, preview and up on verify.enabled, which only the monolith builds", () => {
@@ -221,6 +251,34 @@ describe("fleet layout", () => {
         assert.match(networkPlanHash(network), /^sha256:[0-9a-f]{64}$/);
         assert.notEqual(networkPlanHash(planned("prod").network), networkPlanHash(network));
     });
+
+    it("hashes a cluster's part of the plan: only what the network's ids for it depend on", () => {
+        const { network } = planned("fleet");
+        const c = network.clusters["bj-apps-1"];
+        const base = clusterNetworkPlanHash(network, "bj-apps-1");
+        assert.match(base, /^sha256:[0-9a-f]{64}$/);
+        const withCluster = (patch: Partial<typeof c>, vpcs = network.vpcs) => ({ ...network, vpcs, clusters: { ...network.clusters, "bj-apps-1": { ...c, ...patch } } });
+        const zone = Object.keys(c.zones)[0];
+        const zones = (z: Partial<(typeof c.zones)[string]>) => ({ ...c.zones, [zone]: { ...c.zones[zone], ...z } });
+        const vpc = network.vpcs[c.vpc];
+        const same: [string, typeof network][] = [
+            ["keys reordered", { ...network, clusters: Object.fromEntries(Object.entries(network.clusters).reverse()) }],
+            ["another member in its shared VPC", withCluster({}, { ...network.vpcs, [c.vpc]: { ...vpc, clusters: [...vpc.clusters, "bj-apps-3"] } })],
+            ["service range", withCluster({ serviceCidr: "172.31.0.0/20" })],
+            ["slot pinned where it was derived", withCluster({ slotDerived: !c.slotDerived })],
+        ];
+        for (const [what, plan] of same) assert.equal(clusterNetworkPlanHash(plan, "bj-apps-1"), base, what);
+        const different: [string, typeof network][] = [
+            ["node vSwitch CIDR", withCluster({ zones: zones({ vswitch: "10.99.0.0/24" }) })],
+            ["pod vSwitch CIDR", withCluster({ zones: zones({ podVswitch: "10.99.1.0/24" }) })],
+            ["VPC CIDR", withCluster({}, { ...network.vpcs, [c.vpc]: { ...vpc, cidr: "10.99.0.0/16" } })],
+            ["VPC", withCluster({ vpc: "other" }, { ...network.vpcs, other: vpc })],
+            ["region", withCluster({ region: "cn-hangzhou" })],
+            ["zone order", withCluster({ zones: Object.fromEntries(Object.entries(c.zones).reverse()) })],
+        ];
+        for (const [what, plan] of different) assert.notEqual(clusterNetworkPlanHash(plan, "bj-apps-1"), base, what);
+        assert.throws(() => clusterNetworkPlanHash(network, "gone"), { message: 'the network plan has no cluster "gone"' });
+    });
 });
 
 describe("fleet phases", () => {
@@ -270,13 +328,19 @@ describe("fleet phases", () => {
             { name: "beijing", role: "primary", controlledBy: "beijing" },
             { name: "shanghai", role: "primary", controlledBy: "shanghai" },
         ]);
+        const deployed = [
+            { name: "beijing", role: "primary", controlledBy: "beijing" },
+            { name: "shanghai", role: "primary", controlledBy: "shanghai" },
+        ];
         assert.deepEqual(changes, {
             removed: [{ id: "mesh-shanghai", layer: "mesh", project: "ack-mesh-mesh-shanghai", watcher: "shanghai", reads: [] }],
             added: [],
             demoted: ["shanghai"],
             moved: [],
+            deployed,
         });
-        assert.deepEqual(phaseText(fleetPhases("up", stacks, changes)), [
+        const phases = fleetPhases("up", stacks, changes);
+        assert.deepEqual(phaseText(phases), [
             "up apps: app-bookinfo",
             "up mesh: mesh-beijing",
             "destroy mesh: mesh-shanghai",
@@ -284,7 +348,11 @@ describe("fleet phases", () => {
             "up security-groups: sg-beijing sg-shanghai",
             "up primaries: cluster-beijing",
             "up remotes: cluster-shanghai",
+            "up security-groups: sg-beijing sg-shanghai",
         ]);
+        // The first run of the groups keeps the deployed roles' rules; the last one drops them.
+        const groupRuns = phases.filter((p) => p.layer === "security-groups").map((p) => p.stacks.map((st) => ("keepDeployed" in st ? st.keepDeployed : undefined)));
+        assert.deepEqual(groupRuns, [[deployed, deployed], [undefined, undefined]]);
         const withNew = clusterChanges(stacks, [{ name: "beijing", role: "primary", controlledBy: "beijing" }]);
         assert.deepEqual(withNew.added, ["shanghai"]);
         assert.throws(
@@ -293,6 +361,42 @@ describe("fleet phases", () => {
                 e instanceof FleetPlanError &&
                 e.message ===
                     "primaries shanghai become remotes and new-one are added in the same change: their mesh stacks are destroyed before the cluster stacks run, and the mesh reads new clusters only after they exist; apply the role change first, then the addition",
+        );
+    });
+
+    it("a remote moving to another primary: the groups keep the deployed layout's rules until every cluster stack has run, then drop them", () => {
+        const fleet = fleetStacks(planned("fleet"));
+        const deployed = [
+            { name: "bj-apps-1", role: "remote", controlledBy: "bj-primary" },
+            { name: "bj-apps-2", role: "remote", controlledBy: "bj-primary" },
+            { name: "bj-primary", role: "primary", controlledBy: "bj-primary" },
+            { name: "sh-apps-1", role: "remote", controlledBy: "bj-primary" },
+            { name: "sh-apps-2", role: "remote", controlledBy: "sh-primary" },
+            { name: "sh-primary", role: "primary", controlledBy: "sh-primary" },
+        ] as const;
+        const changes = clusterChanges(fleet, deployed);
+        assert.deepEqual(changes.moved, [{ name: "sh-apps-1", from: "bj-primary", to: "sh-primary" }]);
+        const phases = fleetPhases("up", fleet, changes);
+        assert.deepEqual(phases.map((p) => `${p.action} ${p.layer}${p.stacks.every((st) => "keepDeployed" in st && st.keepDeployed === changes.deployed) ? " (keeping the deployed rules)" : ""}`), [
+            "up network",
+            "up security-groups (keeping the deployed rules)",
+            "up primaries",
+            "up remotes",
+            "up mesh",
+            "up apps",
+            "up security-groups",
+        ]);
+        assert.ok(phases[6].stacks.every((st) => !("keepDeployed" in st)), "the last run plans the configured layout only");
+        // A preview shows both runs; without a change of roles or primaries the groups run once.
+        assert.equal(fleetPhases("preview", fleet, changes).filter((p) => p.layer === "security-groups").length, 2);
+        assert.equal(fleetPhases("up", fleet, clusterChanges(fleet, deployed.map((d) => (d.name === "sh-apps-1" ? { ...d, controlledBy: "sh-primary" } : d)))).filter((p) => p.layer === "security-groups").length, 1);
+        // Adding a cluster in the same change is refused.
+        assert.throws(
+            () => fleetPhases("up", fleet, { ...changes, added: ["sh-apps-3"] }),
+            (e: unknown) =>
+                e instanceof FleetPlanError &&
+                e.message ===
+                    "sh-apps-1 change primary and sh-apps-3 are added in the same change: the security groups keep the deployed roles' rules until the clusters have switched, which the new clusters' rules cannot be planned against; apply the primary change first, then the addition",
         );
     });
 
@@ -373,8 +477,8 @@ describe("fleet phases", () => {
     });
 
     it("sees new clusters only once the network was deployed, and refuses adding and removing in one up", () => {
-        assert.deepEqual(clusterChanges(staging, undefined), { removed: [], added: [], demoted: [], moved: [] });
-        assert.deepEqual(clusterChanges(staging, [{ name: "hangzhou", role: "primary" }]), { removed: [], added: ["shanghai"], demoted: [], moved: [] });
+        assert.deepEqual(clusterChanges(staging, undefined), { removed: [], added: [], demoted: [], moved: [], deployed: [] });
+        assert.deepEqual(clusterChanges(staging, [{ name: "hangzhou", role: "primary" }]), { removed: [], added: ["shanghai"], demoted: [], moved: [], deployed: [{ name: "hangzhou", role: "primary" }] });
         const changes = clusterChanges(staging, [{ name: "hangzhou", role: "primary" }, { name: "gone", role: "remote" }]);
         assert.throws(
             () => fleetPhases("up", staging, changes),
