@@ -513,6 +513,35 @@ describe("fleet: adding a cluster", function () {
     });
 });
 
+describe("fleet: removing a cluster", function () {
+    this.timeout(180_000);
+
+    it("the remaining groups only delete the rules that admitted it; the remaining cluster stacks do not change", async () => {
+        const source = fleetSourceOf("fleet");
+        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
+        const withFourth = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
+        const diffs = diffFleet(fleetCanonicalPlans(await simulateFleet(withFourth)), fleetCanonicalPlans(await fleet("fleet")));
+        const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
+        for (const [id, d] of changed) assert.deepEqual([d.counts.create, d.counts.update, d.counts.replace], [0, 0, 0], `${id} only deletes`);
+        assert.deepEqual(changed.map(([id]) => id), [
+            "app-bookinfo",
+            "cluster-bj-apps-3",
+            "mesh-sh-primary",
+            "network",
+            "sg-bj-apps-1",
+            "sg-bj-apps-2",
+            "sg-bj-apps-3",
+            "sg-bj-primary",
+            "sg-sh-apps-1",
+            "sg-sh-apps-2",
+            "sg-sh-primary",
+        ]);
+        for (const own of ["bj-primary", "sh-primary", "bj-apps-1", "bj-apps-2", "sh-apps-1", "sh-apps-2"]) {
+            for (const r of diffs[`sg-${own}`].resources.filter((x) => x.kind === "delete")) assert.ok(r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `sg-${own}: ${r.name}`);
+        }
+    });
+});
+
 describe("fleet: a remote changing primary", function () {
     this.timeout(180_000);
 
