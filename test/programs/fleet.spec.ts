@@ -62,6 +62,29 @@ function holds(v: unknown, needle: string): boolean {
     return false;
 }
 
+/** The fleet example with a third remote of bj-primary, bj-apps-3, in its shared VPC; simulated once. */
+function fleetWithBjApps3() {
+    const source = fleetSourceOf("fleet");
+    const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
+    return { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
+}
+let bjApps3: Promise<FleetSimulation> | undefined;
+const simulatedWithBjApps3 = () => (bjApps3 ??= simulateFleet(fleetWithBjApps3()));
+
+/**
+ * The stacks a change of bj-apps-3 (added or removed) touches: its own, the network's, every group (rules
+ * admitting it), the other primary's mesh stack (it reads bj-apps-3; bj-apps-3 pushes its own secret into
+ * bj-primary) and Bookinfo's; no existing cluster stack.
+ */
+const TOUCHED_BY_BJ_APPS_3 = ["app-bookinfo", "cluster-bj-apps-3", "mesh-sh-primary", "network", "sg-bj-apps-1", "sg-bj-apps-2", "sg-bj-apps-3", "sg-bj-primary", "sg-sh-apps-1", "sg-sh-apps-2", "sg-sh-primary"];
+
+/** The stacks with changes, asserting each has only changes of `kind`. */
+function changedStacks(diffs: Record<string, PlanDiff>, kind: "create" | "delete"): string[] {
+    const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
+    for (const [id, d] of changed) assert.equal(d.counts.create + d.counts.update + d.counts.replace + d.counts.delete, d.counts[kind], `${id} only ${kind}s`);
+    return changed.map(([id]) => id);
+}
+
 describe("fleet: every stack simulated in order", function () {
     this.timeout(180_000);
 
@@ -435,28 +458,9 @@ describe("fleet: adding a cluster", function () {
     }
 
     it("a remote added to the fleet example: network, the sg stacks and mesh create, no existing cluster stack changes, the other primary reads it", async () => {
-        const source = fleetSourceOf("fleet");
-        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
-        const next = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
         const before = fleetCanonicalPlans(await fleet("fleet"));
-        const diffs = diffFleet(before, fleetCanonicalPlans(await simulateFleet(next)));
-        const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
-        for (const [id, d] of changed) assert.deepEqual([d.counts.update, d.counts.replace, d.counts.delete], [0, 0, 0], `${id} only creates`);
-        // No existing cluster stack changes: the rules admitting bj-apps-3 go into the sg stacks.
-        // mesh-bj-primary does not change either: bj-apps-3 pushes its own secret into bj-primary.
-        assert.deepEqual(changed.map(([id]) => id), [
-            "app-bookinfo",
-            "cluster-bj-apps-3",
-            "mesh-sh-primary",
-            "network",
-            "sg-bj-apps-1",
-            "sg-bj-apps-2",
-            "sg-bj-apps-3",
-            "sg-bj-primary",
-            "sg-sh-apps-1",
-            "sg-sh-apps-2",
-            "sg-sh-primary",
-        ]);
+        const diffs = diffFleet(before, fleetCanonicalPlans(await simulatedWithBjApps3()));
+        assert.deepEqual(changedStacks(diffs, "create"), TOUCHED_BY_BJ_APPS_3);
         const created = (id: string) => diffs[id].resources.filter((r) => r.kind === "create");
         assert.deepEqual(created("mesh-sh-primary").filter((r) => r.type === T.remoteSecret).map((r) => r.name), ["mesh-sh-primary-reads-bj-apps-3"]);
         assert.ok(created("cluster-bj-apps-3").some((r) => r.name === "mesh-bj-apps-3-remote-secret"), "the remote pushes its own secret into bj-primary");
@@ -466,7 +470,7 @@ describe("fleet: adding a cluster", function () {
             for (const r of created(`sg-${own}`)) assert.ok(r.type === T.rule && r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `sg-${own}: ${r.name}`);
         }
         // A member of the same shared VPC: the VPC's member list changed, its own part of the plan did not.
-        await previewBeforeNetwork("fleet", next, "bj-apps-1");
+        await previewBeforeNetwork("fleet", fleetWithBjApps3(), "bj-apps-1");
     });
 
     it("creates only: network, the new cluster's stacks and mesh; existing clusters' groups only admit the new cluster, their cluster stacks do not change", async () => {
@@ -517,25 +521,8 @@ describe("fleet: removing a cluster", function () {
     this.timeout(180_000);
 
     it("the remaining groups only delete the rules that admitted it; the remaining cluster stacks do not change", async () => {
-        const source = fleetSourceOf("fleet");
-        const clusters = source.config["ack-mesh:clusters"] as Record<string, Record<string, unknown>>;
-        const withFourth = { ...source, config: { ...source.config, "ack-mesh:clusters": { ...clusters, "bj-apps-3": { ...clusters["bj-apps-1"], slot: 49 } } } };
-        const diffs = diffFleet(fleetCanonicalPlans(await simulateFleet(withFourth)), fleetCanonicalPlans(await fleet("fleet")));
-        const changed = Object.entries(diffs).filter(([, d]) => d.counts.create + d.counts.update + d.counts.replace + d.counts.delete > 0);
-        for (const [id, d] of changed) assert.deepEqual([d.counts.create, d.counts.update, d.counts.replace], [0, 0, 0], `${id} only deletes`);
-        assert.deepEqual(changed.map(([id]) => id), [
-            "app-bookinfo",
-            "cluster-bj-apps-3",
-            "mesh-sh-primary",
-            "network",
-            "sg-bj-apps-1",
-            "sg-bj-apps-2",
-            "sg-bj-apps-3",
-            "sg-bj-primary",
-            "sg-sh-apps-1",
-            "sg-sh-apps-2",
-            "sg-sh-primary",
-        ]);
+        const diffs = diffFleet(fleetCanonicalPlans(await simulatedWithBjApps3()), fleetCanonicalPlans(await fleet("fleet")));
+        assert.deepEqual(changedStacks(diffs, "delete"), TOUCHED_BY_BJ_APPS_3);
         for (const own of ["bj-primary", "sh-primary", "bj-apps-1", "bj-apps-2", "sh-apps-1", "sh-apps-2"]) {
             for (const r of diffs[`sg-${own}`].resources.filter((x) => x.kind === "delete")) assert.ok(r.name.startsWith(`sg-${own}-from-bj-apps-3-`), `sg-${own}: ${r.name}`);
         }
