@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { planTopology, PlannedTopology } from "../programs/ack-mesh/program";
+import { planTopology, PlannedTopology } from "../programs/compose";
 
 /** The mesh topologies benchmarked (every `mesh.topology`). */
 export const MODES = ["primary-remote", "multi-primary", "multi-primary-remote"] as const;

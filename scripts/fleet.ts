@@ -25,7 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, StackFileError } from "../config/errors";
 import { namespaceConfig } from "../config/pulumiConfig";
-import { planTopology } from "../programs/ack-mesh/program";
+import { planTopology } from "../programs/compose";
 import { checkFleetSupports, fleetStacks, FleetStack, previewable } from "../programs/fleet/layout";
 import { clusterChanges, DEFAULT_POOL, FleetPlanError, FleetVerb, fleetPhases, runFleet, SUMMARY_HEADINGS, summaryRows } from "../programs/fleet/orchestrator";
 import { automationRunner, OpenStack, openLiveStack, secretsFromEnv } from "../programs/fleet/automation";

@@ -28,7 +28,7 @@ import { ConfigError } from "../config/errors";
 import { isPlainRecord } from "../config/constants";
 import { namespaceValues } from "../config/pulumiConfig";
 import { readStackConfig } from "../sim/stackConfig";
-import { planTopology } from "../programs/ack-mesh/program";
+import { planTopology } from "../programs/compose";
 import { VERIFY_CHECK_KINDS, VerificationPlan, VerifyCheck, VerifyCheckKind, planVerification, verificationInputFromConfig } from "../plan/verify";
 import { verifyImageWarning } from "../plan/images";
 import { VERIFY_CLIENT_IMAGE, jobDeadlineSeconds, responderAddressProblems, verificationAccounts, verificationJob } from "../components/meshVerification";

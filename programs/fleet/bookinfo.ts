@@ -7,7 +7,7 @@
  * `meshReady` dependencies inside one stack).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildBookinfo, ingressClusters } from "../ack-mesh/program";
+import { buildBookinfo, ingressClusters } from "../compose";
 import { fleetTopology } from "./config";
 import { FleetRefs, OUTPUTS } from "./stackRefs";
 

@@ -18,7 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MeshCertificateAuthority } from "../../components/meshCertificateAuthority";
-import { meshCaSettings, type PlannedTopology } from "../ack-mesh/program";
+import { meshCaSettings, type PlannedTopology } from "../compose";
 import { fleetTopology } from "./config";
 import { CA_STACK_ID } from "./layout";
 import { ExportedCacerts, OUTPUTS } from "./stackRefs";

@@ -28,7 +28,7 @@ import { controlPlaneArgs, remoteArgs } from "../../components/istioMesh";
 import { preflightPlan, PreflightPlan, runPreflight } from "../../components/preflight";
 import { readerTokenFromSecret, ReaderToken, readersOf } from "../../components/remoteSecret";
 import { meshTags } from "../../components/types";
-import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { ackClusterFor, ingressClusters, istioSettings, regionProviders, stackOwnerTags } from "../compose";
 import { sharesRoot } from "./ca";
 import { CA_STACK_ID, clusterStackId, securityGroupStackId } from "./layout";
 import { ClusterStackOutputs, ExportedCacerts, openClusterStack, OUTPUTS, unknownOutput } from "./stackRefs";

@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_CONFIG_KEYS } from "../../config/load";
 import { namespaceConfig } from "../../config/pulumiConfig";
-import { PlannedTopology, planTopology } from "../ack-mesh/program";
+import { PlannedTopology, planTopology } from "../compose";
 import { CA_STACK_ID, ClusterRelation, KEEP_DEPLOYED_CONFIG_KEY } from "./layout";
 
 /** What a stack other than `ca` sees in place of the root CA's secret config. */

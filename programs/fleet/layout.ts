@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NetworkPlan } from "../../plan/network";
-import type { PlannedTopology } from "../ack-mesh/program";
+import type { PlannedTopology } from "../compose";
 import { istioRemoteOwnsPair } from "../../components/istioRemote";
 import { remoteSecretPairs, RemoteSecretPair } from "../../components/remoteSecret";
 import type { MeshIdentity } from "../../components/types";

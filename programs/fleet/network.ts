@@ -14,7 +14,7 @@ import { preflightPlan, runPreflight } from "../../components/preflight";
 import { meshTags } from "../../components/types";
 import { imageSourceWarnings } from "../../plan/images";
 import { cidrTable } from "../../plan/network";
-import { layoutSummary, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { layoutSummary, regionProviders, stackOwnerTags } from "../compose";
 import { fleetTopology } from "./config";
 import { clusterNetworkPlanHash, networkPlanHash } from "./layout";
 import { NetworkClusterOutputs, OUTPUTS } from "./stackRefs";

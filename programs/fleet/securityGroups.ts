@@ -25,7 +25,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SecurityGroupPeering } from "../../components/securityGroupPeering";
 import { meshTags } from "../../components/types";
-import { ingressClusters, regionProviders, stackOwnerTags } from "../ack-mesh/program";
+import { ingressClusters, regionProviders, stackOwnerTags } from "../compose";
 import { keptLayout } from "./config";
 import { securityGroupStackId } from "./layout";
 import { openClusterStack, OUTPUTS } from "./stackRefs";

@@ -14,7 +14,7 @@ import { namespaceConfig } from "../../config/pulumiConfig";
 import { referenceWeight } from "../../bench/weights";
 import { CATALOG } from "../../sim/catalogData";
 import { CANONICAL_PLAN_VERSION, CanonicalPlan, canonicalPlan, criticalPath, dependencyGraph, diffPlans, PlanDiff, readStackConfig, simulate, SimCloud, SimulationResult, SimulationOptions } from "../../sim";
-import { planTopology } from "../ack-mesh/program";
+import { planTopology } from "../compose";
 import { checkFleetSupports, configForStack, FleetLayer, fleetStackRef, fleetStacks, FleetStack } from "./layout";
 import { DEFAULT_POOL, fleetPhases, poolMakespan, runFleet } from "./orchestrator";
 import { fleetProgram } from "./programs";

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, formatProblem } from "../../config/errors";
 import type { NetworkPlan } from "../../plan/network";
 import type { StackConfig } from "../../config/load";
-import type { PlannedTopology } from "../ack-mesh/program";
+import type { PlannedTopology } from "../compose";
 import { fleetTopology } from "./config";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";

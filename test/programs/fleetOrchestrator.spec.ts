@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { InlineProgramArgs, LocalWorkspaceOptions, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { ConfigError, formatProblem } from "../../config/errors";
-import { planTopology } from "../../programs/ack-mesh/program";
+import { planTopology } from "../../programs/compose";
 import {
     CA_ROOT_CONFIG_KEYS,
     checkFleetSupports,

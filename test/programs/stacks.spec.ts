@@ -10,7 +10,8 @@ import { IPv4CidrRange } from "ip-num";
 import { ConfigError } from "../../config/errors";
 import { generateTopology } from "../../bench/topology";
 import { planSecurityGroupRules } from "../../components/securityGroupPeering";
-import { planTopology, runAckMesh } from "../../programs/ack-mesh/program";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { planTopology } from "../../programs/compose";
 import { readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult, stackNames, topology, stackRaw } from "../support";
 
 const T = {

@@ -26,7 +26,7 @@ import fc from "fast-check";
 import * as YAML from "yaml";
 import { ConfigError } from "../../config/errors";
 import { planSecurityGroupRules } from "../../components/securityGroupPeering";
-import { planTopology, PlannedTopology } from "../../programs/ack-mesh/program";
+import { planTopology, PlannedTopology } from "../../programs/compose";
 import { BOOKINFO_WORKLOADS } from "../../config/schema";
 import { clone, LETTERS, NAME_POOL, Raw, rawOf, REGIONS, validTopologyArb, zoneId } from "./support";
 

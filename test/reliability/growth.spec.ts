@@ -44,7 +44,7 @@
  */
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { planTopology } from "../../programs/ack-mesh/program";
+import { planTopology } from "../../programs/compose";
 import { canonicalPlan, CanonicalPlan, describeChange, diffPlans, PlanDiff, ResourceChange, stackNames } from "../support";
 import {
     addCluster,

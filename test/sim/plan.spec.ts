@@ -30,7 +30,8 @@ import {
   topologicalOrder,
 } from "../../sim";
 import { showChange } from "../../sim/diff";
-import { planTopology, runAckMesh } from "../../programs/ack-mesh/program";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { planTopology } from "../../programs/compose";
 import { meshTopologyOf } from "../../scripts/plan";
 import { ROOT } from "../support";
 
