@@ -288,6 +288,35 @@ export function validateRemoteSecret(args: RemoteSecretArgs): ConfigProblem[] {
     return problems;
 }
 
+/** The kubeconfig Outputs already built, by the target's `token` input (see {@link targetKubeconfig}). */
+const kubeconfigsByToken = new WeakMap<object, { readonly target: RemoteSecretTarget; readonly kubeconfig: pulumi.Output<string> }[]>();
+
+/**
+ * The kubeconfig of a remote secret of `target`, as a secret Output. Every
+ * watcher of a target gets the same text, so one Output is built per target
+ * and shared by its remote secrets (a multi-primary mesh of N clusters reads
+ * each target from N − 1 watchers): the same inputs give the same text, the
+ * same dependencies and the same secret-ness, for one YAML rendering instead
+ * of N − 1. Shared only when the target's inputs are the same objects.
+ */
+function targetKubeconfig(target: RemoteSecretTarget): pulumi.Output<string> {
+    const build = () =>
+        pulumi.secret(
+            pulumi
+                .all([target.apiServerUrl, target.caData, target.token])
+                .apply(([server, caData, token]) => remoteSecretKubeconfig({ clusterName: target.clusterName, server, caData, token })),
+        );
+    const key = target.token;
+    if (typeof key !== "object" || key === null) return build();
+    const built = kubeconfigsByToken.get(key) ?? [];
+    const same = built.find((b) => b.target.clusterName === target.clusterName && b.target.apiServerUrl === target.apiServerUrl && b.target.caData === target.caData);
+    if (same) return same.kubeconfig;
+    const kubeconfig = build();
+    built.push({ target, kubeconfig });
+    kubeconfigsByToken.set(key, built);
+    return kubeconfig;
+}
+
 /**
  * The remote secret of `target` in `watcher`: one `core/v1` Secret
  * (`${name}-secret`) created with the watcher's provider, whose whole
@@ -313,11 +342,7 @@ export class RemoteSecret extends pulumi.ComponentResource {
         this.targetCluster = target;
         this.secretName = remoteSecretName(target);
 
-        const kubeconfig = pulumi.secret(
-            pulumi
-                .all([args.target.apiServerUrl, args.target.caData, args.target.token])
-                .apply(([server, caData, token]) => remoteSecretKubeconfig({ clusterName: target, server, caData, token })),
-        );
+        const kubeconfig = targetKubeconfig(args.target);
 
         this.secret = new k8s.core.v1.Secret(
             `${name}-secret`,

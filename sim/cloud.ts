@@ -282,6 +282,8 @@ export class SimCloud {
   /** Warnings produced by handlers. */
   readonly warnings: string[] = [];
   private readonly byUrn = new Map<string, CloudObject>();
+  /** {@link SimCloud.objects} by type, each in creation order: handlers look objects up by type on every registration. */
+  private readonly byType = new Map<string, CloudObject[]>();
   private readonly byId = new Map<string, CloudObject[]>();
   private readonly byScopedId = new Map<string, CloudObject>();
 
@@ -309,7 +311,7 @@ export class SimCloud {
 
   /** All objects of a type, in creation order. */
   ofType(type: string): CloudObject[] {
-    return this.objects.filter((o) => o.type === type);
+    return [...(this.byType.get(type) ?? [])];
   }
 
   /**
@@ -389,6 +391,9 @@ export class SimCloud {
     }
     this.objects.push(obj);
     this.byUrn.set(call.urn, obj);
+    const sameType = this.byType.get(call.type);
+    if (sameType) sameType.push(obj);
+    else this.byType.set(call.type, [obj]);
     for (const id of new Set([result.id, ...(result.aliases ?? [])])) {
       if (!id) continue;
       const list = this.byId.get(id) ?? [];

@@ -384,6 +384,45 @@ describe("RemoteSecret", () => {
         });
     });
 
+    describe("one target read by several watchers", () => {
+        // c2 and c3 read c1 with the same target inputs (the kubeconfig is built once and shared); c4 reads
+        // c1 through another API server URL, and c5 reads "c9" with c1's token: neither may get c1's text.
+        let res: SimulationResult;
+        let secrets: Record<string, RemoteSecret>;
+        before(async () => {
+            res = await simulate(() => {
+                const h = Object.fromEntries(["c1", "c2", "c3", "c4", "c5"].map((c) => [c, handle(c)]));
+                const tokenSecret = new k8s.core.v1.Secret("c1-reader-token", readerTokenSecretArgs(), { provider: h.c1.provider });
+                const reader = readerTokenFromSecret(tokenSecret);
+                const target = { clusterName: "c1", apiServerUrl: h.c1.apiServerUrl, token: reader.token, caData: reader.caData };
+                secrets = {
+                    c2: new RemoteSecret("rs-c2-c1", { watcher: h.c2, target }),
+                    c3: new RemoteSecret("rs-c3-c1", { watcher: h.c3, target }),
+                    c4: new RemoteSecret("rs-c4-c1", { watcher: h.c4, target: { ...target, apiServerUrl: "https://c1.other.example:6443" } }),
+                    c5: new RemoteSecret("rs-c5-c9", { watcher: h.c5, target: { ...target, clusterName: "c9" } }),
+                };
+            });
+        });
+
+        it("gives each watcher the kubeconfig of its own target inputs, secret, depending on the target's token", async () => {
+            const data = unwrapSecrets(res.get(K8S.secret, "c1-reader-token").outputs.data) as Record<string, string>;
+            const token = Buffer.from(data.token, "base64").toString("utf8");
+            const expected = (clusterName: string, server: string) => ({ [clusterName]: remoteSecretKubeconfig({ clusterName, server, caData: data["ca.crt"], token }) });
+            const stringData = (name: string) => {
+                const s = res.get(K8S.secret, `${name}-secret`);
+                assert.ok(s.inputs.stringData instanceof Secret, `${name}: stringData must be secret`);
+                assert.deepEqual(s.dependencies, [res.get(K8S.secret, "c1-reader-token").urn]);
+                assert.deepEqual(s.propertyDependencies.stringData, [res.get(K8S.secret, "c1-reader-token").urn]);
+                return unwrapSecrets(s.inputs.stringData);
+            };
+            assert.deepEqual(stringData("rs-c2-c1"), expected("c1", "https://c1.intranet.example:6443"));
+            assert.deepEqual(stringData("rs-c3-c1"), expected("c1", "https://c1.intranet.example:6443"));
+            assert.deepEqual(stringData("rs-c4-c1"), expected("c1", "https://c1.other.example:6443"));
+            assert.deepEqual(stringData("rs-c5-c9"), expected("c9", "https://c1.intranet.example:6443"));
+            for (const rs of Object.values(secrets)) assert.equal(await isSecretOutput(rs.secret.stringData), true);
+        });
+    });
+
     describe("readerTokenFromSecret", () => {
         it("decodes the token, keeps ca.crt as base64, and marks both secret", async () => {
             let token!: pulumi.Output<string>;

@@ -1,0 +1,61 @@
+/**
+ * The typed floor (bench/typedFloor.ts): the case's own resources, flat and without dependencies.
+ */
+import * as assert from "node:assert/strict";
+import * as alicloud from "@pulumi/alicloud";
+import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
+import { classOfType, echoHandlers, typedFloorProgram } from "../../bench/typedFloor";
+import { generateTopology } from "../../bench/topology";
+import { runAckMesh } from "../../programs/ack-mesh/program";
+import { canonicalValue } from "../../sim/canonical";
+import { RecordedResource, simulate, SimulationResult } from "../support";
+
+describe("bench: typed floor", () => {
+    it("maps type tokens to the SDK classes", () => {
+        assert.equal(classOfType("alicloud:ecs/securityGroupRule:SecurityGroupRule"), alicloud.ecs.SecurityGroupRule);
+        assert.equal(classOfType("alicloud:cen/instance:Instance"), alicloud.cen.Instance);
+        assert.equal(classOfType("kubernetes:helm.sh/v3:Release"), k8s.helm.v3.Release);
+        assert.equal(classOfType("kubernetes:core/v1:Secret"), k8s.core.v1.Secret);
+        assert.equal(classOfType("tls:index/privateKey:PrivateKey"), tls.PrivateKey);
+        assert.equal(classOfType("pulumi:providers:kubernetes"), k8s.Provider);
+        assert.equal(classOfType("kubernetes:networking.istio.io/v1:Gateway"), undefined);
+    });
+
+    describe("of a 2-cluster multi-primary mesh", () => {
+        let caseResult: SimulationResult;
+        let typed: SimulationResult;
+        before(async () => {
+            const topo = generateTopology({ clusters: 2, mode: "multi-primary" });
+            caseResult = await simulate(runAckMesh, { project: "ack-mesh", stack: "bench", config: topo.config });
+            const all = [...caseResult.resources, ...caseResult.reads];
+            typed = await simulate(typedFloorProgram(caseResult), { project: "ack-mesh", stack: "typed", resources: echoHandlers(all.map((r) => r.type)) });
+        });
+
+        const shape = (r: RecordedResource) => `${r.operation} ${r.type} ${r.custom}`;
+        const sorted = (rs: RecordedResource[]) => rs.map(shape).sort();
+
+        it("registers and reads the same resources, type for type, as the case", () => {
+            assert.deepEqual(sorted([...typed.resources, ...typed.reads]), sorted([...caseResult.resources, ...caseResult.reads]));
+        });
+
+        it("sends the recorded inputs (secrets still secret) and providers of the same type, with no dependency and no parent but the stack", () => {
+            const byName = new Map([...typed.resources, ...typed.reads].map((r) => [r.name, r]));
+            const recorded = [...caseResult.resources, ...caseResult.reads].filter((r) => r.type !== "pulumi:pulumi:Stack");
+            const providers = recorded.filter((r) => r.type.startsWith("pulumi:providers:"));
+            const order = [...providers, ...recorded.filter((r) => !r.type.startsWith("pulumi:providers:"))];
+            order.forEach((r, i) => {
+                const t = byName.get(`t-${i}`);
+                assert.ok(t, `t-${i} (${r.name})`);
+                assert.equal(t.type, r.type, r.name);
+                assert.deepEqual(t.dependencies, [], r.name);
+                assert.equal(t.parent, typed.stackUrn, r.name);
+                if (r.custom && r.operation === "register") assert.deepEqual(canonicalValue(t.inputs), canonicalValue(r.inputs), r.name);
+                if (r.providerUrn) {
+                    const p = byName.get(`t-${providers.findIndex((x) => x.urn === r.providerUrn)}`);
+                    assert.equal(t.providerUrn, p?.urn, `${r.name}: the typed floor's copy of its provider`);
+                }
+            });
+        });
+    });
+});
