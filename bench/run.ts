@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--runs k] [--heap-mb m]`
+ * `npm run bench [-- --json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--typed-sizes 10] [--runs k] [--heap-mb m]`
  *
  * For each mode × N: the evaluation time of the whole program on the simulated cloud (median
  * of 5 timed runs for N ≤ 10, 3 for N = 50, after one warm-up), the peak RSS, the resources
@@ -23,12 +23,15 @@ import { DEFAULTS } from "../config/defaults";
 import { classifyGrowth, Growth, TYPES } from "./analysis";
 import { CaseResult, median } from "./case";
 import { BENCH_FLEET_POOL, fleetCaseKey, FleetCaseResult } from "./fleetCase";
+import type { TypedFloorTiming } from "./typedFloor";
 import { caseKey, layoutLabel, Mode, MODES, primaryCount, SIZES } from "./topology";
 import { READ_TIME, REFERENCE_TIMES, RELEASE_TIMES } from "./weights";
 
 /** Fleet mode's cluster counts and topologies (the issue's N = 10 and 50; 5 × 9 at 50 for multi-primary-remote). */
 export const FLEET_SIZES = [10, 50] as const;
 export const FLEET_MODES: readonly Mode[] = ["multi-primary-remote", "multi-primary"];
+/** Cluster counts of the typed-floor cases (bench/typedFloor.ts), for every mode of `--modes`. */
+export const TYPED_SIZES = [10] as const;
 
 /** Timed runs per case: 5 up to 10 clusters, 3 beyond. */
 export function runsFor(n: number): number {
@@ -45,12 +48,14 @@ interface Options {
     /** Fleet mode (programs/fleet): cluster counts and topologies; empty sizes skip it. */
     fleetSizes: number[];
     fleetModes: Mode[];
+    /** Typed-floor cases (bench/typedFloor.ts): cluster counts, for every mode of `modes`; empty skips them. */
+    typedSizes: number[];
     runs?: number;
     heapMb?: number;
 }
 
 function parseArgs(argv: string[]): Options {
-    const opts: Options = { sizes: [...SIZES], modes: [...MODES], fleetSizes: [...FLEET_SIZES], fleetModes: [...FLEET_MODES] };
+    const opts: Options = { sizes: [...SIZES], modes: [...MODES], fleetSizes: [...FLEET_SIZES], fleetModes: [...FLEET_MODES], typedSizes: [...TYPED_SIZES] };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -63,12 +68,13 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--modes") opts.modes = value().split(",").filter(Boolean) as Mode[];
         else if (a === "--fleet-sizes") opts.fleetSizes = value().split(",").filter(Boolean).map(Number);
         else if (a === "--fleet-modes") opts.fleetModes = value().split(",").filter(Boolean) as Mode[];
+        else if (a === "--typed-sizes") opts.typedSizes = value().split(",").filter(Boolean).map(Number);
         else if (a === "--runs") opts.runs = Number(value());
         else if (a === "--heap-mb") opts.heapMb = Number(value());
-        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--runs k] [--heap-mb m]`);
+        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json <file>] [--sizes 1,2,10,50] [--modes primary-remote,multi-primary,multi-primary-remote] [--fleet-sizes 10,50] [--fleet-modes multi-primary-remote,multi-primary] [--typed-sizes 10] [--runs k] [--heap-mb m]`);
     }
     for (const m of [...opts.modes, ...opts.fleetModes]) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
-    for (const n of [...opts.sizes, ...opts.fleetSizes]) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
+    for (const n of [...opts.sizes, ...opts.fleetSizes, ...opts.typedSizes]) if (!Number.isInteger(n) || n < 1) throw new Error(`bad size ${n}`);
     return opts;
 }
 
@@ -84,7 +90,7 @@ export interface CaseFailure {
 }
 
 /** Runs one case in a child process and returns its result (or why it failed; its stderr is passed through). */
-function runChild<R>(script: "case.ts" | "fleetCase.ts", key: string, mode: Mode, n: number, runs: number, tmp: string, heapMb?: number): Promise<R | CaseFailure> {
+function runChild<R>(script: "case.ts" | "fleetCase.ts" | "typedFloor.ts", key: string, mode: Mode, n: number, runs: number, tmp: string, heapMb?: number): Promise<R | CaseFailure> {
     const out = path.join(tmp, `${key.replace(/:/g, "-")}.json`);
     const args = [
         "--expose-gc",
@@ -168,11 +174,13 @@ export interface BenchJson {
     failures: Record<string, { reason: string; afterSeconds: number }>;
     /** Fleet mode (programs/fleet), by `fleet:<mode>:<N>`. */
     fleet: Record<string, Omit<FleetCaseResult, "key">>;
+    /** The typed floor (bench/typedFloor.ts) by `<mode>:<N>`: the case, its typed floor and the ConfigMap floor, interleaved. */
+    typedFloor: Record<string, TypedFloorTiming>;
     /** Fleet-mode goals: per mode, the largest stack's growth from the smallest to the largest N, and whether it stays under the limit at N = 50. */
     fleetGoals: Record<string, { largest: Record<string, number>; growth: number; clusterGrowth: number; atMostLinear: boolean; under2000At50?: boolean }>;
 }
 
-function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: number, loadAvgStart: number[], fleet: FleetCaseResult[] = []): BenchJson {
+function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: number, loadAvgStart: number[], fleet: FleetCaseResult[] = [], typed: TypedCase[] = []): BenchJson {
     const by = <T>(fn: (r: CaseResult) => T) => Object.fromEntries(results.map((r) => [r.key, fn(r)]));
     const growth: BenchJson["growth"] = {};
     const ratio: Record<string, number> = {};
@@ -230,7 +238,46 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
         failures: Object.fromEntries(failures.map((f) => [f.key, { reason: f.reason, afterSeconds: f.afterSeconds }])),
         fleet: Object.fromEntries(fleet.map(({ key, ...rest }) => [key, rest])),
         fleetGoals: fleetGoals(fleet),
+        typedFloor: Object.fromEntries(typed.map(({ key, timing }) => [key, timing])),
     };
+}
+
+/** A typed-floor case's result. */
+export interface TypedCase {
+    /** `<mode>:<N>`. */
+    readonly key: string;
+    readonly timing: TypedFloorTiming;
+}
+
+/**
+ * The table of the typed-floor cases and the goal line: the program's cost per registration is
+ * judged against the same resources registered bare (`programRatio`, at most
+ * {@link FLOOR_RATIO_LIMIT}); `typesRatio` is the SDK's price of those types over ConfigMaps. Pure.
+ */
+export function typedFloorReport(typed: readonly TypedCase[]): string[] {
+    if (typed.length === 0) return [];
+    const headers = ["case", "registrations", "case ms", "typed floor ms", "ConfigMap floor ms", "types × ConfigMap", "program × typed floor"];
+    const right = [false, true, true, true, true, true, true];
+    const rows = typed.map(({ key, timing: t }) => [
+        key,
+        String(t.registrations),
+        String(t.caseMs),
+        String(t.typedFloorMs),
+        String(t.floorMs),
+        f2(t.typesRatio),
+        `${f2(t.programRatio)}${t.programRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
+    ]);
+    const over = typed.filter((t) => t.timing.programRatio > FLOOR_RATIO_LIMIT);
+    return [
+        "The program's own cost (bench/typedFloor.ts: the case, its own resources registered bare, and the ConfigMap floor, interleaved):",
+        "",
+        table(headers, rows, right),
+        "",
+        markdown(headers, rows, right),
+        "",
+        `  goal ≤ ${FLOOR_RATIO_LIMIT}× the same resources registered bare: ${over.length ? `NOT met by ${over.map((t) => t.key).join(", ")}` : "met by every case"}`,
+        "",
+    ];
 }
 
 /** The largest fleet stack may hold at most this many registrations at N = 50. */
@@ -311,7 +358,7 @@ function fitNote(g: Growth): string {
     return g.model === "linear" || g.model === "quadratic" ? " (fit only, no other N to check)" : "";
 }
 
-function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson, fleet: readonly FleetCaseResult[] = []): string {
+function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson, fleet: readonly FleetCaseResult[] = [], typed: readonly TypedCase[] = []): string {
     const headers = ["case", "layout", "eval ms (median)", "runs ms", "floor ms", "× floor", "ms/registration", "CPU ms (median)", "peak RSS MB", "resources", "custom", "SG rules", "largest SG", "remote secrets", "recorded deps", "critical path min", "sequential min", "serial sum min"];
     const right = [false, false, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
     const rows = results.map((r) => [
@@ -369,10 +416,11 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson,
         const over = results.filter((r) => r.floorRatio > FLOOR_RATIO_LIMIT);
         out.push(
             "",
-            `cost per registration vs the floor (bare registrations under the same runtime, bench/floor.ts): ${results.map((r) => `${r.key} ${f2(r.floorRatio)}×`).join(", ")}`,
-            `  goal ≤ ${FLOOR_RATIO_LIMIT}× the floor: ${over.length ? `NOT met by ${over.map((r) => r.key).join(", ")}` : "met by every case"}`,
+            `cost per registration vs the ConfigMap floor (bare ConfigMaps under the same runtime, bench/floor.ts): ${results.map((r) => `${r.key} ${f2(r.floorRatio)}×`).join(", ")}`,
+            `  ≤ ${FLOOR_RATIO_LIMIT}× the ConfigMap floor: ${over.length ? `not by ${over.map((r) => r.key).join(", ")} (the resource types alone cost more than ConfigMaps: see the typed floor below)` : "every case"}`,
         );
     }
+    out.push("", ...typedFloorReport(typed));
     const unknown = [...new Set(results.flatMap((r) => r.analysis.up.unknownTypes))];
     if (unknown.length) out.push("", `types without a reference time (0.5 min used): ${unknown.join(", ")}`);
     const warned = results.filter((r) => r.warnings > 0);
@@ -388,6 +436,7 @@ async function main(argv: string[]): Promise<number> {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-bench-"));
     const results: CaseResult[] = [];
     const fleet: FleetCaseResult[] = [];
+    const typed: TypedCase[] = [];
     const failures: CaseFailure[] = [];
     try {
         for (const mode of opts.modes) {
@@ -421,12 +470,28 @@ async function main(argv: string[]): Promise<number> {
                 fleet.push(r);
             }
         }
+        for (const mode of opts.modes) {
+            for (const n of opts.typedSizes) {
+                const runs = opts.runs ?? runsFor(n);
+                const key = caseKey(mode, n);
+                const t0 = Date.now();
+                process.stderr.write(`typed floor ${key}: warm-up + ${runs} interleaved runs … `);
+                const r = await runChild<TypedFloorTiming>("typedFloor.ts", `typed-${key}`, mode, n, runs, tmp, opts.heapMb);
+                if (isFailure(r)) {
+                    process.stderr.write(`typed floor ${key}: ${r.reason} after ${r.afterSeconds} s\n`);
+                    failures.push({ ...r, key: `typed:${key}` });
+                    continue;
+                }
+                process.stderr.write(`program × typed floor ${f2(r.programRatio)} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+                typed.push({ key, timing: r });
+            }
+        }
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
     const seconds = (Date.now() - started) / 1000;
-    const json = buildJson(results, failures, seconds, loadAvgStart, fleet);
-    console.log(report(results, failures, json, fleet));
+    const json = buildJson(results, failures, seconds, loadAvgStart, fleet, typed);
+    console.log(report(results, failures, json, fleet, typed));
     console.log(`\n${results.length + fleet.length} cases in ${Math.round(seconds)} s on ${json.machine.cpus}× ${json.machine.cpuModel}, Node ${json.machine.node}; load average ${json.machine.loadAvgStart.join(" ")} → ${json.machine.loadAvgEnd.join(" ")}`);
     if (opts.json) {
         fs.writeFileSync(opts.json, JSON.stringify(json, null, 2) + "\n");

@@ -1,7 +1,8 @@
 /**
- * A diagnostic beside the floor (not part of `npm run bench`, not in its ratio): the **typed floor**
- * of a case, which tells how much of the case's `floorRatio` is the program's and how much is the
- * SDK's price for the resource types it registers.
+ * The **typed floor** of a case: how much of the case's `floorRatio` is the program's and how much
+ * is the SDK's price for the resource types it registers. `npm run bench` runs it for every mode at
+ * `--typed-sizes` (default N = 10) and judges the goal on the program's own ratio
+ * ({@link TypedFloorTiming.programRatio}, bench/README.md).
  *
  * The floor (bench/floor.ts) registers bare ConfigMaps. A ConfigMap has 6 input/output properties;
  * an `alicloud.ecs.SecurityGroupRule` has 16, and for each property the SDK creates an Output with
@@ -16,7 +17,7 @@
  * inputs name cloud IDs of the case's run, which the real handlers would reject); {@link timeTypedFloor}
  * times the ConfigMap floor under the same echo handler, so the two floors compare like with like.
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/typedFloor.ts <mode> <N> [runs]
+ *   node --expose-gc -r ts-node/register/transpile-only bench/typedFloor.ts <mode> <N> [runs] [out.json]
  *
  * @module
  */
@@ -24,6 +25,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import * as fs from "fs";
 import { performance } from "perf_hooks";
 import { runAckMesh } from "../programs/ack-mesh/program";
 import { simulate, SimulationResult } from "../sim";
@@ -168,10 +170,11 @@ export async function timeTypedFloor(mode: Mode, n: number, runs: number, gc?: (
 }
 
 async function main(argv: string[]): Promise<void> {
-    const [mode, n, runs = "5"] = argv;
-    if (!(MODES as readonly string[]).includes(mode) || !Number(n)) throw new Error(`usage: typedFloor.ts <${MODES.join("|")}> <N> [runs]`);
+    const [mode, n, runs = "5", out] = argv;
+    if (!(MODES as readonly string[]).includes(mode) || !Number(n)) throw new Error(`usage: typedFloor.ts <${MODES.join("|")}> <N> [runs] [out.json]`);
     const t = await timeTypedFloor(mode as Mode, Number(n), Number(runs), (globalThis as { gc?: () => void }).gc);
-    console.log(`${mode}:${n} ${JSON.stringify(t)}`);
+    if (out) fs.writeFileSync(out, JSON.stringify(t));
+    else console.log(`${mode}:${n} ${JSON.stringify(t)}`);
 }
 
 if (require.main === module) runAsProcess(main);

@@ -6,6 +6,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { classOfType, echoHandlers, typedFloorProgram } from "../../bench/typedFloor";
+import { typedFloorReport } from "../../bench/run";
 import { generateTopology } from "../../bench/topology";
 import { runAckMesh } from "../../programs/ack-mesh/program";
 import { canonicalValue } from "../../sim/canonical";
@@ -57,5 +58,25 @@ describe("bench: typed floor", () => {
                 }
             });
         });
+    });
+
+    it("reports the program's ratio to its typed floor and judges the goal on it", () => {
+        const timing = (caseMs: number, typedFloorMs: number, floorMs: number) => ({
+            registrations: 1000,
+            caseMs,
+            typedFloorMs,
+            floorMs,
+            typesRatio: Math.round((typedFloorMs / floorMs) * 100) / 100,
+            programRatio: Math.round((caseMs / typedFloorMs) * 100) / 100,
+        });
+        const lines = typedFloorReport([
+            { key: "multi-primary:10", timing: timing(2000, 1600, 1000) },
+            { key: "primary-remote:10", timing: timing(2100, 1500, 1000) },
+        ]);
+        assert.ok(lines.join("\n").includes("\n| multi-primary:10 | 1000 | 2000 | 1600 | 1000 | 1.60 | 1.25 |\n"), lines.join("\n"));
+        assert.ok(lines.join("\n").includes("\n| primary-remote:10 | 1000 | 2100 | 1500 | 1000 | 1.50 | 1.40 (!) |"), lines.join("\n"));
+        assert.equal(lines.at(-2), "  goal ≤ 1.3× the same resources registered bare: NOT met by primary-remote:10");
+        assert.equal(typedFloorReport([{ key: "multi-primary:10", timing: timing(2000, 1600, 1000) }]).at(-2), "  goal ≤ 1.3× the same resources registered bare: met by every case");
+        assert.deepEqual(typedFloorReport([]), []);
     });
 });
