@@ -64,7 +64,7 @@ function parseArgs(argv: string[]): Options {
             return v;
         };
         if (a === "--json") opts.json = value();
-        else if (a === "--sizes") opts.sizes = value().split(",").map(Number);
+        else if (a === "--sizes") opts.sizes = value().split(",").filter(Boolean).map(Number);
         else if (a === "--modes") opts.modes = value().split(",").filter(Boolean) as Mode[];
         else if (a === "--fleet-sizes") opts.fleetSizes = value().split(",").filter(Boolean).map(Number);
         else if (a === "--fleet-modes") opts.fleetModes = value().split(",").filter(Boolean) as Mode[];
