@@ -268,6 +268,7 @@ export function typedFloorReport(typed: readonly TypedCase[]): string[] {
         `${f2(t.programRatio)}${t.programRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
     ]);
     const over = typed.filter((t) => t.timing.programRatio > FLOOR_RATIO_LIMIT);
+    const sizes = [...new Set(typed.map((t) => t.key.split(":")[1]))].join(", ");
     return [
         "The program's own cost (bench/typedFloor.ts: the case, its own resources registered bare, and the ConfigMap floor, interleaved):",
         "",
@@ -275,7 +276,7 @@ export function typedFloorReport(typed: readonly TypedCase[]): string[] {
         "",
         markdown(headers, rows, right),
         "",
-        `  goal ≤ ${FLOOR_RATIO_LIMIT}× the same resources registered bare: ${over.length ? `NOT met by ${over.map((t) => t.key).join(", ")}` : "met by every case"}`,
+        `  goal ≤ ${FLOOR_RATIO_LIMIT}× the same resources registered bare, at N = ${sizes} (the sizes of --typed-sizes; fleet mode is not judged here): ${over.length ? `NOT met by ${over.map((t) => t.key).join(", ")}` : "met by every case"}`,
         "",
     ];
 }

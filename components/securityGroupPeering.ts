@@ -389,7 +389,8 @@ export function validateSecurityGroupPeering(name: string, args: SecurityGroupPe
     for (const name of Object.keys(args.keepRulesOf?.identity.clusters ?? {})) {
         if (!args.network.clusters[name]) {
             problems.push({
-                path: `keepRulesOf.clusters.${name}`,
+                path: `keepRulesOf.identity.clusters.${name}`,
+                value: name,
                 message: "is not in the network plan, so its source ranges are unknown",
                 fix: "keep the rules of a layout of the same clusters (the deployed roles and primaries of the clusters in the config)",
             });

@@ -29,10 +29,10 @@ import { ConfigError } from "../../config/errors";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, InlineProgramArgs, LocalWorkspaceOptions, OutputMap, Stack, StackNotFoundError, StackSettings } from "@pulumi/pulumi/automation";
-import { configForStack, FleetStack } from "./layout";
+import { clusterStackId, configForStack, fleetProject, FleetStack } from "./layout";
 import type { DeployedCluster, StackAction, StackRunner, StackRunResult } from "./orchestrator";
 import { fleetProgram } from "./programs";
-import { NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
+import { ClusterStackOutputs, NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
 
 /** Settings of the live runner. */
 export interface AutomationSettings {
@@ -115,7 +115,12 @@ export function automationRunner(
     settings: AutomationSettings,
     openStack: OpenStack = openLiveStack,
 ): StackRunner & {
-    /** The clusters the `network` stack last exported; undefined when it does not exist or exports none. */
+    /**
+     * The clusters the `network` stack last exported, each with the role and
+     * primary its own `cluster-<name>` stack last deployed (what its Istio
+     * runs), else the network's; undefined when the network stack does not
+     * exist or exports none.
+     */
     deployedClusters(network: FleetStack): Promise<DeployedCluster[] | undefined>;
     /** The state of each stack in the backend, by id. */
     stackStates(stacks: ReadonlyArray<FleetStack>): Promise<Map<string, StackState>>;
@@ -186,7 +191,18 @@ export function automationRunner(
             const outputs = await s.outputs();
             const clusters = outputs[OUTPUTS.clusters]?.value as Record<string, NetworkClusterOutputs> | undefined;
             if (clusters === undefined) return undefined;
-            return Object.entries(clusters).map(([name, c]) => ({ name, role: c.role, ...(c.controlledBy ? { controlledBy: c.controlledBy } : {}) }));
+            // The network stack runs first and records the configured roles at once; a cluster stack records its
+            // own only once it has switched. An up that failed in between must still see the old roles running.
+            const deployed: DeployedCluster[] = [];
+            for (const [name, c] of Object.entries(clusters)) {
+                const id = clusterStackId(name);
+                const own = await select({ id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: name, primary: c.controlledBy ?? name, reads: [] }, "select");
+                const ran = own ? ((await own.outputs())[OUTPUTS.cluster]?.value as Partial<ClusterStackOutputs> | undefined) : undefined;
+                const role = ran?.role ?? c.role;
+                const controlledBy = ran?.role ? ran.controlledBy : c.controlledBy;
+                deployed.push({ name, role, ...(controlledBy ? { controlledBy } : {}) });
+            }
+            return deployed;
         },
         async stackStates(stacks: ReadonlyArray<FleetStack>): Promise<Map<string, StackState>> {
             const states = new Map<string, StackState>();

@@ -216,7 +216,9 @@ export function fleetPhases(verb: FleetVerb, stacks: ReadonlyArray<FleetStack>, 
     }
     // A role or primary change: the groups first keep the deployed layout's rules next to the new one's,
     // so nothing a running cluster uses is deleted before its stack has switched; a last run drops them.
-    const keep = changes.deployed?.length && ((changes.moved?.length ?? 0) > 0 || (changes.demoted?.length ?? 0) > 0) ? changes.deployed : undefined;
+    // Only with every remote's primary known (a network stack older than `controlledBy` does not say).
+    const known = changes.deployed?.length && changes.deployed.every((d) => d.role === "primary" || d.controlledBy !== undefined);
+    const keep = known && ((changes.moved?.length ?? 0) > 0 || (changes.demoted?.length ?? 0) > 0) ? changes.deployed : undefined;
     for (const layer of FLEET_LAYERS) {
         // After a removal, the mesh and apps already ran above; they run again only to pick up nothing new.
         if (removed.length && (layer === "mesh" || layer === "apps")) continue;

@@ -787,7 +787,8 @@ describe("SecurityGroupPeering", () => {
                 }),
                 [
                     {
-                        path: "keepRulesOf.clusters.gone",
+                        path: "keepRulesOf.identity.clusters.gone",
+                        value: "gone",
                         message: "is not in the network plan, so its source ranges are unknown",
                         fix: "keep the rules of a layout of the same clusters (the deployed roles and primaries of the clusters in the config)",
                     },

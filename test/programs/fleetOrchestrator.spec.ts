@@ -668,7 +668,9 @@ describe("Automation API runner (fake openStack)", () => {
             { name: "sh", role: "remote", controlledBy: "hz" },
         ]);
         // Only up may create a stack in the backend.
-        assert.deepEqual(opened.map((o) => o.mode), ["create-or-select", "select", "select", "select", "select"]);
+        // deployedClusters reads the network stack, then each cluster's own stack.
+        assert.deepEqual(opened.map((o) => `${o.mode} ${o.args.projectName}`).slice(4), ["select ack-mesh-network", "select ack-mesh-cluster-hz", "select ack-mesh-cluster-sh"]);
+        assert.deepEqual(opened.map((o) => o.mode), ["create-or-select", "select", "select", "select", "select", "select", "select"]);
         const first = opened[0];
         assert.equal(first.args.stackName, "prod");
         assert.equal(first.args.projectName, "ack-mesh-cluster-hz");
@@ -681,6 +683,25 @@ describe("Automation API runner (fake openStack)", () => {
         });
         assert.ok(fs.statSync(first.opts.workDir!).isDirectory());
         assert.deepEqual(calls.slice(0, 2), ['save prod {"encryptionsalt":"v1:salt","config":{"ack-mesh:mesh":{"id":"m"}}}', "setConfig alicloud:secretKey secret=true"]);
+    });
+
+    it("takes each cluster's role and primary from its own stack, which records them only once it has switched", async () => {
+        // The network already records sh under hz (its config); sh's own stack still runs under old-primary (its up failed).
+        const outputs: Record<string, Record<string, { value: unknown; secret: boolean }>> = {
+            "ack-mesh-network": { clusters: { value: { hz: { role: "primary", controlledBy: "hz" }, sh: { role: "remote", controlledBy: "hz" }, fresh: { role: "remote", controlledBy: "hz" } }, secret: false } },
+            "ack-mesh-cluster-hz": { cluster: { value: { role: "primary", controlledBy: "hz" }, secret: false } },
+            "ack-mesh-cluster-sh": { cluster: { value: { role: "remote", controlledBy: "old-primary" }, secret: false } },
+        };
+        const runner = automationRunner({ ...base, config: {}, secrets: {}, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "fleet-")) }, async (args, _opts, mode) => {
+            if (mode === "select" && !(args.projectName in outputs)) throw notFound();
+            return fakeStack([], {}, outputs[args.projectName]);
+        });
+        assert.deepEqual(await runner.deployedClusters(networkStack), [
+            { name: "hz", role: "primary", controlledBy: "hz" },
+            { name: "sh", role: "remote", controlledBy: "old-primary" },
+            // No stack of its own yet: the network's record.
+            { name: "fresh", role: "remote", controlledBy: "hz" },
+        ]);
     });
 
     it("sets the root CA's secret config on the ca stack only", async () => {

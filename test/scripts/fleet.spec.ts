@@ -76,6 +76,8 @@ describe("npm run fleet -- plan", function () {
  */
 function fakeBackend(stacks: Record<string, Record<string, unknown>>) {
     const log: string[] = [];
+    /** The config each run of a project saved, in order. */
+    const saved: Record<string, Record<string, unknown>[]> = {};
     const openStack: OpenStack = async (args, _opts, mode) => {
         log.push(`${mode} ${args.projectName}`);
         const outputs = stacks[args.projectName];
@@ -88,7 +90,12 @@ function fakeBackend(stacks: Record<string, Record<string, unknown>>) {
             return result;
         };
         return {
-            workspace: { stackSettings: async () => ({}), saveStackSettings: async () => undefined },
+            workspace: {
+                stackSettings: async () => ({}),
+                saveStackSettings: async (_env: string, st: { config?: Record<string, unknown> }) => {
+                    (saved[args.projectName] ??= []).push(st.config ?? {});
+                },
+            },
             setConfig: async () => undefined,
             outputs: async () => Object.fromEntries(Object.entries(stacks[args.projectName]).map(([k, value]) => [k, { value, secret: false }])),
             preview: act("preview", { changeSummary: { same: 1 } }),
@@ -97,7 +104,7 @@ function fakeBackend(stacks: Record<string, Record<string, unknown>>) {
             destroy: act("destroy", { summary: { resourceChanges: { delete: 1 } } }),
         } as unknown as Stack;
     };
-    return { openStack, log };
+    return { openStack, log, saved };
 }
 
 describe("npm run fleet -- preview|destroy (fake backend)", () => {
@@ -170,5 +177,35 @@ describe("npm run fleet -- preview|destroy (fake backend)", () => {
         const b = fakeBackend({ "ack-mesh-network": networkOutputs });
         assert.equal(await fleetMain(["destroy", "staging", "--stack-file", file, "--work-dir", workDir()], capture().io, b.openStack), 0);
         assert.ok(b.log.includes("destroy ack-mesh-network"));
+    });
+});
+
+describe("npm run fleet -- up: a remote changing primary (fake backend)", () => {
+    it("keeps the deployed roles' rules until every cluster stack has run, also when the network already records the new primary", async () => {
+        // A retry: the network ran with sh-apps-1 under bj-primary, but cluster-sh-apps-1 still runs under sh-primary.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-move-")), "Pulumi.fleet.yaml");
+        const text = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.fleet.yaml"), "utf8");
+        const moved = text.replace(/(    sh-apps-1:\n(?:      .*\n)*?      controlPlane: )sh-primary/, "$1bj-primary");
+        assert.notEqual(moved, text);
+        fs.writeFileSync(file, moved);
+        const primaryOf: Record<string, string> = { "bj-primary": "bj-primary", "bj-apps-1": "bj-primary", "bj-apps-2": "bj-primary", "sh-primary": "sh-primary", "sh-apps-1": "sh-primary", "sh-apps-2": "sh-primary" };
+        const role = (c: string) => (primaryOf[c] === c ? "primary" : "remote");
+        const b = fakeBackend({
+            "ack-mesh-network": { planHash: "sha256:x", clusters: Object.fromEntries(Object.keys(primaryOf).map((c) => [c, { role: role(c), controlledBy: c === "sh-apps-1" ? "bj-primary" : primaryOf[c] }])) },
+            ...Object.fromEntries(Object.keys(primaryOf).map((c) => [`ack-mesh-cluster-${c}`, { cluster: { role: role(c), controlledBy: primaryOf[c] } }])),
+        });
+        const c = capture();
+        assert.equal(await fleetMain(["up", "fleet", "--stack-file", file, "--work-dir", fs.mkdtempSync(path.join(os.tmpdir(), "fleet-live-"))], c.io, b.openStack), 0, c.err.join("\n"));
+        const ups = b.log.filter((l) => l.startsWith("up "));
+        const at = (project: string) => ups.map((l, i) => (l === `up ${project}` ? i : -1)).filter((i) => i >= 0);
+        assert.equal(at("ack-mesh-sg-sh-primary").length, 2, ups.join("\n"));
+        const [first, last] = at("ack-mesh-sg-sh-primary");
+        assert.ok(first < at("ack-mesh-cluster-sh-apps-1")[0] && last > at("ack-mesh-app-bookinfo")[0], ups.join("\n"));
+        const key = "ack-mesh-fleet:keepRulesOfDeployed";
+        const runs = b.saved["ack-mesh-sg-sh-primary"];
+        assert.equal(runs.length, 2);
+        assert.deepEqual(JSON.parse(String(runs[0][key])).find((r: { name: string }) => r.name === "sh-apps-1"), { name: "sh-apps-1", role: "remote", controlledBy: "sh-primary" });
+        assert.equal(runs[1][key], undefined, "the last run plans the configured layout only");
+        assert.deepEqual(Object.keys(b.saved["ack-mesh-cluster-sh-apps-1"][0]).filter((k) => k.startsWith("ack-mesh-fleet:")), [], "only the sg stacks get the key");
     });
 });
