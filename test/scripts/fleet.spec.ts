@@ -185,7 +185,7 @@ describe("npm run fleet -- up: a remote changing primary (fake backend)", () => 
         // A retry: the network ran with sh-apps-1 under bj-primary, but cluster-sh-apps-1 still runs under sh-primary.
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-move-")), "Pulumi.fleet.yaml");
         const text = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.fleet.yaml"), "utf8");
-        const moved = text.replace(/(    sh-apps-1:\n(?:      .*\n)*?      controlPlane: )sh-primary/, "$1bj-primary");
+        const moved = text.replace(/( {4}sh-apps-1:\n(?: {6}.*\n)*? {6}controlPlane: )sh-primary/, "$1bj-primary");
         assert.notEqual(moved, text);
         fs.writeFileSync(file, moved);
         const primaryOf: Record<string, string> = { "bj-primary": "bj-primary", "bj-apps-1": "bj-primary", "bj-apps-2": "bj-primary", "sh-primary": "sh-primary", "sh-apps-1": "sh-primary", "sh-apps-2": "sh-primary" };
