@@ -29,7 +29,7 @@ import { ConfigError } from "../../config/errors";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, InlineProgramArgs, LocalWorkspaceOptions, OutputMap, Stack, StackNotFoundError, StackSettings } from "@pulumi/pulumi/automation";
-import { clusterStackId, configForStack, fleetProject, FleetStack } from "./layout";
+import { configForStack, deployedClusterStack, FleetStack } from "./layout";
 import type { DeployedCluster, StackAction, StackRunner, StackRunResult } from "./orchestrator";
 import { fleetProgram } from "./programs";
 import { ClusterStackOutputs, NetworkClusterOutputs, OUTPUTS } from "./stackRefs";
@@ -195,8 +195,7 @@ export function automationRunner(
             // own only once it has switched. An up that failed in between must still see the old roles running.
             const deployed: DeployedCluster[] = [];
             for (const [name, c] of Object.entries(clusters)) {
-                const id = clusterStackId(name);
-                const own = await select({ id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: name, primary: c.controlledBy ?? name, reads: [] }, "select");
+                const own = await select(deployedClusterStack({ name, role: c.role, controlledBy: c.controlledBy }), "select");
                 const ran = own ? ((await own.outputs())[OUTPUTS.cluster]?.value as Partial<ClusterStackOutputs> | undefined) : undefined;
                 const role = ran?.role ?? c.role;
                 const controlledBy = ran?.role ? ran.controlledBy : c.controlledBy;

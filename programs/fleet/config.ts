@@ -26,9 +26,14 @@ export function fleetRawConfig(stackId: string, raw: Record<string, unknown>): R
     return { ...raw, ...Object.fromEntries(SECRET_CONFIG_KEYS.filter((k) => raw[k] === undefined).map((k) => [k, CA_ROOT_HELD_BY_CA_STACK])) };
 }
 
+/** The namespaced config of the running stack `stackId` ({@link fleetRawConfig} of its `ack-mesh:` keys). */
+function runningRawConfig(stackId: string): Record<string, unknown> {
+    return fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig()));
+}
+
 /** The planned topology, from the config of the running stack `stackId`. */
 export function fleetTopology(stackId: string): PlannedTopology {
-    return planTopology(fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig())));
+    return planTopology(runningRawConfig(stackId));
 }
 
 /**
@@ -63,5 +68,5 @@ export function keptLayout(stackId: string): PlannedTopology | undefined {
     const [namespace, key] = KEEP_DEPLOYED_CONFIG_KEY.split(":");
     const relations = new pulumi.Config(namespace).getObject<ClusterRelation[]>(key);
     if (relations === undefined) return undefined;
-    return planTopology(withRelations(fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig())), relations));
+    return planTopology(withRelations(runningRawConfig(stackId), relations));
 }

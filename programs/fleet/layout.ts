@@ -175,6 +175,33 @@ function shared(id: string, layer: "network" | "apps", reads: ReadonlyArray<stri
 
 const sorted = (reads: ReadonlyArray<string>) => [...new Set(reads)].sort(SORT);
 
+/** The `cluster-<name>` stack of `cluster` in `layer`, controlled by `primary`, reading `reads`. Pure. */
+export function clusterStackOf(cluster: string, layer: FleetClusterStack["layer"], primary: string, reads: ReadonlyArray<string> = []): FleetClusterStack {
+    const id = clusterStackId(cluster);
+    return { id, layer, project: fleetProject(id), cluster, primary, reads: sorted(reads) };
+}
+
+/** The `sg-<name>` stack of `cluster`, reading `reads`. Pure. */
+export function securityGroupStackOf(cluster: string, reads: ReadonlyArray<string> = []): FleetSecurityGroupStack {
+    const id = securityGroupStackId(cluster);
+    return { id, layer: "security-groups", project: fleetProject(id), cluster, reads: sorted(reads) };
+}
+
+/** The `mesh-<primary>` stack of `watcher`, reading `reads`. Pure. */
+export function meshStackOf(watcher: string, reads: ReadonlyArray<string> = []): FleetMeshStack {
+    const id = meshStackId(watcher);
+    return { id, layer: "mesh", project: fleetProject(id), watcher, reads: sorted(reads) };
+}
+
+/**
+ * The `cluster-<name>` stack of a deployed cluster, in the layer of its
+ * deployed role (its primary: the recorded one, else itself). It reads
+ * nothing: selecting or destroying a stack runs no program. Pure.
+ */
+export function deployedClusterStack(c: ClusterRelation): FleetClusterStack {
+    return clusterStackOf(c.name, c.role === "primary" ? "primaries" : "remotes", c.controlledBy ?? c.name);
+}
+
 /**
  * Every stack of an environment, in `up` order: `network` and `ca`, one
  * `sg-<name>` per cluster (sorted), the primaries' cluster stacks (sorted),
@@ -202,24 +229,15 @@ export function fleetStacks(planned: Pick<PlannedTopology, "config" | "identity"
     const primaries = clusters.filter((c) => c.controlPlane).map((c) => c.clusterName);
     const meshReads = (watcher: string) => [clusterStackId(watcher), ...meshStackPairs(planned.identity, watcher).map((p) => clusterStackId(p.target))];
     const caReads = planned.config.mesh.ca.shared ? [CA_STACK_ID] : [];
-    const clusterStack = (cluster: string, primary: string, reads: string[]): FleetClusterStack => ({
-        id: clusterStackId(cluster),
-        layer: cluster === primary ? "primaries" : "remotes",
-        project: fleetProject(clusterStackId(cluster)),
-        cluster,
-        primary,
-        reads: sorted(["network", securityGroupStackId(cluster), ...reads]),
-    });
+    const clusterStack = (cluster: string, primary: string, reads: string[]) =>
+        clusterStackOf(cluster, cluster === primary ? "primaries" : "remotes", primary, ["network", securityGroupStackId(cluster), ...reads]);
     return [
         shared("network", "network", []),
         shared(CA_STACK_ID, "network", []),
-        ...clusters.map((c): FleetSecurityGroupStack => {
-            const id = securityGroupStackId(c.clusterName);
-            return { id, layer: "security-groups", project: fleetProject(id), cluster: c.clusterName, reads: ["network"] };
-        }),
+        ...clusters.map((c) => securityGroupStackOf(c.clusterName, ["network"])),
         ...primaries.map((c) => clusterStack(c, c, caReads)),
         ...clusters.filter((c) => !c.controlPlane).map((c) => clusterStack(c.clusterName, c.controlledBy, [clusterStackId(c.controlledBy)])),
-        ...primaries.map((p): FleetMeshStack => ({ id: meshStackId(p), layer: "mesh", project: fleetProject(meshStackId(p)), watcher: p, reads: sorted(meshReads(p)) })),
+        ...primaries.map((p) => meshStackOf(p, meshReads(p))),
         ...(planned.config.bookinfo.enabled ? [shared("app-bookinfo", "apps", clusters.map((c) => clusterStackId(c.clusterName)))] : []),
     ];
 }

@@ -24,20 +24,7 @@
  *   runs ({@link refusedChanges}).
  * - `destroy`: apps → mesh → remotes → primaries → security groups → network.
  */
-import {
-    ClusterRelation,
-    clusterStackId,
-    FleetClusterStack,
-    FLEET_LAYERS,
-    FleetLayer,
-    FleetMeshStack,
-    fleetProject,
-    FleetSecurityGroupStack,
-    FleetStack,
-    isClusterStack,
-    meshStackId,
-    securityGroupStackId,
-} from "./layout";
+import { ClusterRelation, clusterStackId, deployedClusterStack, FLEET_LAYERS, FleetLayer, FleetStack, isClusterStack, meshStackOf, securityGroupStackOf } from "./layout";
 
 /** A command of the orchestrator. */
 export type FleetVerb = "preview" | "up" | "destroy";
@@ -109,21 +96,12 @@ export function clusterChanges(stacks: ReadonlyArray<FleetStack>, deployed: Read
     }
     // Destroying a stack runs no program, so these read nothing.
     const removed: FleetStack[] = [
-        ...gone.map((c): FleetClusterStack => {
-            const id = clusterStackId(c.name);
-            return { id, layer: c.role === "primary" ? "primaries" : "remotes", project: fleetProject(id), cluster: c.name, primary: c.controlledBy ?? c.name, reads: [] };
-        }),
-        ...gone.map((c): FleetSecurityGroupStack => {
-            const id = securityGroupStackId(c.name);
-            return { id, layer: "security-groups", project: fleetProject(id), cluster: c.name, reads: [] };
-        }),
+        ...gone.map(deployedClusterStack),
+        ...gone.map((c) => securityGroupStackOf(c.name)),
         ...[...gone, ...demoted]
             .filter((c) => c.role === "primary")
             .sort(byName)
-            .map((c): FleetMeshStack => {
-                const id = meshStackId(c.name);
-                return { id, layer: "mesh", project: fleetProject(id), watcher: c.name, reads: [] };
-            }),
+            .map((c) => meshStackOf(c.name)),
     ];
     return {
         removed,
