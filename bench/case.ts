@@ -71,14 +71,9 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
     let sampled = 0;
     const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 10);
     const once = () => simulate(runAckMesh, { project: "ack-mesh", stack: "bench", config: topo.config, timeoutMs: 30 * 60_000 });
-    // `simulate` chains its runs on a module-level promise that resolves to the last result, so
-    // the previous result stays reachable while the next run builds its own: two 50-cluster
-    // multi-primary results do not fit in Node's default 4 GB heap. An empty simulation after
-    // each run (untimed, milliseconds) makes the chain hold a tiny result instead.
-    const release = () => simulate(() => ({}), { project: "ack-mesh", stack: "bench-release" });
     const gc = (globalThis as { gc?: () => void }).gc;
     let result: SimulationResult | undefined = await once(); // warm-up, untimed
-    await release();
+    await releaseSimulation();
     const evalMs: number[] = [];
     const cpuMs: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -90,7 +85,7 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
         evalMs.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpuMs.push((c.user + c.system) / 1000);
-        await release();
+        await releaseSimulation();
     }
     clearInterval(sampler);
     sampled = Math.max(sampled, process.memoryUsage.rss());
@@ -115,6 +110,17 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
         floor,
         floorRatio: Math.round((median(evalMs) / floor.medianMs) * 100) / 100,
     };
+}
+
+/**
+ * Lets go of the last simulation's result. `simulate` chains its runs on a module-level promise
+ * that resolves to the last result, so the previous result stays reachable while the next run
+ * builds its own: two 50-cluster multi-primary results do not fit in Node's default 4 GB heap. An
+ * empty simulation after each run (untimed, milliseconds) makes the chain hold a tiny result
+ * instead.
+ */
+export function releaseSimulation(): Promise<unknown> {
+    return simulate(() => ({}), { project: "ack-mesh", stack: "bench-release" });
 }
 
 /**

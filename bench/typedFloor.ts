@@ -32,7 +32,7 @@ import { simulate, SimulationResult } from "../sim";
 import type { ResourceHandler } from "../sim/cloud";
 import type { RecordedResource } from "../sim/record";
 import { isRecord, Secret } from "../sim/values";
-import { median, runAsProcess } from "./case";
+import { median, releaseSimulation, runAsProcess } from "./case";
 import { floorProgram } from "./floor";
 import { generateTopology, Mode, MODES } from "./topology";
 
@@ -137,9 +137,8 @@ export interface TypedFloorTiming {
 export async function timeTypedFloor(mode: Mode, n: number, runs: number, gc?: () => void): Promise<TypedFloorTiming> {
     const topo = generateTopology({ clusters: n, mode });
     const once = () => simulate(runAckMesh, { project: "ack-mesh", stack: "bench", config: topo.config, timeoutMs: 30 * 60_000 });
-    const release = () => simulate(() => ({}), { project: "ack-mesh", stack: "bench-release" });
     const result = await once();
-    await release();
+    await releaseSimulation();
     const registrations = result.resources.length + result.reads.length;
     const handlers = echoHandlers([...result.resources, ...result.reads].map((r) => r.type));
     const typed = typedFloorProgram(result);
@@ -157,7 +156,7 @@ export async function timeTypedFloor(mode: Mode, n: number, runs: number, gc?: (
         const t0 = performance.now();
         await run();
         times[key].push(performance.now() - t0);
-        await release();
+        await releaseSimulation();
     };
     for (let i = 0; i < runs; i++) {
         await time("case", once);
