@@ -320,7 +320,9 @@ function targetKubeconfig(target: RemoteSecretTarget): pulumi.Output<string> {
 /**
  * The remote secret of `target` in `watcher`: one `core/v1` Secret
  * (`${name}-secret`) created with the watcher's provider, whose whole
- * kubeconfig is a Pulumi secret. `opts.dependsOn` also applies to the Secret.
+ * kubeconfig is a Pulumi secret. `opts.dependsOn` applies to the Secret, and
+ * only to it (the component records none: depending on the component waits
+ * for the Secret, and so for everything the Secret waits for).
  */
 export class RemoteSecret extends pulumi.ComponentResource {
     /** The Secret in the watcher's `istio-system`. Its `stringData` is secret. */
@@ -332,8 +334,13 @@ export class RemoteSecret extends pulumi.ComponentResource {
     /** Mesh name of the target. */
     public readonly targetCluster: string;
 
-    constructor(name: string, args: RemoteSecretArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(REMOTE_SECRET_TYPE, name, {}, opts);
+    constructor(name: string, args: RemoteSecretArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        // `dependsOn` is recorded once, on the Secret that has to wait: the engine does not make a
+        // child wait for its parent's dependencies, and a component has no operation of its own.
+        // A multi-primary mesh of N clusters has N·(N − 1) remote secrets, each waiting for about 30
+        // resources; recording the list on both doubled the dependency URNs of the stack.
+        const { dependsOn, ...componentOpts } = opts;
+        super(REMOTE_SECRET_TYPE, name, {}, componentOpts);
         const problems = validateRemoteSecret(args);
         if (problems.length) throw new ConfigError(problems, `Invalid RemoteSecret "${name}"`);
 
@@ -356,8 +363,7 @@ export class RemoteSecret extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: { [target]: kubeconfig },
             },
-            // dependsOn is handed down: the engine does not make a child wait for its parent's dependencies.
-            { parent: this, provider: args.watcher.provider, dependsOn: opts?.dependsOn },
+            { parent: this, provider: args.watcher.provider, dependsOn },
         );
 
         this.registerOutputs({ secretName: this.secretName, secretId: this.secret.id });

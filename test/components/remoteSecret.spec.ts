@@ -353,6 +353,14 @@ describe("RemoteSecret", () => {
             assert.deepEqual(res.warnings.filter((w) => /namespace/.test(w)), []);
         });
 
+        it("records opts.dependsOn once, on the Secret that has to wait: the component itself lists no dependencies", () => {
+            for (const c of res.byType(REMOTE_SECRET_TYPE)) {
+                assert.deepEqual(c.dependencies, [], c.name);
+                const watcher = c.name.split("-")[1];
+                assert.ok(res.get(K8S.secret, `${c.name}-secret`).dependencies.includes(res.get(K8S.namespace, `${watcher}-ns`).urn), c.name);
+            }
+        });
+
         it("removing one cluster removes exactly the 8 remote secrets involving it", async () => {
             const four = await simulate(meshProgram(["c1", "c2", "c4", "c5"]));
             const remoteSecrets = (r: SimulationResult) => new Set(r.byType(K8S.secret).filter((s) => s.name.startsWith("rs-")).map(typeName));
