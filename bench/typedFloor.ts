@@ -43,6 +43,9 @@ type BridgedReadable = { get(name: string, id: pulumi.Input<string>, state?: und
 
 const PACKAGES: Record<string, unknown> = { alicloud, kubernetes: k8s, tls };
 
+/** Type of `pulumi.StackReference` (a read of another stack's outputs). */
+const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
 /**
  * The SDK class of a type token: `alicloud:ecs/securityGroupRule:SecurityGroupRule` →
  * `alicloud.ecs.SecurityGroupRule`, `kubernetes:helm.sh/v3:Release` → `k8s.helm.v3.Release`,
@@ -92,7 +95,10 @@ export function typedFloorProgram(result: Pick<SimulationResult, "resources" | "
             }
             const opts: pulumi.CustomResourceOptions = r.providerUrn ? { provider: providers.get(r.providerUrn) } : {};
             const cls = classOfType(r.type);
-            if (r.operation === "read") {
+            if (r.type === STACK_REFERENCE_TYPE) {
+                // The fleet's stacks read each other (programs/fleet/stackRefs.ts); the ID is the stack's name.
+                new pulumi.StackReference(name, { name: r.id ?? "" }, opts);
+            } else if (r.operation === "read") {
                 if (!cls) throw new Error(`typed floor: no class to read ${r.type}`);
                 if (r.type.startsWith("kubernetes:")) (cls as KubernetesReadable).get(name, r.id ?? "", opts);
                 else (cls as BridgedReadable).get(name, r.id ?? "", undefined, opts);
@@ -117,6 +123,38 @@ export function echoHandlers(types: Iterable<string>): Record<string, ResourceHa
     return Object.fromEntries([...all].map((t) => [t, echoHandler]));
 }
 
+/** The typed floor of one simulated stack, ready to run. */
+export interface TypedFloor {
+    /** Registrations and reads of the stack (and so of its typed floor). */
+    readonly registrations: number;
+    /** The echo handlers it runs under (its types and the ConfigMap floor's). */
+    readonly handlers: Record<string, ResourceHandler>;
+    /** One simulation of the typed floor. */
+    run(): Promise<SimulationResult>;
+    /** One run that fails unless it registers exactly {@link registrations}: an untimed warm-up. */
+    check(): Promise<void>;
+}
+
+/** The typed floor of `result`, a simulation of a stack of Pulumi project `project`. */
+export function typedFloorOf(result: Pick<SimulationResult, "resources" | "reads">, project: string): TypedFloor {
+    const registrations = result.resources.length + result.reads.length;
+    const handlers = echoHandlers([...result.resources, ...result.reads].map((r) => r.type));
+    const program = typedFloorProgram(result);
+    const run = () => simulate(program, { project, stack: "bench-typed", resources: handlers, timeoutMs: 30 * 60_000 });
+    return {
+        registrations,
+        handlers,
+        run,
+        async check() {
+            const r = await run();
+            if (r.resources.length + r.reads.length !== registrations) {
+                throw new Error(`the typed floor of ${project} registered ${r.resources.length + r.reads.length} resources, not ${registrations}`);
+            }
+            await releaseSimulation();
+        },
+    };
+}
+
 /** Medians (ms) of a case, its typed floor and the ConfigMap floor of the same size (both floors under echo handlers). */
 export interface TypedFloorTiming {
     readonly registrations: number;
@@ -139,16 +177,12 @@ export async function timeTypedFloor(mode: Mode, n: number, runs: number, gc?: (
     const once = () => simulate(runAckMesh, { project: "ack-mesh", stack: "bench", config: topo.config, timeoutMs: 30 * 60_000 });
     const result = await once();
     await releaseSimulation();
-    const registrations = result.resources.length + result.reads.length;
-    const handlers = echoHandlers([...result.resources, ...result.reads].map((r) => r.type));
-    const typed = typedFloorProgram(result);
-    const typedOnce = () => simulate(typed, { project: "ack-mesh", stack: "bench-typed", resources: handlers, timeoutMs: 30 * 60_000 });
+    const typed = typedFloorOf(result, "ack-mesh");
+    const { registrations } = typed;
+    const typedOnce = typed.run;
     const floor = floorProgram(registrations);
-    const floorOnce = () => simulate(floor, { project: "ack-mesh", stack: "bench-floor", resources: handlers, timeoutMs: 30 * 60_000 });
-    const check = await typedOnce();
-    if (check.resources.length + check.reads.length !== registrations) {
-        throw new Error(`the typed floor registered ${check.resources.length + check.reads.length} resources, not ${registrations}`);
-    }
+    const floorOnce = () => simulate(floor, { project: "ack-mesh", stack: "bench-floor", resources: typed.handlers, timeoutMs: 30 * 60_000 });
+    await typed.check();
     await floorOnce();
     const times: Record<"case" | "typed" | "floor", number[]> = { case: [], typed: [], floor: [] };
     const time = async (key: keyof typeof times, run: () => Promise<unknown>) => {

@@ -175,6 +175,11 @@ describe("bench: fleet mode", function () {
         assert.equal(r.sum.registrations, r.stacks.reduce((a, s) => a + s.registrations, 0));
         assert.equal(r.floor.registrations, r.largest.registrations);
         assert.equal(r.floorRatio, Math.round((r.largest.evalMs / r.floor.medianMs) * 100) / 100);
+        // Every stack has its own typed floor; the fleet's program ratio is the sums' ratio.
+        assert.ok(r.stacks.every((s) => s.typedFloorMs > 0), JSON.stringify(r.stacks.map((s) => [s.stack, s.typedFloorMs])));
+        assert.equal(r.typedFloor.sumMs, Math.round(r.stacks.reduce((a, s) => a + s.typedFloorMs, 0)));
+        assert.equal(r.typedFloor.programRatio, Math.round((r.sum.evalMs / r.typedFloor.sumMs) * 100) / 100);
+        assert.equal(r.typedFloor.largestProgramRatio, Math.round((r.largest.evalMs / r.largest.typedFloorMs) * 100) / 100);
         assert.equal(r.pool, 8);
         // Layers run one after another: the fleet's up is at least the network's plus a cluster's.
         const minutes = (id: string) => r.stacks.find((s) => s.stack === id)!.criticalPathMinutes;
@@ -182,7 +187,7 @@ describe("bench: fleet mode", function () {
     });
 
     it("goals: the largest stack grows at most as fast as the cluster count, and stays under 2,000 at N = 50", () => {
-        const c = (mode: (typeof MODES)[number], n: number, registrations: number) => ({ mode, n, largest: { stack: "network", layer: "network", registrations, evalMs: 1, criticalPathMinutes: 1 } });
+        const c = (mode: (typeof MODES)[number], n: number, registrations: number) => ({ mode, n, largest: { stack: "network", layer: "network", registrations, evalMs: 1, typedFloorMs: 1, criticalPathMinutes: 1 } });
         assert.deepEqual(fleetGoals([c("multi-primary-remote", 10, 300), c("multi-primary-remote", 50, 1400), c("multi-primary", 10, 400), c("multi-primary", 50, 2100)]), {
             "multi-primary": { largest: { "10": 400, "50": 2100 }, growth: 5.25, clusterGrowth: 5, atMostLinear: false, under2000At50: false },
             "multi-primary-remote": { largest: { "10": 300, "50": 1400 }, growth: 4.67, clusterGrowth: 5, atMostLinear: true, under2000At50: true },

@@ -5,12 +5,16 @@ import * as assert from "node:assert/strict";
 import * as alicloud from "@pulumi/alicloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
-import { classOfType, echoHandlers, typedFloorProgram } from "../../bench/typedFloor";
-import { typedFloorReport } from "../../bench/run";
+import { classOfType, echoHandlers, typedFloorOf, typedFloorProgram } from "../../bench/typedFloor";
+import { programCostGoal, programCostGoalLine, typedFloorReport } from "../../bench/run";
 import { generateTopology } from "../../bench/topology";
 import { runAckMesh } from "../../programs/ack-mesh/program";
+import { simulateFleet } from "../../programs/fleet/simulate";
 import { canonicalValue } from "../../sim/canonical";
 import { RecordedResource, simulate, SimulationResult } from "../support";
+
+const shape = (r: RecordedResource) => `${r.operation} ${r.type} ${r.custom}`;
+const sorted = (rs: RecordedResource[]) => rs.map(shape).sort();
 
 describe("bench: typed floor", () => {
     it("maps type tokens to the SDK classes", () => {
@@ -33,8 +37,6 @@ describe("bench: typed floor", () => {
             typed = await simulate(typedFloorProgram(caseResult), { project: "ack-mesh", stack: "typed", resources: echoHandlers(all.map((r) => r.type)) });
         });
 
-        const shape = (r: RecordedResource) => `${r.operation} ${r.type} ${r.custom}`;
-        const sorted = (rs: RecordedResource[]) => rs.map(shape).sort();
 
         it("registers and reads the same resources, type for type, as the case", () => {
             assert.deepEqual(sorted([...typed.resources, ...typed.reads]), sorted([...caseResult.resources, ...caseResult.reads]));
@@ -75,8 +77,41 @@ describe("bench: typed floor", () => {
         ]);
         assert.ok(lines.join("\n").includes("\n| multi-primary:10 | 1000 | 2000 | 1600 | 1000 | 1.60 | 1.25 |\n"), lines.join("\n"));
         assert.ok(lines.join("\n").includes("\n| primary-remote:10 | 1000 | 2100 | 1500 | 1000 | 1.50 | 1.40 (!) |"), lines.join("\n"));
-        assert.equal(lines.at(-2), "  goal ≤ 1.3× the same resources registered bare, at N = 10 (the sizes of --typed-sizes; fleet mode is not judged here): NOT met by primary-remote:10");
-        assert.equal(typedFloorReport([{ key: "multi-primary:10", timing: timing(2000, 1600, 1000) }]).at(-2), "  goal ≤ 1.3× the same resources registered bare, at N = 10 (the sizes of --typed-sizes; fleet mode is not judged here): met by every case");
         assert.deepEqual(typedFloorReport([]), []);
+
+        // The goal is judged on the monolith's typed-floor cases and on every fleet case, each against its own typed floor.
+        const fleet = (key: string, programRatio: number) => ({ key, typedFloor: { sumMs: 1000, programRatio, largestProgramRatio: 1 } });
+        const goal = programCostGoal(
+            [
+                { key: "multi-primary:10", timing: timing(2000, 1600, 1000) },
+                { key: "primary-remote:50", timing: timing(2100, 1500, 1000) },
+            ],
+            [fleet("fleet:multi-primary:10", 1.3), fleet("fleet:multi-primary:50", 1.31)],
+        );
+        assert.deepEqual(goal, {
+            limit: 1.3,
+            judged: { "multi-primary:10": 1.25, "primary-remote:50": 1.4, "fleet:multi-primary:10": 1.3, "fleet:multi-primary:50": 1.31 },
+            over: ["primary-remote:50", "fleet:multi-primary:50"],
+        });
+        assert.deepEqual(programCostGoalLine(goal), [
+            "goal: the program's cost per registration ≤ 1.3× the same resources registered bare (monolith at N = 10, 50; fleet at N = 10, 50): NOT met by primary-remote:50 (1.40), fleet:multi-primary:50 (1.31)",
+        ]);
+        assert.deepEqual(programCostGoalLine(programCostGoal([{ key: "multi-primary:10", timing: timing(2000, 1600, 1000) }], [])), [
+            "goal: the program's cost per registration ≤ 1.3× the same resources registered bare (monolith at N = 10): met by every case",
+        ]);
+        assert.deepEqual(programCostGoalLine(programCostGoal([], [])), []);
+    });
+
+    it("of a fleet stack: reads the same stack references and registers the same resources, flat", async () => {
+        const sim = await simulateFleet({ env: "typed", config: generateTopology({ clusters: 2, mode: "multi-primary" }).config });
+        const stack = sim.stacks.find((s) => s.stack === "mesh-hz-00")!;
+        const refs = (rs: RecordedResource[]) => rs.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => (r.inputs as { name: string }).name).sort();
+        assert.ok(refs(stack.result.reads).length >= 2, "the mesh stack reads other stacks");
+        const floor = typedFloorOf(stack.result, stack.project);
+        assert.equal(floor.registrations, stack.registrations);
+        const typed = await floor.run();
+        assert.deepEqual(sorted([...typed.resources, ...typed.reads]), sorted([...stack.result.resources, ...stack.result.reads]));
+        assert.deepEqual(refs(typed.reads), refs(stack.result.reads));
+        assert.ok([...typed.resources, ...typed.reads].every((r) => r.dependencies.length === 0));
     });
 });
