@@ -60,6 +60,11 @@ export function median(xs: readonly number[]): number {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** `x` to two decimals: how the bench reports ratios. */
+export function r2(x: number): number {
+    return Math.round(x * 100) / 100;
+}
+
 const MB = 1024 * 1024;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -108,7 +113,7 @@ export async function runCase(mode: Mode, n: number, runs: number): Promise<Case
         warnings: warnings,
         analysis,
         floor,
-        floorRatio: Math.round((median(evalMs) / floor.medianMs) * 100) / 100,
+        floorRatio: r2(median(evalMs) / floor.medianMs),
     };
 }
 

@@ -5,22 +5,24 @@
  *
  * The N-cluster topology of `mode` (bench/topology.ts) is deployed as a fleet (programs/fleet):
  * every stack simulated in the orchestrator's order by `simulateFleet`, each stack's outputs
- * passed to the later stacks as stack references. One untimed warm-up fleet of 2 clusters, then
- * `runs` timed runs of the whole fleet; per stack the median eval time over the runs. The floor
- * (bench/floor.ts) is timed for the largest stack's registrations, the same way.
+ * passed to the later stacks as stack references. One untimed warm-up run of the fleet, then
+ * `runs` timed runs; per stack the median eval time over the runs. The floor (bench/floor.ts) is
+ * timed for the largest stack's registrations, the same way.
  *
- * The typed floor (bench/typedFloor.ts) of every stack — its own recorded resources registered
- * flat — runs after each timed fleet run (interleaved, so a change of load hits both alike; the
- * 2-cluster fleet's typed floors are the warm-up). The fleet's program ratio is the sum of the
- * stacks' eval times over the sum of their typed floors: the program's cost per registration
- * across the fleet, which the goal of ≤ 1.3 is judged on.
+ * The typed floor (bench/typedFloor.ts) of every stack — its own recorded resources and stack
+ * references registered flat, each reference reading the same outputs — is built from the warm-up
+ * run, checked and warmed up once, then timed after each timed fleet run (interleaved, so a change
+ * of load hits both alike; the same recordings are alive during both). The fleet's program ratio
+ * is the sum of the stacks' eval times over the sum of their typed floors: the program's cost per
+ * registration across the fleet, which the goal of ≤ 1.3 is judged on.
  *
  * @module
  */
 import * as fs from "fs";
 import { performance } from "perf_hooks";
-import { FleetSimulation, simulateFleet } from "../programs/fleet/simulate";
-import { median, releaseSimulation, runAsProcess, timeFloor } from "./case";
+import { FleetSimulation, SIMULATED_ORGANIZATION, simulateFleet } from "../programs/fleet/simulate";
+import { fleetStackRef } from "../programs/fleet/layout";
+import { median, r2, releaseSimulation, runAsProcess, timeFloor } from "./case";
 import { TypedFloor, typedFloorOf } from "./typedFloor";
 import { generateTopology, layoutLabel, Mode, MODES, validateTopology } from "./topology";
 
@@ -79,46 +81,38 @@ export async function runFleetCase(mode: Mode, n: number, runs: number): Promise
     validateTopology(topo);
     const gc = (globalThis as { gc?: () => void }).gc;
     const timeout = 30 * 60_000;
-    const warmup = await simulateFleet({ env: "bench-warmup", config: generateTopology({ clusters: 2, mode }).config }, { timeoutMs: timeout });
-    for (const f of typedFloorsOf(warmup)) await f.floor.check();
+    const fleetOnce = () => simulateFleet({ env: "bench", config: topo.config }, { pool: BENCH_FLEET_POOL, timeoutMs: timeout });
+    // One untimed run: the warm-up, and the recordings the typed floors are built from. Only the
+    // floors are kept; they are alive (and nothing else) while both sides are timed.
+    const floors = typedFloorsOf(await fleetOnce());
+    await releaseSimulation();
+    for (const { floor } of floors) await floor.check();
     const evalRuns = new Map<string, number[]>();
     const typedRuns = new Map<string, number[]>();
-    const push = (runs: Map<string, number[]>, stack: string, ms: number) => runs.set(stack, [...(runs.get(stack) ?? []), ms]);
-    let last: FleetSimulation | undefined;
-    let floors: { stack: string; floor: TypedFloor }[] = [];
+    const record = (into: Map<string, number[]>, stack: string, ms: number) => into.set(stack, [...(into.get(stack) ?? []), ms]);
+    let summary: { stacks: Omit<FleetCaseStack, "evalMs" | "typedFloorMs">[]; fleetMinutes: number } | undefined;
     for (let i = 0; i < runs; i++) {
-        last = undefined;
         gc?.();
-        last = await simulateFleet({ env: "bench", config: topo.config }, { pool: BENCH_FLEET_POOL, timeoutMs: timeout });
-        for (const s of last.stacks) push(evalRuns, s.stack, s.evalMs);
-        // Built from the first run's recordings; every run of them is timed (the warm-up was the 2-cluster fleet's).
-        if (i === 0) floors = typedFloorsOf(last);
+        const sim = await fleetOnce();
+        for (const s of sim.stacks) record(evalRuns, s.stack, s.evalMs);
+        summary = { stacks: sim.stacks.map((s) => ({ stack: s.stack, layer: s.layer, registrations: s.registrations, criticalPathMinutes: s.criticalPathMinutes })), fleetMinutes: sim.fleetMinutes };
         await releaseSimulation();
         gc?.();
         for (const { stack, floor } of floors) {
             const t0 = performance.now();
             await floor.run();
-            push(typedRuns, stack, performance.now() - t0);
+            record(typedRuns, stack, performance.now() - t0);
         }
         await releaseSimulation();
     }
-    const stacks: FleetCaseStack[] = last!.stacks.map((s) => ({
-        stack: s.stack,
-        layer: s.layer,
-        registrations: s.registrations,
-        evalMs: Math.round(median(evalRuns.get(s.stack)!)),
-        // To 0.1 ms: the typed floor of a stack of a few resources takes about a millisecond.
-        typedFloorMs: Math.round(median(typedRuns.get(s.stack)!) * 10) / 10,
-        criticalPathMinutes: s.criticalPathMinutes,
-    }));
-    const fleetMinutes = last!.fleetMinutes;
-    last = undefined;
-    floors = [];
-    const largest = stacks.reduce((a, b) => (b.registrations > a.registrations ? b : a));
+    const medians = summary!.stacks.map((s) => ({ ...s, evalMs: median(evalRuns.get(s.stack)!), typedFloorMs: median(typedRuns.get(s.stack)!) }));
+    // Rounded for the report only (to 0.1 ms for the typed floor: a stack of a few resources takes about a millisecond).
+    const stacks: FleetCaseStack[] = medians.map((s) => ({ ...s, evalMs: Math.round(s.evalMs), typedFloorMs: Math.round(s.typedFloorMs * 10) / 10 }));
+    const largestAt = stacks.reduce((a, s, i) => (s.registrations > stacks[a].registrations ? i : a), 0);
+    const largest = stacks[largestAt];
     const floor = await timeFloor(largest.registrations, Math.max(runs, 3), gc);
-    const sumEvalMs = stacks.reduce((a, s) => a + s.evalMs, 0);
-    const sumTypedMs = Math.round(stacks.reduce((a, s) => a + s.typedFloorMs, 0));
-    const r2 = (x: number) => Math.round(x * 100) / 100;
+    const sumEvalMs = medians.reduce((a, s) => a + s.evalMs, 0);
+    const sumTypedMs = medians.reduce((a, s) => a + s.typedFloorMs, 0);
     return {
         key: fleetCaseKey(mode, n),
         mode,
@@ -126,18 +120,26 @@ export async function runFleetCase(mode: Mode, n: number, runs: number): Promise
         layout: layoutLabel(mode, n),
         stacks,
         largest,
-        sum: { registrations: stacks.reduce((a, s) => a + s.registrations, 0), evalMs: sumEvalMs },
-        fleetMinutes,
+        sum: { registrations: stacks.reduce((a, s) => a + s.registrations, 0), evalMs: Math.round(sumEvalMs) },
+        fleetMinutes: summary!.fleetMinutes,
         pool: BENCH_FLEET_POOL,
         floor,
-        floorRatio: r2(largest.evalMs / floor.medianMs),
-        typedFloor: { sumMs: sumTypedMs, programRatio: r2(sumEvalMs / sumTypedMs), largestProgramRatio: r2(largest.evalMs / largest.typedFloorMs) },
+        floorRatio: r2(medians[largestAt].evalMs / floor.medianMs),
+        typedFloor: {
+            sumMs: Math.round(sumTypedMs),
+            programRatio: r2(sumEvalMs / sumTypedMs),
+            largestProgramRatio: r2(medians[largestAt].evalMs / medians[largestAt].typedFloorMs),
+        },
     };
 }
 
-/** The typed floor of every stack of a simulated fleet, in run order. */
-function typedFloorsOf(sim: FleetSimulation): { stack: string; floor: TypedFloor }[] {
-    return sim.stacks.map((s) => ({ stack: s.stack, floor: typedFloorOf(s.result, s.project) }));
+/**
+ * The typed floor of every stack of a simulated fleet, in run order; each stack's references
+ * read the outputs of the stacks the fleet ran before it.
+ */
+export function typedFloorsOf(sim: FleetSimulation): { stack: string; floor: TypedFloor }[] {
+    const outputs = Object.fromEntries(sim.stacks.map((s) => [fleetStackRef(SIMULATED_ORGANIZATION, s.stack, sim.env), s.result.outputs]));
+    return sim.stacks.map((s) => ({ stack: s.stack, floor: typedFloorOf(s.result, s.project, outputs) }));
 }
 
 async function main(argv: string[]): Promise<void> {

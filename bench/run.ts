@@ -21,7 +21,7 @@ import * as os from "os";
 import * as path from "path";
 import { DEFAULTS } from "../config/defaults";
 import { classifyGrowth, Growth, TYPES } from "./analysis";
-import { CaseResult, median } from "./case";
+import { CaseResult, median, r2 } from "./case";
 import { BENCH_FLEET_POOL, fleetCaseKey, FleetCaseResult } from "./fleetCase";
 import type { TypedFloorTiming } from "./typedFloor";
 import { caseKey, layoutLabel, Mode, MODES, primaryCount, SIZES } from "./topology";
@@ -235,7 +235,7 @@ function buildJson(results: CaseResult[], failures: CaseFailure[], seconds: numb
             helmReleases: Object.fromEntries(Object.entries(RELEASE_TIMES).map(([k, v]) => [k, v.minutes])),
             reads: READ_TIME.minutes,
         },
-        machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "", totalMemMb: Math.round(os.totalmem() / 1024 / 1024), loadAvgStart, loadAvgEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+        machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "", totalMemMb: Math.round(os.totalmem() / 1024 / 1024), loadAvgStart, loadAvgEnd: os.loadavg().map(r2) },
         benchSeconds: Math.round(seconds),
         failures: Object.fromEntries(failures.map((f) => [f.key, { reason: f.reason, afterSeconds: f.afterSeconds }])),
         fleet: Object.fromEntries(fleet.map(({ key, ...rest }) => [key, rest])),
@@ -253,9 +253,9 @@ export interface TypedCase {
 }
 
 /**
- * The table of the typed-floor cases and the goal line: the program's cost per registration is
- * judged against the same resources registered bare (`programRatio`, at most
- * {@link FLOOR_RATIO_LIMIT}); `typesRatio` is the SDK's price of those types over ConfigMaps. Pure.
+ * The table of the typed-floor cases: the program's cost per registration against the same
+ * resources registered bare (`programRatio`; the goal is judged by {@link programCostGoal}) and
+ * `typesRatio`, the SDK's price of those types over ConfigMaps. Pure.
  */
 export function typedFloorReport(typed: readonly TypedCase[]): string[] {
     if (typed.length === 0) return [];
@@ -316,7 +316,7 @@ export function fleetGoals(fleet: readonly Pick<FleetCaseResult, "mode" | "n" | 
         if (rs.length === 0) continue;
         const first = rs[0];
         const last = rs[rs.length - 1];
-        const growth = Math.round((last.largest.registrations / first.largest.registrations) * 100) / 100;
+        const growth = r2(last.largest.registrations / first.largest.registrations);
         const clusterGrowth = last.n / first.n;
         const at50 = rs.find((r) => r.n === 50);
         out[mode] = {
@@ -388,7 +388,11 @@ export function expectedRemoteSecrets(mode: Mode, n: number): number {
     return primaryCount(mode, n) * (n - 1);
 }
 
-/** The goal for the program's cost per registration: at most this many times the floor's (bench/floor.ts). */
+/**
+ * The goal for the program's cost per registration: at most this many times the same resources
+ * registered bare (the typed floor, bench/typedFloor.ts; {@link programCostGoal}). The ConfigMap
+ * floor's ratio (bench/floor.ts) is reported against it too, as context.
+ */
 export const FLOOR_RATIO_LIMIT = 1.3;
 
 /** How far a growth formula is checked. */
@@ -473,7 +477,7 @@ function report(results: CaseResult[], failures: CaseFailure[], json: BenchJson,
 async function main(argv: string[]): Promise<number> {
     const opts = parseArgs(argv);
     const started = Date.now();
-    const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const loadAvgStart = os.loadavg().map(r2);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ack-mesh-bench-"));
     const results: CaseResult[] = [];
     const fleet: FleetCaseResult[] = [];

@@ -1,7 +1,7 @@
 /**
  * The **typed floor** of a case: how much of the case's `floorRatio` is the program's and how much
  * is the SDK's price for the resource types it registers. `npm run bench` runs it for every mode at
- * `--typed-sizes` (default N = 10) and judges the goal on the program's own ratio
+ * `--typed-sizes` (default N = 10 and 50) and judges the goal on the program's own ratio
  * ({@link TypedFloorTiming.programRatio}, bench/README.md).
  *
  * The floor (bench/floor.ts) registers bare ConfigMaps. A ConfigMap has 6 input/output properties;
@@ -32,7 +32,7 @@ import { simulate, SimulationResult } from "../sim";
 import type { ResourceHandler } from "../sim/cloud";
 import type { RecordedResource } from "../sim/record";
 import { isRecord, Secret } from "../sim/values";
-import { median, releaseSimulation, runAsProcess } from "./case";
+import { median, r2, releaseSimulation, runAsProcess } from "./case";
 import { floorProgram } from "./floor";
 import { generateTopology, Mode, MODES } from "./topology";
 
@@ -117,9 +117,14 @@ export function typedFloorProgram(result: Pick<SimulationResult, "resources" | "
 /** The simulated cloud's echo handler for the typed floor: ID `id-<name>`, state = inputs. */
 export const echoHandler: ResourceHandler = (call) => ({ id: call.custom ? `id-${call.name}` : "", outputs: { ...call.inputs } });
 
-/** Echo handlers for every type of `types` and for the ConfigMap floor's types. */
+/**
+ * Echo handlers for every type of `types` and for the ConfigMap floor's types. Stack references
+ * keep the simulated cloud's own handler, which answers with the referenced stack's outputs
+ * (`SimulationOptions.stackReferences`), as in the case.
+ */
 export function echoHandlers(types: Iterable<string>): Record<string, ResourceHandler> {
     const all = new Set([...types, "kubernetes:core/v1:ConfigMap", "pulumi:providers:kubernetes"]);
+    all.delete(STACK_REFERENCE_TYPE);
     return Object.fromEntries([...all].map((t) => [t, echoHandler]));
 }
 
@@ -135,12 +140,16 @@ export interface TypedFloor {
     check(): Promise<void>;
 }
 
-/** The typed floor of `result`, a simulation of a stack of Pulumi project `project`. */
-export function typedFloorOf(result: Pick<SimulationResult, "resources" | "reads">, project: string): TypedFloor {
+/**
+ * The typed floor of `result`, a simulation of a stack of Pulumi project `project`.
+ * `stackReferences` are the outputs its stack references read (a fleet stack's: the earlier
+ * stacks' outputs, by stack name), so that each read returns as much as in the case.
+ */
+export function typedFloorOf(result: Pick<SimulationResult, "resources" | "reads">, project: string, stackReferences?: Record<string, Record<string, unknown>>): TypedFloor {
     const registrations = result.resources.length + result.reads.length;
     const handlers = echoHandlers([...result.resources, ...result.reads].map((r) => r.type));
     const program = typedFloorProgram(result);
-    const run = () => simulate(program, { project, stack: "bench-typed", resources: handlers, timeoutMs: 30 * 60_000 });
+    const run = () => simulate(program, { project, stack: "bench-typed", resources: handlers, stackReferences, timeoutMs: 30 * 60_000 });
     return {
         registrations,
         handlers,
@@ -198,7 +207,6 @@ export async function timeTypedFloor(mode: Mode, n: number, runs: number, gc?: (
         await time("floor", floorOnce);
     }
     const [caseMs, typedFloorMs, floorMs] = [median(times.case), median(times.typed), median(times.floor)];
-    const r2 = (x: number) => Math.round(x * 100) / 100;
     return { registrations, caseMs: Math.round(caseMs), typedFloorMs: Math.round(typedFloorMs), floorMs: Math.round(floorMs), typesRatio: r2(typedFloorMs / floorMs), programRatio: r2(caseMs / typedFloorMs) };
 }
 

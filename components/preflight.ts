@@ -18,6 +18,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem, formatProblem } from "../config/errors";
 import type { StackConfig } from "../config/load";
+import { compareVersions } from "../config/versions";
 import type { NetworkPlan } from "../plan/network";
 import { planVpcWithCen } from "./vpcWithCen";
 
@@ -168,21 +169,6 @@ export interface PreflightResult {
     readonly versions: Readonly<Record<string, VersionDecision>>;
 }
 
-/**
- * Compares ACK versions (`1.35.1-aliyun.1`) numerically: major, minor,
- * patch, then the `aliyun.N` build. Negative when `a` is older.
- */
-export function compareKubernetesVersions(a: string, b: string): number {
-    const parts = (v: string) => (v.match(/\d+/g) ?? []).map(Number);
-    const pa = parts(a);
-    const pb = parts(b);
-    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-        const d = (pa[i] ?? -1) - (pb[i] ?? -1);
-        if (d !== 0) return d;
-    }
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The minor version of an ACK version (`1.35.7-aliyun.1` → 35). */
 function minorOf(v: string): number {
     return Number((v.match(/^\d+\.(\d+)/) ?? [])[1] ?? NaN);
@@ -328,7 +314,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
             cannotCheck(`${base}.kubernetesVersion`, c.kubernetesVersion ?? "(newest offered)", (kf ?? ef)!, c.region);
             continue;
         }
-        const onOffer = [...valueOf(kv)].sort(compareKubernetesVersions);
+        const onOffer = [...valueOf(kv)].sort(compareVersions);
         const running = valueOf(found)?.version;
         const foreign = a.foreignClusters?.[c.displayName] ?? [];
         if (foreign.length) {
@@ -364,7 +350,7 @@ export function evaluatePreflight(plan: PreflightPlan, answers: AccountAnswers):
                     `clusters.${c.name}.kubernetesVersion ${pin} is no longer offered by ACK (on offer in ${c.region}: ${list}). The cluster keeps running it, but plan an upgrade: raise the pin to a newer version on offer.`,
                 );
             }
-        } else if (running !== undefined && compareKubernetesVersions(pin, running) < 0) {
+        } else if (running !== undefined && compareVersions(pin, running) < 0) {
             problems.push({
                 path: `${base}.kubernetesVersion`,
                 value: pin,

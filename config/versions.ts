@@ -1,6 +1,7 @@
 /**
- * Version order shared by the Istio revision rules (config/revisions.ts) and the
- * upgrade-step classifier (sim/upgradeSteps.ts). Pure.
+ * The one version order of the project, shared by the Istio revision rules
+ * (config/revisions.ts), the upgrade-step classifier (sim/upgradeSteps.ts) and
+ * the preflight's choice of the newest ACK version (components/preflight.ts). Pure.
  */
 
 /**

@@ -76,6 +76,9 @@ export interface FleetSimulation {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** The organization of the simulated fleet's stack references (`<org>/<project>/<env>`, as on a self-managed backend). */
+export const SIMULATED_ORGANIZATION = "organization";
+
 /** Reads `stacks/Pulumi.<env>.yaml` (or `file`) as a {@link FleetSource}. */
 export function fleetSourceOf(env: string, file = path.join(ROOT, "stacks", `Pulumi.${env}.yaml`)): FleetSource {
     return { env, ...readStackConfig(file) };
@@ -137,7 +140,7 @@ export async function simulateFleet(source: string | FleetSource, options: Simul
                 result,
             };
             stacks.push(s);
-            stackReferences[fleetStackRef("organization", stack.id, src.env)] = result.outputs;
+            stackReferences[fleetStackRef(SIMULATED_ORGANIZATION, stack.id, src.env)] = result.outputs;
             options.onStack?.(s);
             return { outputs: result.outputs, changes: { create: result.resources.length } };
         },

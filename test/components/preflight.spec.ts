@@ -6,10 +6,10 @@
 import * as assert from "node:assert/strict";
 import * as alicloud from "@pulumi/alicloud";
 import { formatProblem } from "../../config/errors";
+import { compareVersions } from "../../config/versions";
 import {
     AccountAnswers,
     askAccount,
-    compareKubernetesVersions,
     evaluatePreflight,
     PREFLIGHT_INVOKES,
     preflightPlan,
@@ -104,9 +104,9 @@ describe("preflight", () => {
         });
     });
 
-    describe("compareKubernetesVersions", () => {
+    describe("compareVersions (the one version order, config/versions.ts) on ACK versions", () => {
         it("orders numerically, including the aliyun build", () => {
-            const sorted = ["1.36.1-aliyun.1", "1.35.10-aliyun.1", "1.35.7-aliyun.2", "1.35.7-aliyun.1", "1.9.0-aliyun.1"].sort(compareKubernetesVersions);
+            const sorted = ["1.36.1-aliyun.1", "1.35.10-aliyun.1", "1.35.7-aliyun.2", "1.35.7-aliyun.1", "1.9.0-aliyun.1"].sort(compareVersions);
             assert.deepStrictEqual(sorted, ["1.9.0-aliyun.1", "1.35.7-aliyun.1", "1.35.7-aliyun.2", "1.35.10-aliyun.1", "1.36.1-aliyun.1"]);
         });
     });

@@ -356,9 +356,24 @@ describe("RemoteSecret", () => {
         it("records opts.dependsOn once, on the Secret that has to wait: the component itself lists no dependencies", () => {
             for (const c of res.byType(REMOTE_SECRET_TYPE)) {
                 assert.deepEqual(c.dependencies, [], c.name);
-                const watcher = c.name.split("-")[1];
-                assert.ok(res.get(K8S.secret, `${c.name}-secret`).dependencies.includes(res.get(K8S.namespace, `${watcher}-ns`).urn), c.name);
+                const [, watcher, target] = c.name.split("-");
+                // The watcher's istio-system (opts.dependsOn), and the target's reader token the kubeconfig is made of.
+                assert.deepEqual(
+                    [...res.get(K8S.secret, `${c.name}-secret`).dependencies].sort(),
+                    [res.get(K8S.namespace, `${watcher}-ns`).urn, res.get(K8S.secret, `${target}-reader-token`).urn].sort(),
+                    c.name,
+                );
             }
+        });
+
+        it("a resource that depends on a RemoteSecret waits for its Secret (the engine expands a component to its children)", async () => {
+            const r = await simulate(() => {
+                const w = handle("c1");
+                const ns = new k8s.core.v1.Namespace("c1-ns", { metadata: { name: "istio-system" } }, { provider: w.provider });
+                const rs = new RemoteSecret("rs", { watcher: w, target: { clusterName: "c2", apiServerUrl: "https://c2:6443", token: "t", caData: "Y2E=" } }, { dependsOn: [ns] });
+                new k8s.core.v1.ConfigMap("after", { metadata: { namespace: "istio-system" } }, { provider: w.provider, dependsOn: [rs] });
+            });
+            assert.deepEqual(r.get("kubernetes:core/v1:ConfigMap", "after").dependencies, [r.get(K8S.secret, "rs-secret").urn]);
         });
 
         it("removing one cluster removes exactly the 8 remote secrets involving it", async () => {
