@@ -29,12 +29,18 @@ export interface PlannedTopology {
  * Validates the `ack-mesh:` config and plans the topology: CIDRs, the mesh
  * identity, and the security group rules, whose count per group is checked
  * against `securityGroups.maxRulesPerGroup`. Pure.
+ * @param groupsOf the clusters whose security groups' rule counts are checked:
+ *   every cluster (the default) for a program that creates every group; a
+ *   fleet stack checks only the group it creates, or none (the orchestrator
+ *   checks the whole environment before any stack runs). Planning a mesh's
+ *   rules is O(N²); one group's is O(N).
  * @throws ConfigError listing every problem
  */
-export function planTopology(raw: Record<string, unknown>): PlannedTopology {
+export function planTopology(raw: Record<string, unknown>, groupsOf?: ReadonlyArray<string>): PlannedTopology {
     const { config, network } = parseAndPlanNetwork(raw);
     const identity = meshIdentityFromConfig(config);
-    const rules = planSecurityGroupRules(identity, network, { ingressClusters: ingressClusters(config, identity) });
+    if (groupsOf?.length === 0) return { config, network, identity };
+    const rules = planSecurityGroupRules(identity, network, { ingressClusters: ingressClusters(config, identity), toClusters: groupsOf });
     const problems = ruleQuotaProblems(identity, rules, config.securityGroups.maxRulesPerGroup, (c) => `clusters.${c}`, "securityGroups.maxRulesPerGroup");
     if (problems.length) throw new ConfigError(problems);
     return { config, network, identity };

@@ -31,9 +31,17 @@ function runningRawConfig(stackId: string): Record<string, unknown> {
     return fleetRawConfig(stackId, namespaceConfig(pulumi.runtime.allConfig()));
 }
 
-/** The planned topology, from the config of the running stack `stackId`. */
-export function fleetTopology(stackId: string): PlannedTopology {
-    return planTopology(runningRawConfig(stackId));
+/**
+ * The planned topology, from the config of the running stack `stackId`.
+ * The config is validated whole (CIDRs, roles, networks) in every stack;
+ * security-group rule counts only for `groupsOf`, the groups this stack
+ * creates (an `sg-<name>` stack's own): the orchestrator checks every group
+ * before the first stack runs (`npm run fleet`), and a mesh's rules are
+ * O(N²) to plan, a group's O(N).
+ * @default groupsOf []
+ */
+export function fleetTopology(stackId: string, groupsOf: ReadonlyArray<string> = []): PlannedTopology {
+    return planTopology(runningRawConfig(stackId), groupsOf);
 }
 
 /**
@@ -68,5 +76,6 @@ export function keptLayout(stackId: string): PlannedTopology | undefined {
     const [namespace, key] = KEEP_DEPLOYED_CONFIG_KEY.split(":");
     const relations = new pulumi.Config(namespace).getObject<ClusterRelation[]>(key);
     if (relations === undefined) return undefined;
-    return planTopology(withRelations(runningRawConfig(stackId), relations));
+    // Its rules are checked merged with the configured layout's, by SecurityGroupPeering.
+    return planTopology(withRelations(runningRawConfig(stackId), relations), []);
 }

@@ -18,7 +18,7 @@ import type { PlannedTopology } from "../compose";
 import { fleetTopology } from "./config";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
-import { clusterNetworkPlanHash, clusterStackId, fleetStackRef } from "./layout";
+import { clusterNetworkPlanHash, clusterStackId, fleetStackRef, securityGroupStackId } from "./layout";
 
 /** What the `network` stack exports for one cluster (output `clusters.<name>`). Plain. */
 export interface NetworkClusterOutputs {
@@ -213,7 +213,8 @@ export interface ClusterStackContext {
  * @param removedFix the fix for a stack whose cluster is gone from the config
  */
 export async function openClusterStack(stackId: string, name: string, removedFix: string): Promise<ClusterStackContext> {
-    const planned = fleetTopology(stackId);
+    // The sg-<name> stack creates the cluster's group: it checks that group's rule count.
+    const planned = fleetTopology(stackId, stackId === securityGroupStackId(name) ? [name] : []);
     const cluster = planned.config.clusters[name];
     if (cluster === undefined) {
         throw new ConfigError([{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: removedFix }], `No cluster "${name}"`);

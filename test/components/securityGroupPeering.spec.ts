@@ -19,7 +19,9 @@ import {
     SecurityGroupPeeringArgs,
     validateSecurityGroupPeering,
 } from "../../components/securityGroupPeering";
-import { RecordedResource, simulate, SimulationError, topology, Topology, twoRegionRaw } from "../support";
+import { generateTopology } from "../../bench/topology";
+import { PlannedTopology, planTopology } from "../../programs/compose";
+import { RecordedResource, simulate, SimulationError, stackRaw, topology, Topology, twoRegionRaw } from "../support";
 
 const SG = "alicloud:ecs/securityGroup:SecurityGroup";
 const RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
@@ -560,6 +562,30 @@ describe("SecurityGroupPeering", () => {
                 }
             });
         }
+
+        it("toClusters plans exactly the full plan's rules into those groups, in its order, for every stack and topology mode", () => {
+            const layouts: [string, PlannedTopology][] = [
+                ...["dev", "staging", "prod", "fleet"].map((env) => [env, planTopology(stackRaw(env))] as [string, PlannedTopology]),
+                ...(["primary-remote", "multi-primary", "multi-primary-remote"] as const).map(
+                    (mode) => [mode, planTopology(generateTopology({ clusters: 6, mode }).raw as Record<string, unknown>)] as [string, PlannedTopology],
+                ),
+            ];
+            for (const [label, { config, identity, network }] of layouts) {
+                const options = { ingressClusters: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway) };
+                const all = planSecurityGroupRules(identity, network, options);
+                const names = Object.keys(identity.clusters).sort();
+                for (const c of names) {
+                    assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [c] }), all.filter((r) => r.toCluster === c), `${label}: ${c}`);
+                }
+                const two = names.slice(0, 2);
+                assert.deepEqual(
+                    planSecurityGroupRules(identity, network, { ...options, toClusters: [...two].reverse() }),
+                    all.filter((r) => two.includes(r.toCluster)),
+                    `${label}: ${two.join(", ")}`,
+                );
+                assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [] }), [], label);
+            }
+        });
 
         it("counts against the per-group quota like every other rule", () => {
             const t = topology(threeRaw());

@@ -391,6 +391,32 @@ describe("fleet: every stack simulated in order", function () {
         assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
     });
 
+    it("the rule quota is checked by the sg stack of the group that would exceed it, with the config's paths; the other stacks leave it to the orchestrator", async () => {
+        const source = fleetSourceOf("staging");
+        const rules = (await stackOf("staging", "sg-hangzhou")).resources.filter((r) => r.type === T.rule).length;
+        const others = (await stackOf("staging", "sg-shanghai")).resources.filter((r) => r.type === T.rule).length;
+        assert.ok(others < rules, `shanghai's group holds ${others} rules, hangzhou's ${rules}`);
+        const config = { ...source.config, "ack-mesh:securityGroups": { maxRulesPerGroup: rules - 1 } };
+        const stackReferences = Object.fromEntries(
+            await Promise.all(["network", "sg-hangzhou", "sg-shanghai", "ca"].map(async (id) => [fleetStackRef("organization", id, "staging"), (await stackOf("staging", id)).outputs] as const)),
+        );
+        const run = (program: () => Promise<Record<string, unknown>>, id: string) => simulate(program, { project: `ack-mesh-${id}`, stack: "staging", config, stackReferences });
+        const err = await run(() => runFleetSecurityGroups("hangzhou"), "sg-hangzhou").then(
+            () => assert.fail("expected a failure"),
+            (e: unknown) => e as SimulationError,
+        );
+        const error = err.errors.find((e): e is ConfigError => ConfigError.is(e));
+        assert.ok(error, err.message);
+        assert.deepEqual(
+            error.problems.map((p) => [p.path, p.value]),
+            [["clusters.hangzhou", rules]],
+        );
+        assert.deepEqual(err.result.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
+        // The other group fits: its stack runs, and so does the cluster stack, which creates no group.
+        assert.equal((await run(() => runFleetSecurityGroups("shanghai"), "sg-shanghai")).resources.filter((r) => r.type === T.rule).length, others);
+        assert.ok((await run(() => runFleetCluster("hangzhou"), "cluster-hangzhou")).resources.some((r) => r.type === T.cluster));
+    });
+
     it("an sg stack of a cluster gone from the config says so, before any resource", async () => {
         const source = fleetSourceOf("staging");
         const err = await simulate(() => runFleetSecurityGroups("gone"), { project: "ack-mesh-sg-gone", stack: "staging", config: source.config }).then(
