@@ -17,7 +17,7 @@ import { RemoteSecret } from "../../components/remoteSecret";
 import type { ClusterHandle } from "../../components/types";
 import { fleetTopology } from "./config";
 import { meshStackId, meshStackPairs } from "./layout";
-import { ExportedReaderToken, FleetRefs, OUTPUTS } from "./stackRefs";
+import { FleetRefs } from "./stackRefs";
 
 /** The `mesh-<watcher>` stack's program. Returns its outputs. */
 export async function runFleetMesh(watcher: string): Promise<Record<string, unknown>> {
@@ -34,16 +34,7 @@ export async function runFleetMesh(watcher: string): Promise<Record<string, unkn
     const handle: ClusterHandle | undefined = pairs.length ? refs.handle(identity, watcher, config.clusters[watcher].cni) : undefined;
     const remoteSecrets: Record<string, string> = {};
     for (const pair of pairs) {
-        const token = refs.cluster(pair.target).requireOutput(OUTPUTS.readerToken) as pulumi.Output<ExportedReaderToken>;
-        const secret = new RemoteSecret(`mesh-${pair.watcher}-reads-${pair.target}`, {
-            watcher: handle!,
-            target: {
-                clusterName: pair.target,
-                apiServerUrl: refs.clusterField(pair.target, "apiServerUrl"),
-                token: token.apply((t) => t.token),
-                caData: token.apply((t) => t.caData),
-            },
-        });
+        const secret = new RemoteSecret(`mesh-${pair.watcher}-reads-${pair.target}`, { watcher: handle!, target: refs.remoteSecretTarget(pair.target) });
         remoteSecrets[`${pair.watcher}/${pair.target}`] = secret.secretName;
     }
     return { remoteSecrets };

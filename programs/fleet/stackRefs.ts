@@ -18,6 +18,7 @@ import type { PlannedTopology } from "../compose";
 import { fleetTopology } from "./config";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
+import type { RemoteSecretTarget } from "../../components/remoteSecret";
 import { clusterNetworkPlanHash, clusterStackId, fleetStackRef, securityGroupStackId } from "./layout";
 
 /** What the `network` stack exports for one cluster (output `clusters.<name>`). Plain. */
@@ -130,6 +131,33 @@ export class FleetRefs {
     /** One output of a cluster stack's `cluster` handle data. */
     public clusterField<K extends keyof ClusterStackOutputs>(name: string, key: K): pulumi.Output<ClusterStackOutputs[K]> {
         return (this.cluster(name).requireOutput(OUTPUTS.cluster) as pulumi.Output<ClusterStackOutputs>).apply((c) => c[key]);
+    }
+
+    /**
+     * What a remote secret of cluster `name` needs from that cluster's stack:
+     * the API server URL (its `cluster` output) and the reader token and CA
+     * (its secret `readerToken` output). Read through the reference's whole
+     * `outputs` (one apply per field) rather than `requireOutput` per output,
+     * which builds about six Outputs each: a mesh stack of 50 primaries reads
+     * 49 targets. All three come out secret, because `outputs` is secret when
+     * any output is (the SDK's stackReference.js says so of `getOutput`); the
+     * kubeconfig they are made into is a secret anyway.
+     * @throws Error (when applied) naming the stack and the missing output, as `requireOutput` does
+     */
+    public remoteSecretTarget(name: string): RemoteSecretTarget {
+        const ref = this.cluster(name);
+        const stack = fleetStackRef(this.organization, clusterStackId(name), this.env);
+        const required = (outputs: Record<string, unknown>, key: string): unknown => {
+            if (!Object.hasOwn(outputs, key)) throw new Error(`Required output '${key}' does not exist on stack '${stack}'.`);
+            return outputs[key];
+        };
+        const field = <T>(read: (outputs: Record<string, unknown>) => T): pulumi.Output<T> => (ref.outputs as pulumi.Output<Record<string, unknown>>).apply(read);
+        return {
+            clusterName: name,
+            apiServerUrl: field((o) => (required(o, OUTPUTS.cluster) as ClusterStackOutputs).apiServerUrl),
+            token: field((o) => (required(o, OUTPUTS.readerToken) as ExportedReaderToken).token),
+            caData: field((o) => (required(o, OUTPUTS.readerToken) as ExportedReaderToken).caData),
+        };
     }
 
     /**

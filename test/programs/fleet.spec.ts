@@ -10,7 +10,9 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
+import { remoteSecretKubeconfig } from "../../components/remoteSecret";
 import { runFleetCluster } from "../../programs/fleet/cluster";
+import { runFleetMesh } from "../../programs/fleet/mesh";
 import { runFleetSecurityGroups } from "../../programs/fleet/securityGroups";
 import { configForStack, fleetStackRef } from "../../programs/fleet/layout";
 import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
@@ -291,9 +293,27 @@ describe("fleet: every stack simulated in order", function () {
         const bj = await stackOf("prod", "cluster-beijing");
         const sh = await stackOf("prod", "cluster-shanghai");
         const reads = unsecret(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!.inputs.stringData) as Record<string, string>;
-        assert.ok(reads.shanghai.includes(`token: ${(unsecret(sh.outputs.readerToken) as { token: string }).token}`));
+        const shReader = unsecret(sh.outputs.readerToken) as { token: string; caData: string };
+        assert.equal(
+            reads.shanghai,
+            remoteSecretKubeconfig({ clusterName: "shanghai", server: (sh.outputs.cluster as { apiServerUrl: string }).apiServerUrl, caData: shReader.caData, token: shReader.token }),
+        );
         assert.equal(providerName(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!), "beijing-k8s");
         assert.equal(unsecret(mesh.resources.find((x) => x.name === "beijing-k8s")!.inputs.kubeconfig), unsecret(bj.outputs.kubeconfig));
+    });
+
+    it("a mesh stack whose target's stack exports no reader token names the stack and the output, and creates no remote secret", async () => {
+        const f = await fleet("prod");
+        const stackReferences = Object.fromEntries(f.stacks.map((s) => [fleetStackRef("organization", s.stack, "prod"), s.result.outputs]));
+        const { readerToken: _, ...withoutToken } = (await stackOf("prod", "cluster-shanghai")).outputs;
+        stackReferences[fleetStackRef("organization", "cluster-shanghai", "prod")] = withoutToken;
+        const err = await simulate(() => runFleetMesh("beijing"), { project: "ack-mesh-mesh-beijing", stack: "prod", config: fleetSourceOf("prod").config, stackReferences }).then(
+            () => assert.fail("expected a failure"),
+            (e: unknown) => e as SimulationError,
+        );
+        assert.ok(err instanceof SimulationError);
+        assert.ok(err.message.includes("Required output 'readerToken' does not exist on stack 'organization/ack-mesh-cluster-shanghai/prod'."), err.message);
+        assert.deepEqual(err.result.resources.filter((x) => x.type === T.secret).map((x) => x.name), []);
     });
 
     it("several primaries: the mesh stacks hold primaries × (clusters − 1) minus the remotes' own secrets, one stack per watcher", async () => {
