@@ -53,9 +53,11 @@ function networkOf(range: IPv4CidrRange): string {
 export function subnet(parent: IPv4CidrRange, prefix: number, index: number): IPv4CidrRange {
     const parentPrefix = prefixOf(parent);
     if (!Number.isInteger(prefix) || prefix < parentPrefix || prefix > 32) throw new Error(`internal: /${prefix} does not fit in ${parent.toCidrString()}`);
+    const outside = () => new Error(`internal: block ${index} of /${prefix} is outside ${parent.toCidrString()}`);
+    if (!Number.isInteger(index) || index < 0) throw outside();
     const size = 1n << BigInt(32 - prefix);
     const offset = BigInt(index) * size;
-    if (!Number.isInteger(index) || index < 0 || offset + size > parent.getSize()) throw new Error(`internal: block ${index} of /${prefix} is outside ${parent.toCidrString()}`);
+    if (offset + size > parent.getSize()) throw outside();
     const lo = spanOf(parent).lo + offset;
     const range = new IPv4CidrRange(IPv4.fromNumber(lo), IPv4Prefix.fromNumber(BigInt(prefix)));
     spans.set(range, { lo, hi: lo + size - 1n });
@@ -63,9 +65,10 @@ export function subnet(parent: IPv4CidrRange, prefix: number, index: number): IP
 }
 
 /**
- * A range's first and last address as numbers (from ip-num), cached per range
- * object: comparing spans is much cheaper than re-deriving them for each of
- * the planner's pairwise checks.
+ * A range's first and last address as numbers, cached per range object
+ * (from ip-num for a parsed range, set by {@link subnet} for a carved one):
+ * comparing spans is much cheaper than re-deriving them for each of the
+ * planner's pairwise checks.
  */
 interface Span {
     readonly lo: bigint;

@@ -38,7 +38,7 @@ function runningRawConfig(stackId: string): Record<string, unknown> {
  * creates (an `sg-<name>` stack's own): the orchestrator checks every group
  * before the first stack runs (`npm run fleet`), and a mesh's rules are
  * O(N²) to plan, a group's O(N).
- * @default groupsOf []
+ * @param groupsOf the clusters whose groups this stack creates; default none
  */
 export function fleetTopology(stackId: string, groupsOf: ReadonlyArray<string> = []): PlannedTopology {
     return planTopology(runningRawConfig(stackId), groupsOf);

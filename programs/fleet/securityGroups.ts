@@ -36,6 +36,8 @@ export async function runFleetSecurityGroups(name: string): Promise<Record<strin
         securityGroupStackId(name),
         name,
         `destroy the security-group stack of a removed cluster (npm run fleet -- up ${pulumi.getStack()} does, after the cluster's own stack), or add the cluster back`,
+        // This stack creates the cluster's group: it checks that group's rule count.
+        [name],
     );
     const { config, network, identity } = planned;
     // The first run of a role or primary change also keeps the deployed layout's rules (orchestrator.ts).

@@ -19,7 +19,7 @@ import { fleetTopology } from "./config";
 import type { MeshClusterCacerts } from "../../components/meshCertificateAuthority";
 import { clusterHandleFromKubeconfig, ClusterHandle, MeshIdentity } from "../../components/types";
 import type { RemoteSecretTarget } from "../../components/remoteSecret";
-import { clusterNetworkPlanHash, clusterStackId, fleetStackRef, securityGroupStackId } from "./layout";
+import { clusterNetworkPlanHash, clusterStackId, fleetStackRef } from "./layout";
 
 /** What the `network` stack exports for one cluster (output `clusters.<name>`). Plain. */
 export interface NetworkClusterOutputs {
@@ -239,10 +239,12 @@ export interface ClusterStackContext {
  * check ({@link checkNetworkPlan}).
  * @param stackId the running stack's id (`sg-<name>` or `cluster-<name>`)
  * @param removedFix the fix for a stack whose cluster is gone from the config
+ * @param groupsOf the clusters whose security groups the stack creates, whose
+ *   rule counts are checked ({@link fleetTopology}): `[name]` for the
+ *   `sg-<name>` stack; default none
  */
-export async function openClusterStack(stackId: string, name: string, removedFix: string): Promise<ClusterStackContext> {
-    // The sg-<name> stack creates the cluster's group: it checks that group's rule count.
-    const planned = fleetTopology(stackId, stackId === securityGroupStackId(name) ? [name] : []);
+export async function openClusterStack(stackId: string, name: string, removedFix: string, groupsOf: ReadonlyArray<string> = []): Promise<ClusterStackContext> {
+    const planned = fleetTopology(stackId, groupsOf);
     const cluster = planned.config.clusters[name];
     if (cluster === undefined) {
         throw new ConfigError([{ path: `clusters.${name}`, message: "is not a cluster of this environment's config", fix: removedFix }], `No cluster "${name}"`);

@@ -478,6 +478,30 @@ describe("SecurityGroupPeering", () => {
                     "Fix: build identity and network from the same stack config (meshIdentityFromConfig and planNetwork); planned clusters: hz, sh",
             });
         });
+
+        it("toClusters plans exactly the full plan's rules into those groups, in its order, for every stack and topology mode", () => {
+            const layouts: [string, PlannedTopology][] = [
+                ...["dev", "staging", "prod", "fleet"].map((env) => [env, planTopology(stackRaw(env))] as [string, PlannedTopology]),
+                ...(["primary-remote", "multi-primary", "multi-primary-remote"] as const).map(
+                    (mode) => [mode, planTopology(generateTopology({ clusters: 6, mode }).raw as Record<string, unknown>)] as [string, PlannedTopology],
+                ),
+            ];
+            for (const [label, { config, identity, network }] of layouts) {
+                const options = { ingressClusters: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway) };
+                const all = planSecurityGroupRules(identity, network, options);
+                const names = Object.keys(identity.clusters).sort();
+                for (const c of names) {
+                    assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [c] }), all.filter((r) => r.toCluster === c), `${label}: ${c}`);
+                }
+                const two = names.slice(0, 2);
+                assert.deepEqual(
+                    planSecurityGroupRules(identity, network, { ...options, toClusters: [...two].reverse() }),
+                    all.filter((r) => two.includes(r.toCluster)),
+                    `${label}: ${two.join(", ")}`,
+                );
+                assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [] }), [], label);
+            }
+        });
     });
 
     // --- Under the simulated cloud ----------------------------------------------------
@@ -562,30 +586,6 @@ describe("SecurityGroupPeering", () => {
                 }
             });
         }
-
-        it("toClusters plans exactly the full plan's rules into those groups, in its order, for every stack and topology mode", () => {
-            const layouts: [string, PlannedTopology][] = [
-                ...["dev", "staging", "prod", "fleet"].map((env) => [env, planTopology(stackRaw(env))] as [string, PlannedTopology]),
-                ...(["primary-remote", "multi-primary", "multi-primary-remote"] as const).map(
-                    (mode) => [mode, planTopology(generateTopology({ clusters: 6, mode }).raw as Record<string, unknown>)] as [string, PlannedTopology],
-                ),
-            ];
-            for (const [label, { config, identity, network }] of layouts) {
-                const options = { ingressClusters: identity.controlPlanes.filter((c) => config.clusters[c].ingressGateway) };
-                const all = planSecurityGroupRules(identity, network, options);
-                const names = Object.keys(identity.clusters).sort();
-                for (const c of names) {
-                    assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [c] }), all.filter((r) => r.toCluster === c), `${label}: ${c}`);
-                }
-                const two = names.slice(0, 2);
-                assert.deepEqual(
-                    planSecurityGroupRules(identity, network, { ...options, toClusters: [...two].reverse() }),
-                    all.filter((r) => two.includes(r.toCluster)),
-                    `${label}: ${two.join(", ")}`,
-                );
-                assert.deepEqual(planSecurityGroupRules(identity, network, { ...options, toClusters: [] }), [], label);
-            }
-        });
 
         it("counts against the per-group quota like every other rule", () => {
             const t = topology(threeRaw());

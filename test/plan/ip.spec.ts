@@ -61,6 +61,7 @@ describe("plan/ip", () => {
         assert.throws(() => subnet(parent, 15, 0), /^Error: internal: \/15 does not fit in 10\.0\.0\.0\/16$/);
         assert.throws(() => subnet(parent, 24, 256), /^Error: internal: block 256 of \/24 is outside 10\.0\.0\.0\/16$/);
         assert.throws(() => subnet(parent, 24, -1), /^Error: internal: block -1 of \/24 is outside 10\.0\.0\.0\/16$/);
+        assert.throws(() => subnet(parent, 24, 1.5), /^Error: internal: block 1\.5 of \/24 is outside 10\.0\.0\.0\/16$/);
         assert.equal(subnet(parent, 24, 255).toCidrString(), "10.0.255.0/24");
     });
 });

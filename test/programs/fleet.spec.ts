@@ -10,15 +10,16 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
 import { runAckMesh } from "../../programs/ack-mesh/program";
-import { remoteSecretKubeconfig } from "../../components/remoteSecret";
+import * as pulumi from "@pulumi/pulumi";
+import { RemoteSecretTarget, remoteSecretKubeconfig } from "../../components/remoteSecret";
 import { runFleetCluster } from "../../programs/fleet/cluster";
 import { runFleetMesh } from "../../programs/fleet/mesh";
 import { runFleetSecurityGroups } from "../../programs/fleet/securityGroups";
 import { configForStack, fleetStackRef } from "../../programs/fleet/layout";
-import { PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
+import { FleetRefs, PLAN_MISMATCH_HEADING } from "../../programs/fleet/stackRefs";
 import { diffFleet, FleetSimulation, fleetCanonicalPlans, fleetSourceOf, simulateFleet } from "../../programs/fleet/simulate";
 import { renderFleetDiff } from "../../scripts/fleet";
-import { canonicalPlan, containsUnknown, diffPlans, PlanDiff, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
+import { canonicalPlan, containsUnknown, diffPlans, isSecretOutput, PlanDiff, promiseOf, readStackConfig, RecordedResource, ROOT, Secret, simulate, SimulationError, SimulationResult } from "../support";
 
 const T = {
     cluster: "alicloud:cs/managedKubernetes:ManagedKubernetes",
@@ -300,6 +301,30 @@ describe("fleet: every stack simulated in order", function () {
         );
         assert.equal(providerName(mesh.resources.find((x) => x.name === "mesh-beijing-reads-shanghai-secret")!), "beijing-k8s");
         assert.equal(unsecret(mesh.resources.find((x) => x.name === "beijing-k8s")!.inputs.kubeconfig), unsecret(bj.outputs.kubeconfig));
+    });
+
+    it("a remote secret's target read from another stack keeps the reader token and CA secret", async () => {
+        const f = await fleet("prod");
+        const stackReferences = Object.fromEntries(f.stacks.map((s) => [fleetStackRef("organization", s.stack, "prod"), s.result.outputs]));
+        let target: RemoteSecretTarget | undefined;
+        await simulate(
+            () => {
+                target = new FleetRefs().remoteSecretTarget("shanghai");
+            },
+            { project: "ack-mesh-mesh-beijing", stack: "prod", stackReferences },
+        );
+        const sh = await stackOf("prod", "cluster-shanghai");
+        const reader = unsecret(sh.outputs.readerToken) as { token: string; caData: string };
+        assert.equal(target!.clusterName, "shanghai");
+        for (const [key, expected] of [
+            ["token", reader.token],
+            ["caData", reader.caData],
+            ["apiServerUrl", (sh.outputs.cluster as { apiServerUrl: string }).apiServerUrl],
+        ] as const) {
+            const value = target![key] as pulumi.Output<string>;
+            assert.equal(await isSecretOutput(value), true, key);
+            assert.equal(await promiseOf(value), expected, key);
+        }
     });
 
     it("a mesh stack whose target's stack exports no reader token names the stack and the output, and creates no remote secret", async () => {

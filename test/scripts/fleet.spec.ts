@@ -178,6 +178,20 @@ describe("npm run fleet -- preview|destroy (fake backend)", () => {
         assert.equal(await fleetMain(["destroy", "staging", "--stack-file", file, "--work-dir", workDir()], capture().io, b.openStack), 0);
         assert.ok(b.log.includes("destroy ack-mesh-network"));
     });
+
+    it("exits 2 before any stack when a security group would hold more rules than securityGroups.maxRulesPerGroup, naming the group's cluster (plan and up)", async () => {
+        // Every group is checked here: each stack later checks only the group it creates (docs/fleet.md, "Validation").
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-quota-")), "Pulumi.staging.yaml");
+        fs.writeFileSync(file, `${fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8").trimEnd()}\n  ack-mesh:securityGroups:\n    maxRulesPerGroup: 5\n`);
+        for (const command of ["plan", "up"]) {
+            const b = fakeBackend({});
+            const c = capture();
+            assert.equal(await fleetMain([command, "staging", "--stack-file", file, "--work-dir", workDir()], c.io, b.openStack), 2, command);
+            const out = c.err.join("\n");
+            assert.ok(/^Invalid ack-mesh configuration \(2 problems\):\n {2}- clusters\.hangzhou: needs (\d+) rules in its security group .*\(got \1\)\. Fix: .*\n {2}- clusters\.shanghai: needs (\d+) rules in its security group .*\(got \2\)\. Fix: /.test(out), out);
+            assert.deepEqual(b.log, [], `${command}: no stack opened`);
+        }
+    });
 });
 
 describe("npm run fleet -- up: a remote changing primary (fake backend)", () => {
