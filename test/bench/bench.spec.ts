@@ -177,9 +177,13 @@ describe("bench: fleet mode", function () {
         assert.equal(r.floorRatio, Math.round((r.largest.evalMs / r.floor.medianMs) * 100) / 100);
         // Every stack has its own typed floor; the fleet's program ratio is the sums' ratio.
         assert.ok(r.stacks.every((s) => s.typedFloorMs > 0), JSON.stringify(r.stacks.map((s) => [s.stack, s.typedFloorMs])));
-        assert.equal(r.typedFloor.sumMs, Math.round(r.stacks.reduce((a, s) => a + s.typedFloorMs, 0)));
-        assert.equal(r.typedFloor.programRatio, Math.round((r.sum.evalMs / r.typedFloor.sumMs) * 100) / 100);
-        assert.equal(r.typedFloor.largestProgramRatio, Math.round((r.largest.evalMs / r.largest.typedFloorMs) * 100) / 100);
+        // The ratios come from the unrounded medians; the reported times are rounded (eval to 1 ms, typed floors to
+        // 0.1 ms, sums to 1 ms), so recomputing a ratio from them agrees up to that rounding and the ratio's own 0.005.
+        const agrees = (ratio: number, num: number, numErr: number, den: number, denErr: number) =>
+            Math.abs(ratio - num / den) <= 0.005 + (num / den) * (numErr / num + denErr / den) + 1e-9;
+        assert.ok(Math.abs(r.typedFloor.sumMs - r.stacks.reduce((a, s) => a + s.typedFloorMs, 0)) <= 0.5 + 0.05 * r.stacks.length);
+        assert.ok(agrees(r.typedFloor.programRatio, r.sum.evalMs, 0.5 * r.stacks.length, r.typedFloor.sumMs, 0.5), JSON.stringify(r.typedFloor));
+        assert.ok(agrees(r.typedFloor.largestProgramRatio, r.largest.evalMs, 0.5, r.largest.typedFloorMs, 0.05), JSON.stringify([r.typedFloor, r.largest]));
         assert.equal(r.pool, 8);
         // Layers run one after another: the fleet's up is at least the network's plus a cluster's.
         const minutes = (id: string) => r.stacks.find((s) => s.stack === id)!.criticalPathMinutes;
