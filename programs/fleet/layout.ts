@@ -295,7 +295,7 @@ export function meshStackPairs(identity: MeshIdentity, watcher?: string): Remote
  * the plan only. `sha256:<hex>`.
  */
 export function networkPlanHash(network: NetworkPlan): string {
-    return `sha256:${createHash("sha256").update(canonicalJson(network)).digest("hex")}`;
+    return canonicalHash(network);
 }
 
 /**
@@ -315,7 +315,12 @@ export function clusterNetworkPlanHash(network: NetworkPlan, cluster: string): s
     if (own === undefined) throw new Error(`the network plan has no cluster "${cluster}"`);
     const zones = Object.values(own.zones).map((z) => [z.zone, z.vswitch, z.podVswitch ?? null]);
     const part = { region: own.region, vpc: own.vpc, vpcCidr: network.vpcs[own.vpc]?.cidr ?? own.vpcCidr, zones };
-    return `sha256:${createHash("sha256").update(canonicalJson(part)).digest("hex")}`;
+    return canonicalHash(part);
+}
+
+/** `sha256:<hex>` of {@link canonicalJson}`(value)`: the same for equal values, whatever their key order. */
+function canonicalHash(value: unknown): string {
+    return `sha256:${createHash("sha256").update(canonicalJson(value)).digest("hex")}`;
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order). */
