@@ -268,7 +268,7 @@ export function typedFloorReport(typed: readonly TypedCase[]): string[] {
         String(t.typedFloorMs),
         String(t.floorMs),
         f2(t.typesRatio),
-        `${f2(t.programRatio)}${t.programRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
+        programRatioCell(t.programRatio),
     ]);
     return [
         "The program's own cost (bench/typedFloor.ts: the case, its own resources registered bare, and the ConfigMap floor, interleaved):",
@@ -278,6 +278,11 @@ export function typedFloorReport(typed: readonly TypedCase[]): string[] {
         markdown(headers, rows, right),
         "",
     ];
+}
+
+/** A program × typed floor ratio as a table cell, marked `(!)` above {@link FLOOR_RATIO_LIMIT}. */
+function programRatioCell(ratio: number): string {
+    return `${f2(ratio)}${ratio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`;
 }
 
 /**
@@ -367,7 +372,7 @@ function fleetReport(fleet: readonly FleetCaseResult[], json: BenchJson, monolit
                 String(r.sum.registrations),
                 String(r.sum.evalMs),
                 String(r.typedFloor.sumMs),
-                `${f2(r.typedFloor.programRatio)}${r.typedFloor.programRatio <= FLOOR_RATIO_LIMIT ? "" : " (!)"}`,
+                programRatioCell(r.typedFloor.programRatio),
                 f2(r.fleetMinutes),
                 mono ? String(mono.analysis.counts.total + mono.analysis.counts.reads) : "—",
                 mono ? f2(mono.analysis.up.criticalPath) : "—",
